@@ -1,0 +1,30 @@
+import { Hono } from "hono";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import type { Env } from "./env";
+import { AppError } from "./errors";
+import { adminRoutes } from "./routes/admin";
+import { ingestRoutes } from "./routes/ingest";
+
+export type AppEnv = { Bindings: Env };
+
+export function buildApp() {
+  const app = new Hono<AppEnv>();
+
+  app.get("/health", (c) => c.json({ ok: true }));
+  app.route("/api/projects", ingestRoutes);
+  app.route("/api/admin", adminRoutes);
+
+  app.notFound((c) => c.json({ error: { code: "not_found", message: "No such route." } }, 404));
+  app.onError((err, c) => {
+    if (err instanceof AppError) {
+      for (const [k, v] of Object.entries(err.headers ?? {})) c.header(k, v);
+      return c.json({ error: { code: err.code, message: err.message } }, err.status as ContentfulStatusCode);
+    }
+    // Unknown failure: log the error (never request secrets), answer without details.
+    console.error("unhandled error", err instanceof Error ? err.stack : String(err));
+    return c.json({ error: { code: "internal_error", message: "Internal error." } }, 500);
+  });
+  return app;
+}
+
+export const app = buildApp();

@@ -1,0 +1,367 @@
+/**
+ * The whole data model, in one drizzle schema. Migrations in `migrations/` are generated from this file
+ * with `npm run db:generate` (drizzle-kit) and committed.
+ *
+ * Conventions: integer primary keys; times are unix epoch milliseconds (integer); JSON columns are
+ * text with drizzle's `mode: "json"`.
+ */
+import { sql } from "drizzle-orm";
+import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+
+export const organizations = sqliteTable("organizations", {
+  id: integer("id").primaryKey({ autoIncrement: true }),
+  name: text("name").notNull(),
+  slug: text("slug").notNull().unique(),
+  /** When on, a Teams member whose email equals an org user's email is linked without the link page. */
+  autoLinkByEmail: integer("auto_link_by_email", { mode: "boolean" }).notNull().default(false),
+  createdAt: integer("created_at").notNull(),
+});
+
+export const users = sqliteTable("users", {
+  id: integer("id").primaryKey({ autoIncrement: true }),
+  email: text("email").notNull().unique(),
+  name: text("name").notNull().default(""),
+  /** Personal 1:1 Teams card when an issue is assigned to this user. */
+  notifyOnAssign: integer("notify_on_assign", { mode: "boolean" }).notNull().default(true),
+  createdAt: integer("created_at").notNull(),
+});
+
+export const memberships = sqliteTable(
+  "memberships",
+  {
+    organizationId: integer("organization_id").notNull().references(() => organizations.id),
+    userId: integer("user_id").notNull().references(() => users.id),
+    role: text("role", { enum: ["member", "admin"] }).notNull().default("member"),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.organizationId, t.userId] }), index("memberships_user_idx").on(t.userId)],
+);
+
+export const apiTokens = sqliteTable(
+  "api_tokens",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    userId: integer("user_id").notNull().references(() => users.id),
+    name: text("name").notNull().default(""),
+    /** SHA-256 hex of the token; the token itself is shown once, at creation. */
+    tokenHash: text("token_hash").notNull().unique(),
+    createdAt: integer("created_at").notNull(),
+    revokedAt: integer("revoked_at"),
+  },
+  (t) => [index("api_tokens_user_idx").on(t.userId)],
+);
+
+export const teams = sqliteTable(
+  "teams",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    organizationId: integer("organization_id").notNull().references(() => organizations.id),
+    slug: text("slug").notNull(),
+    name: text("name").notNull(),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [uniqueIndex("teams_org_slug_uq").on(t.organizationId, t.slug)],
+);
+
+export const teamMembers = sqliteTable(
+  "team_members",
+  {
+    teamId: integer("team_id").notNull().references(() => teams.id),
+    userId: integer("user_id").notNull().references(() => users.id),
+  },
+  (t) => [primaryKey({ columns: [t.teamId, t.userId] }), index("team_members_user_idx").on(t.userId)],
+);
+
+export const projects = sqliteTable(
+  "projects",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    organizationId: integer("organization_id").notNull().references(() => organizations.id),
+    slug: text("slug").notNull(),
+    name: text("name").notNull(),
+    /** Short ids read `<PREFIX>-<base36 counter>`, e.g. `API-1A`. */
+    shortIdPrefix: text("short_id_prefix").notNull(),
+    nextShortId: integer("next_short_id").notNull().default(1),
+    /** Events accepted per minute on the Sentry endpoints before 429. */
+    rateLimitPerMinute: integer("rate_limit_per_minute").notNull().default(1000),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [uniqueIndex("projects_org_slug_uq").on(t.organizationId, t.slug)],
+);
+
+export const projectKeys = sqliteTable(
+  "project_keys",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    projectId: integer("project_id").notNull().references(() => projects.id),
+    /** The ingest key (also the DSN public key). Public by design, like Sentry's DSN key. */
+    publicKey: text("public_key").notNull().unique(),
+    label: text("label").notNull().default("default"),
+    createdAt: integer("created_at").notNull(),
+    revokedAt: integer("revoked_at"),
+  },
+  (t) => [index("project_keys_project_idx").on(t.projectId)],
+);
+
+export const releases = sqliteTable(
+  "releases",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    projectId: integer("project_id").notNull().references(() => projects.id),
+    version: text("version").notNull(),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [
+    uniqueIndex("releases_project_version_uq").on(t.projectId, t.version),
+    index("releases_project_created_idx").on(t.projectId, t.createdAt),
+  ],
+);
+
+export type GroupStatus = "unresolved" | "resolved" | "ignored";
+export type GroupSubstatus = "new" | "ongoing" | "regressed" | "escalating";
+export type GroupMetadata = { type?: string; value?: string; function?: string; filename?: string; message?: string };
+/** How an issue was resolved. `release` is the release current at resolution (inNextRelease) or the one named. */
+export type Resolution =
+  | { kind: "immediate" }
+  | { kind: "inRelease"; release: string }
+  | { kind: "inNextRelease"; release: string | null; releaseCreatedAt: number | null };
+/** Ignore conditions, with the baselines they are measured from. */
+export type IgnoreConditions =
+  | { kind: "forever" }
+  | { kind: "count"; count: number; baseline: number }
+  | { kind: "duration"; minutes: number; until: number }
+  | { kind: "userCount"; count: number; baseline: number };
+
+export const groups = sqliteTable(
+  "groups",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    projectId: integer("project_id").notNull().references(() => projects.id),
+    shortId: text("short_id").notNull(),
+    title: text("title").notNull(),
+    culprit: text("culprit").notNull().default(""),
+    level: text("level").notNull().default("error"),
+    type: text("type").notNull().default("error"),
+    metadata: text("metadata", { mode: "json" }).$type<GroupMetadata>().notNull().default(sql`'{}'`),
+    status: text("status").$type<GroupStatus>().notNull().default("unresolved"),
+    substatus: text("substatus").$type<GroupSubstatus>().notNull().default("new"),
+    firstSeen: integer("first_seen").notNull(),
+    lastSeen: integer("last_seen").notNull(),
+    timesSeen: integer("times_seen").notNull().default(0),
+    usersSeen: integer("users_seen").notNull().default(0),
+    firstRelease: text("first_release"),
+    lastRelease: text("last_release"),
+    lastEnvironment: text("last_environment"),
+    resolvedAt: integer("resolved_at"),
+    resolution: text("resolution", { mode: "json" }).$type<Resolution | null>(),
+    ignoreConditions: text("ignore_conditions", { mode: "json" }).$type<IgnoreConditions | null>(),
+    /** Who made the last status change (for "Resolved by …" on cards); null = system. */
+    statusChangedBy: integer("status_changed_by").references(() => users.id),
+    statusChangedAt: integer("status_changed_at"),
+    fingerprintHash: text("fingerprint_hash").notNull(),
+    lastEventId: text("last_event_id"),
+    /** Bumped on every write; guards concurrent read-modify-write of status (optimistic concurrency). */
+    version: integer("version").notNull().default(0),
+  },
+  (t) => [
+    uniqueIndex("groups_project_fingerprint_uq").on(t.projectId, t.fingerprintHash),
+    uniqueIndex("groups_project_short_id_uq").on(t.projectId, t.shortId),
+    index("groups_project_status_last_seen_idx").on(t.projectId, t.status, t.lastSeen),
+    index("groups_project_last_seen_idx").on(t.projectId, t.lastSeen),
+  ],
+);
+
+/** Distinct users per issue, for users-seen counts and "until N more users" ignores. */
+export const groupUsers = sqliteTable(
+  "group_users",
+  {
+    groupId: integer("group_id").notNull().references(() => groups.id),
+    userKey: text("user_key").notNull(),
+    firstSeen: integer("first_seen").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.groupId, t.userKey] })],
+);
+
+export const events = sqliteTable(
+  "events",
+  {
+    id: text("id").primaryKey(),
+    projectId: integer("project_id").notNull().references(() => projects.id),
+    groupId: integer("group_id").notNull().references(() => groups.id),
+    timestamp: integer("timestamp").notNull(),
+    receivedAt: integer("received_at").notNull(),
+    release: text("release"),
+    environment: text("environment"),
+    level: text("level").notNull(),
+    message: text("message").notNull().default(""),
+    tags: text("tags", { mode: "json" }).$type<Record<string, string>>().notNull().default(sql`'{}'`),
+    user: text("user", { mode: "json" }).$type<Record<string, string> | null>(),
+    /** The normalised event, capped in size. */
+    payload: text("payload", { mode: "json" }).$type<unknown>(),
+  },
+  (t) => [index("events_group_time_idx").on(t.groupId, t.timestamp)],
+);
+
+export const groupAssignees = sqliteTable(
+  "group_assignees",
+  {
+    groupId: integer("group_id").primaryKey().references(() => groups.id),
+    userId: integer("user_id").references(() => users.id),
+    teamId: integer("team_id").references(() => teams.id),
+    assignedBy: integer("assigned_by").references(() => users.id),
+    assignedAt: integer("assigned_at").notNull(),
+  },
+  (t) => [index("group_assignees_user_idx").on(t.userId), index("group_assignees_team_idx").on(t.teamId)],
+);
+
+export type ActivitySource = "api" | "teams" | "ingest" | "system";
+export const groupActivity = sqliteTable(
+  "group_activity",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    groupId: integer("group_id").notNull().references(() => groups.id),
+    type: text("type").notNull(),
+    actorUserId: integer("actor_user_id").references(() => users.id),
+    actorKind: text("actor_kind", { enum: ["user", "system", "api"] }).notNull(),
+    source: text("source").$type<ActivitySource>().notNull(),
+    data: text("data", { mode: "json" }).$type<Record<string, unknown>>().notNull().default(sql`'{}'`),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [index("group_activity_group_idx").on(t.groupId, t.id)],
+);
+
+export type IntegrationStatus = "pending" | "active" | "disabled";
+export const integrations = sqliteTable(
+  "integrations",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    provider: text("provider").notNull().default("msteams"),
+    tenantId: text("tenant_id").notNull(),
+    /** Team id for a team install, tenant id for a personal (tenant) install. */
+    externalId: text("external_id").notNull(),
+    name: text("name").notNull().default(""),
+    serviceUrl: text("service_url").notNull(),
+    installationType: text("installation_type", { enum: ["team", "tenant"] }).notNull(),
+    status: text("status").$type<IntegrationStatus>().notNull().default("pending"),
+    organizationId: integer("organization_id").references(() => organizations.id),
+    installedBy: text("installed_by"),
+    /** Why the integration was disabled or last failed, for the doctor. */
+    statusReason: text("status_reason"),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [
+    uniqueIndex("integrations_provider_external_uq").on(t.provider, t.externalId),
+    index("integrations_org_idx").on(t.organizationId),
+  ],
+);
+
+export const identities = sqliteTable(
+  "identities",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    integrationId: integer("integration_id").notNull().references(() => integrations.id),
+    tenantId: text("tenant_id").notNull(),
+    teamsUserId: text("teams_user_id").notNull(),
+    aadObjectId: text("aad_object_id"),
+    userId: integer("user_id").notNull().references(() => users.id),
+    linkedAt: integer("linked_at").notNull(),
+  },
+  (t) => [
+    uniqueIndex("identities_integration_teams_user_uq").on(t.integrationId, t.teamsUserId),
+    index("identities_user_idx").on(t.userId),
+    index("identities_tenant_teams_user_idx").on(t.tenantId, t.teamsUserId),
+  ],
+);
+
+export type RuleConditions = {
+  newIssue?: boolean;
+  regression?: boolean;
+  escalation?: boolean;
+  frequency?: { count: number; windowMinutes: number };
+};
+export type RuleFilters = { levelAtLeast?: string; environment?: string; tags?: Record<string, string> };
+export const alertRules = sqliteTable(
+  "alert_rules",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    projectId: integer("project_id").notNull().references(() => projects.id),
+    name: text("name").notNull(),
+    conditions: text("conditions", { mode: "json" }).$type<RuleConditions>().notNull(),
+    filters: text("filters", { mode: "json" }).$type<RuleFilters>().notNull().default(sql`'{}'`),
+    integrationId: integer("integration_id").notNull().references(() => integrations.id),
+    targetName: text("target_name").notNull(),
+    targetType: text("target_type", { enum: ["channel", "user"] }).notNull(),
+    conversationId: text("conversation_id").notNull(),
+    frequencyMinutes: integer("frequency_minutes").notNull().default(30),
+    /** active | disabled (a terminal delivery error disables the target; the reason is kept). */
+    status: text("status", { enum: ["active", "disabled"] }).notNull().default("active"),
+    statusReason: text("status_reason"),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [index("alert_rules_project_idx").on(t.projectId)],
+);
+
+/** Last time a rule fired for an issue: enforces "at most one alert per rule per issue per frequency". */
+export const ruleFires = sqliteTable(
+  "rule_fires",
+  {
+    ruleId: integer("rule_id").notNull().references(() => alertRules.id),
+    groupId: integer("group_id").notNull().references(() => groups.id),
+    lastFiredAt: integer("last_fired_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.ruleId, t.groupId] })],
+);
+
+export const notificationMessages = sqliteTable(
+  "notification_messages",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    groupId: integer("group_id").notNull().references(() => groups.id),
+    ruleId: integer("rule_id").references(() => alertRules.id),
+    integrationId: integer("integration_id").notNull().references(() => integrations.id),
+    /** personal notification to a user (assignment) rather than a rule's channel card. */
+    userId: integer("user_id").references(() => users.id),
+    conversationId: text("conversation_id").notNull(),
+    activityId: text("activity_id").notNull(),
+    serviceUrl: text("service_url").notNull(),
+    postedAt: integer("posted_at").notNull(),
+  },
+  (t) => [
+    index("notification_messages_group_idx").on(t.groupId),
+    uniqueIndex("notification_messages_conv_activity_uq").on(t.conversationId, t.activityId),
+  ],
+);
+
+export type DeliveryKind = "post" | "update" | "reply" | "personal";
+export type DeliveryStatus = "queued" | "delivered" | "retrying" | "dead";
+export const deliveries = sqliteTable(
+  "deliveries",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    kind: text("kind").$type<DeliveryKind>().notNull(),
+    groupId: integer("group_id").references(() => groups.id),
+    ruleId: integer("rule_id").references(() => alertRules.id),
+    integrationId: integer("integration_id").references(() => integrations.id),
+    conversationId: text("conversation_id"),
+    status: text("status").$type<DeliveryStatus>().notNull().default("queued"),
+    attempts: integer("attempts").notNull().default(0),
+    lastError: text("last_error"),
+    data: text("data", { mode: "json" }).$type<Record<string, unknown>>().notNull().default(sql`'{}'`),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [index("deliveries_status_idx").on(t.status, t.id), index("deliveries_group_idx").on(t.groupId)],
+);
+
+/** Inbound activity ids already handled: the same activity delivered twice is processed once. */
+export const processedActivities = sqliteTable("processed_activities", {
+  key: text("key").primaryKey(),
+  receivedAt: integer("received_at").notNull(),
+});
+
+/** Single-use signed links (link / unlink / setup): the nonce is recorded when used. */
+export const usedNonces = sqliteTable("used_nonces", {
+  nonce: text("nonce").primaryKey(),
+  usedAt: integer("used_at").notNull(),
+});

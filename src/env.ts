@@ -1,0 +1,25 @@
+/** Bindings and configuration of the worker. Every name here is in the README's configuration table. */
+export type Env = {
+  DB: D1Database;
+  CACHE: KVNamespace;
+  DELIVERIES: Queue<unknown>;
+  /** Bearer token for /api/admin (secret). */
+  ADMIN_TOKEN?: string;
+  /** Base URL for links in cards and pages, e.g. https://alerts.example.workers.dev */
+  PUBLIC_BASE_URL?: string;
+  MICROSOFT_APP_ID?: string;
+  MICROSOFT_APP_PASSWORD?: string;
+  MICROSOFT_APP_TENANT_ID?: string;
+  BOT_OPENID_METADATA_URL?: string;
+  BOT_TOKEN_URL?: string;
+  /** HMAC-SHA256 key for signed setup / link / unlink URLs (secret). */
+  LINK_SIGNING_SECRET?: string;
+};
+
+export const DEFAULT_OPENID_METADATA_URL = "https://login.botframework.com/v1/.well-known/openidconfiguration";
+
+/** Base URL for links, without a trailing slash. Falls back to the request's origin. */
+export function publicBaseUrl(env: Env, requestUrl?: string): string {
+  const base = env.PUBLIC_BASE_URL?.trim() || (requestUrl ? new URL(requestUrl).origin : "http://127.0.0.1:8787");
+  return base.replace(/\/+$/, "");
+}

@@ -1,0 +1,13 @@
+import { exports } from "cloudflare:workers";
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+
+describe("health", () => {
+  it("answers", async () => {
+    const res = await exports.default.fetch("http://x/health");
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ ok: true });
+    const t = await env.DB.prepare("select count(*) as n from organizations").first();
+    expect(t).toEqual({ n: 0 });
+  });
+});
