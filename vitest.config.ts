@@ -3,28 +3,46 @@ import { defineConfig } from "vitest/config";
 
 const migrations = await readD1Migrations("./migrations");
 
+/** Bindings every in-worker test sees. Microsoft URLs point at hosts answered by the test stand-in. */
+export const testBindings = {
+  ADMIN_TOKEN: "test-admin-token",
+  PUBLIC_BASE_URL: "https://alerts.test",
+  MICROSOFT_APP_ID: "11111111-2222-3333-4444-555555555555",
+  MICROSOFT_APP_PASSWORD: "test-app-password",
+  LINK_SIGNING_SECRET: "test-link-signing-secret",
+  BOT_OPENID_METADATA_URL: "https://login.botframework.test/v1/.well-known/openidconfiguration",
+  BOT_TOKEN_URL: "https://login.microsoftonline.test/botframework.com/oauth2/v2.0/token",
+};
+
 export default defineConfig({
-  plugins: [
-    cloudflareTest({
-      main: "./src/index.ts",
-      wrangler: { configPath: "./wrangler.toml" },
-      miniflare: {
-        bindings: {
-          TEST_MIGRATIONS: migrations,
-          ADMIN_TOKEN: "test-admin-token",
-          PUBLIC_BASE_URL: "https://alerts.test",
-          MICROSOFT_APP_ID: "11111111-2222-3333-4444-555555555555",
-          MICROSOFT_APP_PASSWORD: "test-app-password",
-          LINK_SIGNING_SECRET: "test-link-signing-secret",
-          BOT_OPENID_METADATA_URL: "https://login.botframework.test/v1/.well-known/openidconfiguration",
-          BOT_TOKEN_URL: "https://login.microsoftonline.test/botframework.com/oauth2/v2.0/token",
+  test: {
+    projects: [
+      {
+        // Tests inside workerd: the worker, real D1 with the committed migrations, KV, queues.
+        plugins: [
+          cloudflareTest({
+            main: "./src/index.ts",
+            wrangler: { configPath: "./wrangler.toml" },
+            miniflare: { bindings: { TEST_MIGRATIONS: migrations, ...testBindings } },
+          }),
+        ],
+        test: {
+          name: "worker",
+          include: ["test/unit/**/*.test.ts", "test/integration/**/*.test.ts"],
+          setupFiles: ["./test/support/apply-migrations.ts"],
+          testTimeout: 20000,
         },
       },
-    }),
-  ],
-  test: {
-    include: ["test/unit/**/*.test.ts", "test/integration/**/*.test.ts"],
-    setupFiles: ["./test/support/apply-migrations.ts"],
-    testTimeout: 20000,
+      {
+        // Tests from Node: real SDK clients, headless Chromium, packaging; they start the worker themselves.
+        test: {
+          name: "node",
+          environment: "node",
+          include: ["test/node/**/*.test.ts"],
+          testTimeout: 60000,
+          hookTimeout: 60000,
+        },
+      },
+    ],
   },
 });

@@ -2,8 +2,10 @@ import { Hono } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { Env } from "./env";
 import { AppError } from "./errors";
-import { adminRoutes } from "./routes/admin";
+import { adminRoutes } from "./routes/admin/index";
 import { ingestRoutes } from "./routes/ingest";
+import { messagesRoutes } from "./routes/messages";
+import { sentryRoutes } from "./routes/sentry";
 
 export type AppEnv = { Bindings: Env };
 
@@ -13,6 +15,8 @@ export function buildApp() {
   app.get("/health", (c) => c.json({ ok: true }));
   app.route("/api/projects", ingestRoutes);
   app.route("/api/admin", adminRoutes);
+  app.route("/api/messages", messagesRoutes);
+  app.route("/api", sentryRoutes);
 
   app.notFound((c) => c.json({ error: { code: "not_found", message: "No such route." } }, 404));
   app.onError((err, c) => {

@@ -1,10 +1,10 @@
-import { exports } from "cloudflare:workers";
+import { workerFetch } from "../support/worker";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 
 describe("health", () => {
   it("answers", async () => {
-    const res = await exports.default.fetch("http://x/health");
+    const res = await workerFetch("http://x/health");
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ ok: true });
     const t = await env.DB.prepare("select count(*) as n from organizations").first();
