@@ -1,0 +1,61 @@
+import type { Context } from "hono";
+import { MalformedBodyError, PayloadTooLargeError } from "../errors";
+
+/**
+ * Reads a request body as text within a byte limit (Content-Length is checked first, then the real size,
+ * since the header can lie or be absent) and parses it as a JSON object.
+ */
+export async function readJsonObject(c: Context, maxBytes: number): Promise<Record<string, unknown>> {
+  const text = await readBodyText(c.req.raw, maxBytes);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new MalformedBodyError("The body is not valid JSON.");
+  }
+  if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
+    throw new MalformedBodyError("The body must be a JSON object.");
+  }
+  return parsed as Record<string, unknown>;
+}
+
+/** The body as bytes, refusing anything over `maxBytes` without buffering more than that. */
+export async function readBodyBytes(req: Request, maxBytes: number): Promise<Uint8Array> {
+  const declared = req.headers.get("content-length");
+  if (declared !== null && Number(declared) > maxBytes) throw tooLarge(maxBytes);
+  if (!req.body) return new Uint8Array(0);
+  const reader = req.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > maxBytes) {
+      await reader.cancel().catch(() => {});
+      throw tooLarge(maxBytes);
+    }
+    chunks.push(value);
+  }
+  if (chunks.length === 1) return chunks[0];
+  const out = new Uint8Array(total);
+  let off = 0;
+  for (const ch of chunks) {
+    out.set(ch, off);
+    off += ch.byteLength;
+  }
+  return out;
+}
+
+export async function readBodyText(req: Request, maxBytes: number): Promise<string> {
+  const bytes = await readBodyBytes(req, maxBytes);
+  try {
+    return new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes);
+  } catch {
+    throw new MalformedBodyError("The body is not valid UTF-8.");
+  }
+}
+
+function tooLarge(maxBytes: number) {
+  return new PayloadTooLargeError(`The body is larger than ${Math.floor(maxBytes / 1024)} KB.`);
+}
