@@ -239,6 +239,13 @@ CREATE TABLE `projects` (
 );
 --> statement-breakpoint
 CREATE UNIQUE INDEX `projects_org_slug_uq` ON `projects` (`organization_id`,`slug`);--> statement-breakpoint
+CREATE TABLE `rate_limit_windows` (
+	`key` text NOT NULL,
+	`window_start` integer NOT NULL,
+	`count` integer DEFAULT 0 NOT NULL,
+	PRIMARY KEY(`key`, `window_start`)
+);
+--> statement-breakpoint
 CREATE TABLE `releases` (
 	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
 	`project_id` integer NOT NULL,

@@ -365,3 +365,14 @@ export const usedNonces = sqliteTable("used_nonces", {
   nonce: text("nonce").primaryKey(),
   usedAt: integer("used_at").notNull(),
 });
+
+/** Fixed-window counters (per project per minute, ...): one upsert per check, exact across isolates. */
+export const rateLimitWindows = sqliteTable(
+  "rate_limit_windows",
+  {
+    key: text("key").notNull(),
+    windowStart: integer("window_start").notNull(),
+    count: integer("count").notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.key, t.windowStart] })],
+);
