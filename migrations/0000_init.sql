@@ -129,6 +129,7 @@ CREATE TABLE `groups` (
 	`fingerprint_hash` text NOT NULL,
 	`last_event_id` text,
 	`version` integer DEFAULT 0 NOT NULL,
+	`write_token` text,
 	FOREIGN KEY (`project_id`) REFERENCES `projects`(`id`) ON UPDATE no action ON DELETE no action,
 	FOREIGN KEY (`status_changed_by`) REFERENCES `users`(`id`) ON UPDATE no action ON DELETE no action
 );

@@ -162,6 +162,11 @@ export const groups = sqliteTable(
     lastEventId: text("last_event_id"),
     /** Bumped on every write; guards concurrent read-modify-write of status (optimistic concurrency). */
     version: integer("version").notNull().default(0),
+    /**
+     * Random token of the batch that made the last guarded change: later statements of the same D1 batch
+     * (audit row, assignee row) run only if the guarded update applied, by checking this token.
+     */
+    writeToken: text("write_token"),
   },
   (t) => [
     uniqueIndex("groups_project_fingerprint_uq").on(t.projectId, t.fingerprintHash),

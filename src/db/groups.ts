@@ -1,0 +1,191 @@
+/** Storage for issues (groups): reads, guarded state changes, assignee and audit rows. */
+import { and, desc, eq, like, or, sql, type SQL } from "drizzle-orm";
+import type { Actor, PlannedChange } from "../issues/lifecycle";
+import type { Db } from "./client";
+import {
+  events,
+  groupActivity,
+  groupAssignees,
+  groups,
+  projects,
+  releases,
+  teams,
+  users,
+  type ActivitySource,
+  type GroupStatus,
+} from "./schema";
+
+export type GroupRow = typeof groups.$inferSelect;
+export type AssigneeRow = typeof groupAssignees.$inferSelect;
+export type ActivityRow = typeof groupActivity.$inferSelect;
+
+export async function getGroup(db: Db, groupId: number): Promise<GroupRow | null> {
+  const rows = await db.select().from(groups).where(eq(groups.id, groupId)).limit(1);
+  return rows[0] ?? null;
+}
+
+/** An issue with its project's organization, in one query. */
+export async function getGroupWithOrg(
+  db: Db,
+  groupId: number,
+): Promise<{ group: GroupRow; organizationId: number; projectSlug: string; projectName: string } | null> {
+  const rows = await db
+    .select({ group: groups, organizationId: projects.organizationId, projectSlug: projects.slug, projectName: projects.name })
+    .from(groups)
+    .innerJoin(projects, eq(projects.id, groups.projectId))
+    .where(eq(groups.id, groupId))
+    .limit(1);
+  return rows[0] ?? null;
+}
+
+export async function getAssignee(db: Db, groupId: number): Promise<AssigneeRow | null> {
+  const rows = await db.select().from(groupAssignees).where(eq(groupAssignees.groupId, groupId)).limit(1);
+  return rows[0] ?? null;
+}
+
+export type AssigneeView =
+  | { kind: "user"; id: number; email: string; name: string }
+  | { kind: "team"; id: number; slug: string; name: string }
+  | null;
+
+/** The assignee with its label data (user email or team slug). */
+export async function getAssigneeView(db: Db, groupId: number): Promise<AssigneeView> {
+  const rows = await db
+    .select({ a: groupAssignees, u: users, t: teams })
+    .from(groupAssignees)
+    .leftJoin(users, eq(users.id, groupAssignees.userId))
+    .leftJoin(teams, eq(teams.id, groupAssignees.teamId))
+    .where(eq(groupAssignees.groupId, groupId))
+    .limit(1);
+  const row = rows[0];
+  if (!row) return null;
+  if (row.u) return { kind: "user", id: row.u.id, email: row.u.email, name: row.u.name };
+  if (row.t) return { kind: "team", id: row.t.id, slug: row.t.slug, name: row.t.name };
+  return null;
+}
+
+/** The seed's get_assignee_string: the user's email or `#team-slug`. */
+export function assigneeLabel(a: AssigneeView): string | null {
+  if (!a) return null;
+  return a.kind === "user" ? a.email : `#${a.slug}`;
+}
+
+export async function latestRelease(db: Db, projectId: number): Promise<{ version: string; createdAt: number } | null> {
+  const rows = await db
+    .select({ version: releases.version, createdAt: releases.createdAt })
+    .from(releases)
+    .where(eq(releases.projectId, projectId))
+    .orderBy(desc(releases.createdAt), desc(releases.id))
+    .limit(1);
+  return rows[0] ?? null;
+}
+
+export async function findRelease(db: Db, projectId: number, version: string) {
+  const rows = await db
+    .select({ version: releases.version, createdAt: releases.createdAt })
+    .from(releases)
+    .where(and(eq(releases.projectId, projectId), eq(releases.version, version)))
+    .limit(1);
+  return rows[0] ?? null;
+}
+
+function actorColumns(actor: Actor): { actorUserId: number | null; actorKind: "user" | "system" | "api" } {
+  return actor.kind === "user" ? { actorUserId: actor.userId, actorKind: "user" } : { actorUserId: null, actorKind: actor.kind };
+}
+
+/**
+ * Writes a planned change in one D1 batch (a transaction), guarded by the issue's version: the first statement
+ * updates the issue only if nobody changed it since it was read, and stamps it with a fresh token; the assignee
+ * and audit statements run only where that token is present. Returns false when the guard failed (re-read and
+ * re-plan), true when everything was written.
+ */
+export async function applyGuardedChange(
+  db: Db,
+  input: { group: GroupRow; change: PlannedChange; actor: Actor; source: ActivitySource; now: number },
+): Promise<boolean> {
+  const { group, change, actor, source, now } = input;
+  const token = crypto.randomUUID();
+  const actorCols = actorColumns(actor);
+  const statusFields = change.status
+    ? {
+        ...change.status,
+        statusChangedBy: actorCols.actorUserId,
+        statusChangedAt: now,
+      }
+    : {};
+  const guard = sql`exists (select 1 from ${groups} where ${groups.id} = ${group.id} and ${groups.writeToken} = ${token})`;
+
+  const update = db
+    .update(groups)
+    .set({ ...statusFields, version: sql`${groups.version} + 1`, writeToken: token })
+    .where(and(eq(groups.id, group.id), eq(groups.version, group.version)));
+
+  const assigneeStmt =
+    change.assignee === undefined
+      ? null
+      : change.assignee === null
+        ? db.delete(groupAssignees).where(and(eq(groupAssignees.groupId, group.id), guard))
+        : db.run(sql`insert into group_assignees (group_id, user_id, team_id, assigned_by, assigned_at)
+            select ${group.id}, ${change.assignee.userId}, ${change.assignee.teamId}, ${actorCols.actorUserId}, ${now}
+            where ${guard}
+            on conflict (group_id) do update set user_id = excluded.user_id, team_id = excluded.team_id,
+              assigned_by = excluded.assigned_by, assigned_at = excluded.assigned_at`);
+
+  const audit = db.run(sql`insert into group_activity (group_id, type, actor_user_id, actor_kind, source, data, created_at)
+    select ${group.id}, ${change.activity.type}, ${actorCols.actorUserId}, ${actorCols.actorKind}, ${source},
+      ${JSON.stringify(change.activity.data)}, ${now}
+    where ${guard}`);
+
+  const results = assigneeStmt ? await db.batch([update, assigneeStmt, audit]) : await db.batch([update, audit]);
+  return changesOf(results[0]) === 1;
+}
+
+export function changesOf(result: unknown): number {
+  const r = result as { meta?: { changes?: number }; changes?: number };
+  return r?.meta?.changes ?? r?.changes ?? 0;
+}
+
+export async function listActivity(db: Db, groupId: number, limit = 100): Promise<ActivityRow[]> {
+  return db.select().from(groupActivity).where(eq(groupActivity.groupId, groupId)).orderBy(desc(groupActivity.id)).limit(limit);
+}
+
+export async function latestEvent(db: Db, groupId: number) {
+  const rows = await db.select().from(events).where(eq(events.groupId, groupId)).orderBy(desc(events.timestamp)).limit(1);
+  return rows[0] ?? null;
+}
+
+export type IssueFilters = {
+  organizationId?: number;
+  projectId?: number;
+  status?: GroupStatus;
+  assignedUserId?: number;
+  assignedTeamId?: number;
+  unassigned?: boolean;
+  query?: string;
+  limit: number;
+  cursor?: number;
+};
+
+/** Issues, most recently seen first, filtered; `cursor` is the last id of the previous page (ordering by id desc). */
+export async function listGroups(db: Db, f: IssueFilters) {
+  const conds: SQL[] = [];
+  if (f.organizationId !== undefined) conds.push(eq(projects.organizationId, f.organizationId));
+  if (f.projectId !== undefined) conds.push(eq(groups.projectId, f.projectId));
+  if (f.status) conds.push(eq(groups.status, f.status));
+  if (f.assignedUserId !== undefined) conds.push(eq(groupAssignees.userId, f.assignedUserId));
+  if (f.assignedTeamId !== undefined) conds.push(eq(groupAssignees.teamId, f.assignedTeamId));
+  if (f.unassigned) conds.push(sql`${groupAssignees.groupId} is null`);
+  if (f.query) {
+    const q = `%${f.query.replace(/[\\%_]/g, (m) => `\\${m}`)}%`;
+    conds.push(or(sql`${groups.title} like ${q} escape '\\'`, sql`${groups.culprit} like ${q} escape '\\'`, like(groups.shortId, f.query.toUpperCase()))!);
+  }
+  if (f.cursor !== undefined) conds.push(sql`${groups.id} < ${f.cursor}`);
+  return db
+    .select({ group: groups, assignee: groupAssignees, projectSlug: projects.slug })
+    .from(groups)
+    .innerJoin(projects, eq(projects.id, groups.projectId))
+    .leftJoin(groupAssignees, eq(groupAssignees.groupId, groups.id))
+    .where(conds.length ? and(...conds) : undefined)
+    .orderBy(desc(groups.id))
+    .limit(f.limit);
+}

@@ -1,0 +1,141 @@
+import { Hono } from "hono";
+import { z } from "zod";
+import type { AppEnv } from "../../app";
+import { afterIssueChange } from "../../alerts/after-change";
+import { getDb } from "../../db/client";
+import { assigneeLabel, getAssigneeView, getGroupWithOrg, latestEvent, listActivity, listGroups } from "../../db/groups";
+import { NotFoundError, ValidationError } from "../../errors";
+import { validate } from "../../http/validate";
+import { changeIssue, type IssueChanged } from "../../issues/issue-service";
+import type { IssueCommand } from "../../issues/lifecycle";
+import { ADMIN_BODY_LIMIT, idParam } from "./request";
+import { readJsonObject } from "../../http/json-body";
+
+/** Issues: list with filters, detail, and updates with Sentry's body shape. */
+export const issueAdminRoutes = new Hono<AppEnv>();
+
+const listQuery = z.object({
+  organization: z.coerce.number().int().positive().optional(),
+  project: z.coerce.number().int().positive().optional(),
+  status: z.enum(["unresolved", "resolved", "ignored"]).optional(),
+  assignee: z
+    .string()
+    .regex(/^(user:[1-9]\d*|team:[1-9]\d*|none)$/, "must be user:<id>, team:<id> or none")
+    .optional(),
+  query: z.string().max(200).optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(25),
+  cursor: z.coerce.number().int().positive().optional(),
+});
+
+issueAdminRoutes.get("/issues", async (c) => {
+  const q = validate(listQuery, c.req.query());
+  const [kind, id] = q.assignee?.split(":") ?? [];
+  const rows = await listGroups(getDb(c.env.DB), {
+    organizationId: q.organization,
+    projectId: q.project,
+    status: q.status,
+    assignedUserId: kind === "user" ? Number(id) : undefined,
+    assignedTeamId: kind === "team" ? Number(id) : undefined,
+    unassigned: kind === "none",
+    query: q.query,
+    limit: q.limit,
+    cursor: q.cursor,
+  });
+  const issues = rows.map((r) => ({
+    ...publicGroup(r.group),
+    project: r.projectSlug,
+    assignedTo: r.assignee ? (r.assignee.userId ? `user:${r.assignee.userId}` : `team:${r.assignee.teamId}`) : null,
+  }));
+  const nextCursor = rows.length === q.limit ? rows[rows.length - 1].group.id : null;
+  return c.json({ issues, nextCursor });
+});
+
+issueAdminRoutes.get("/issues/:id", async (c) => {
+  const id = idParam(c, "id");
+  const db = getDb(c.env.DB);
+  const found = await getGroupWithOrg(db, id);
+  if (!found) throw new NotFoundError("No such issue.");
+  const [assignee, activity, event] = await Promise.all([getAssigneeView(db, id), listActivity(db, id), latestEvent(db, id)]);
+  return c.json({
+    issue: { ...publicGroup(found.group), project: found.projectSlug, organizationId: found.organizationId },
+    assignee,
+    assigneeLabel: assigneeLabel(assignee),
+    activity,
+    latestEvent: event,
+  });
+});
+
+const updateBody = z.strictObject({
+  status: z.enum(["resolved", "resolvedInNextRelease", "unresolved", "ignored"]).optional(),
+  statusDetails: z
+    .strictObject({
+      inNextRelease: z.boolean().optional(),
+      inRelease: z.string().min(1).max(200).optional(),
+      ignoreCount: z.number().int().positive().optional(),
+      ignoreWindow: z.number().int().positive().optional(),
+      ignoreDuration: z.number().int().positive().optional(),
+      ignoreUserCount: z.number().int().positive().optional(),
+      ignoreUserWindow: z.number().int().positive().optional(),
+    })
+    .optional(),
+  assignedTo: z
+    .string()
+    .regex(/^(user:[1-9]\d*|team:[1-9]\d*|)$/, 'must be "user:<id>", "team:<id>" or "" to unassign')
+    .optional(),
+});
+
+/** Sentry's `{status, statusDetails, assignedTo}` → our commands, validated before anything is written. */
+export function commandsFromUpdate(body: z.infer<typeof updateBody>): IssueCommand[] {
+  const commands: IssueCommand[] = [];
+  const d = body.statusDetails ?? {};
+  if (body.status === undefined && body.statusDetails) throw new ValidationError("statusDetails: needs a status.");
+  if (body.status === "resolved" || body.status === "resolvedInNextRelease") {
+    if (body.status === "resolvedInNextRelease" || d.inNextRelease) commands.push({ kind: "resolve", mode: "inNextRelease" });
+    else if (d.inRelease === "latest") commands.push({ kind: "resolve", mode: "inCurrentRelease" });
+    else if (d.inRelease) commands.push({ kind: "resolve", mode: "inRelease", release: d.inRelease });
+    else commands.push({ kind: "resolve", mode: "immediate" });
+  } else if (body.status === "ignored") {
+    const set = [d.ignoreCount, d.ignoreDuration, d.ignoreUserCount].filter((v) => v !== undefined);
+    if (set.length > 1) throw new ValidationError("statusDetails: give one of ignoreCount, ignoreDuration, ignoreUserCount.");
+    if (d.ignoreCount !== undefined) commands.push({ kind: "ignore", condition: { kind: "count", count: d.ignoreCount } });
+    else if (d.ignoreDuration !== undefined) commands.push({ kind: "ignore", condition: { kind: "duration", minutes: d.ignoreDuration } });
+    else if (d.ignoreUserCount !== undefined)
+      commands.push({ kind: "ignore", condition: { kind: "userCount", count: d.ignoreUserCount } });
+    else commands.push({ kind: "ignore", condition: { kind: "forever" } });
+  } else if (body.status === "unresolved") {
+    commands.push({ kind: "unresolve" });
+  }
+  if (body.assignedTo !== undefined) {
+    if (body.assignedTo === "") commands.push({ kind: "unassign" });
+    else {
+      const [kind, id] = body.assignedTo.split(":");
+      commands.push({ kind: "assign", target: { kind: kind as "user" | "team", id: Number(id) } });
+    }
+  }
+  if (!commands.length) throw new ValidationError("body: give status and/or assignedTo.");
+  return commands;
+}
+
+async function updateIssue(c: import("hono").Context<AppEnv>) {
+  const id = idParam(c, "id");
+  const commands = commandsFromUpdate(validate(updateBody, await readJsonObject(c, ADMIN_BODY_LIMIT)));
+  const db = getDb(c.env.DB);
+  let last: IssueChanged | null = null;
+  for (const command of commands) {
+    last = await changeIssue(db, { groupId: id, command, actor: { kind: "api" }, source: "api" }, Date.now);
+    await afterIssueChange(c.env, c.executionCtx, last);
+  }
+  return c.json({
+    issue: publicGroup(last!.group),
+    assignee: last!.assignee,
+    assigneeLabel: assigneeLabel(last!.assignee),
+  });
+}
+
+issueAdminRoutes.put("/issues/:id", updateIssue);
+issueAdminRoutes.patch("/issues/:id", updateIssue);
+
+function publicGroup(g: import("../../db/groups").GroupRow) {
+  const { writeToken: _w, fingerprintHash: _f, ...rest } = g;
+  return rest;
+}

@@ -1,0 +1,166 @@
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { getGroup } from "../../src/db/groups";
+import { seedOrg, snapshotCounts, type SeededOrg } from "../support/seed";
+import { workerFetch } from "../support/worker";
+
+function ingest(s: SeededOrg, body: unknown, opts: { key?: string | null; projectId?: number; raw?: string } = {}) {
+  const headers: Record<string, string> = { "content-type": "application/json" };
+  const key = opts.key === undefined ? s.ingestKey : opts.key;
+  if (key !== null) headers.authorization = `Bearer ${key}`;
+  return workerFetch(`https://alerts.test/api/projects/${opts.projectId ?? s.project.id}/events`, {
+    method: "POST",
+    headers,
+    body: opts.raw ?? JSON.stringify(body),
+  });
+}
+
+const exceptionAt = (fn: string, file = "src/handler.ts", lineno = 10, value = "boom") => ({
+  exception: {
+    values: [
+      {
+        type: "TypeError",
+        value,
+        stacktrace: {
+          frames: [
+            { filename: "node_modules/lib.js", function: "dispatch", lineno: 1, in_app: false },
+            { filename: file, function: fn, lineno, in_app: true },
+          ],
+        },
+      },
+    ],
+  },
+});
+
+async function ok(res: Response) {
+  expect(res.status, await res.clone().text()).toBe(200);
+  return (await res.json()) as { id: string; groupId: number; shortId: string; isNew: boolean; isRegression: boolean };
+}
+
+describe("ingest API: grouping", () => {
+  it("creates an issue with a short id, then groups the same site together (line numbers ignored)", async () => {
+    const s = await seedOrg({ prefix: "API" });
+    const a = await ok(await ingest(s, { ...exceptionAt("handle", "src/handler.ts", 10), release: "1.0.0", environment: "prod" }));
+    expect(a).toMatchObject({ shortId: "API-1", isNew: true, isRegression: false });
+    expect(a.id).toMatch(/^[0-9a-f]{32}$/);
+    const b = await ok(await ingest(s, exceptionAt("handle", "src/handler.ts", 99, "other value")));
+    expect(b).toMatchObject({ groupId: a.groupId, isNew: false });
+    const g = (await getGroup(s.db, a.groupId))!;
+    expect(g).toMatchObject({
+      title: "TypeError: boom",
+      culprit: "src/handler.ts in handle",
+      level: "error",
+      timesSeen: 2,
+      firstRelease: "1.0.0",
+      lastRelease: "1.0.0",
+      lastEnvironment: "prod",
+      status: "unresolved",
+      substatus: "new",
+    });
+    expect(g.metadata).toMatchObject({ type: "TypeError", value: "boom", function: "handle" });
+  });
+
+  it("different in-app sites are different issues; short ids count up in base 36", async () => {
+    const s = await seedOrg({ prefix: "WEB" });
+    const ids = new Set<number>();
+    for (let i = 0; i < 11; i++) ids.add((await ok(await ingest(s, exceptionAt(`fn${i}`)))).groupId);
+    expect(ids.size).toBe(11);
+    const last = await ok(await ingest(s, exceptionAt("fn-last")));
+    expect(last.shortId).toBe("WEB-C");
+  });
+
+  it("messages group with numbers and ids normalised", async () => {
+    const s = await seedOrg();
+    const a = await ok(await ingest(s, { message: "Timeout after 30s for user 81f2c3d4-1111-2222-3333-444455556666", level: "warning" }));
+    const b = await ok(await ingest(s, { message: "Timeout after 45s for user 9ab0c3d4-1111-2222-3333-444455556666" }));
+    const c = await ok(await ingest(s, { message: "Connection refused" }));
+    expect(b.groupId).toBe(a.groupId);
+    expect(c.groupId).not.toBe(a.groupId);
+    expect((await getGroup(s.db, a.groupId))!.level).toBe("warning");
+  });
+
+  it("an explicit fingerprint wins; {{ default }} combines with the default grouping", async () => {
+    const s = await seedOrg();
+    const a = await ok(await ingest(s, { ...exceptionAt("one"), fingerprint: ["db-down"] }));
+    const b = await ok(await ingest(s, { ...exceptionAt("two"), fingerprint: ["db-down"] }));
+    expect(b.groupId).toBe(a.groupId);
+    const c = await ok(await ingest(s, { ...exceptionAt("one"), fingerprint: ["{{ default }}", "eu"] }));
+    const d = await ok(await ingest(s, { ...exceptionAt("one"), fingerprint: ["{{default}}", "us"] }));
+    const e = await ok(await ingest(s, { ...exceptionAt("one"), fingerprint: ["{{ default }}", "eu"] }));
+    expect(new Set([a.groupId, c.groupId, d.groupId]).size).toBe(3);
+    expect(e.groupId).toBe(c.groupId);
+  });
+
+  it("the same event id twice counts once", async () => {
+    const s = await seedOrg();
+    const event_id = "0123456789abcdef0123456789abcdef";
+    const a = await ok(await ingest(s, { ...exceptionAt("dup"), event_id }));
+    const b = await ok(await ingest(s, { ...exceptionAt("dup"), event_id }));
+    expect(b).toMatchObject({ id: event_id, groupId: a.groupId, isNew: false });
+    expect((await getGroup(s.db, a.groupId))!.timesSeen).toBe(1);
+  });
+
+  it("counts distinct users and writes a first_seen audit row", async () => {
+    const s = await seedOrg();
+    const a = await ok(await ingest(s, { message: "x", user: { id: "u1" } }));
+    await ok(await ingest(s, { message: "x", user: { id: "u1" } }));
+    await ok(await ingest(s, { message: "x", user: { email: "b@example.com" } }));
+    const g = (await getGroup(s.db, a.groupId))!;
+    expect(g).toMatchObject({ timesSeen: 3, usersSeen: 2 });
+    const audit = await env.DB.prepare("select type, source, actor_kind from group_activity where group_id = ?").bind(a.groupId).all();
+    expect(audit.results).toEqual([{ type: "first_seen", source: "ingest", actor_kind: "system" }]);
+  });
+});
+
+describe("ingest API: bad input writes nothing", () => {
+  it("rejects missing, malformed and foreign keys with 401", async () => {
+    const s = await seedOrg();
+    const other = await seedOrg();
+    const before = await snapshotCounts();
+    for (const [key, code] of [
+      [null, "missing_key"],
+      ["nope", "invalid_key"],
+      [other.ingestKey, "invalid_key"],
+    ] as const) {
+      const res = await ingest(s, { message: "x" }, { key });
+      expect(res.status).toBe(401);
+      expect(((await res.json()) as { error: { code: string } }).error.code).toBe(code);
+    }
+    const wrongScheme = await workerFetch(`https://alerts.test/api/projects/${s.project.id}/events`, {
+      method: "POST",
+      headers: { authorization: `Basic ${s.ingestKey}` },
+      body: "{}",
+    });
+    expect(wrongScheme.status).toBe(401);
+    expect(await snapshotCounts()).toEqual(before);
+  });
+
+  it("answers 400 naming the field, 413 over 200 KB", async () => {
+    const s = await seedOrg();
+    const before = await snapshotCounts();
+    const cases: [unknown, string | null, number, string][] = [
+      [null, "{not json", 400, "malformed_body"],
+      [null, "[1,2]", 400, "malformed_body"],
+      [{}, null, 400, "message"],
+      [{ message: 42 }, null, 400, "message"],
+      [{ message: "x", level: "loud" }, null, 400, "level"],
+      [{ exception: { values: [{ value: "no type" }] } }, null, 400, "exception"],
+      [{ message: "x", timestamp: "yesterday-ish" }, null, 400, "timestamp"],
+      [{ message: "x", event_id: "zz" }, null, 400, "event_id"],
+      [{ message: "x", tags: { k: 5 } }, null, 400, "tags"],
+      [{ message: "x".repeat(210 * 1024) }, null, 413, "payload_too_large"],
+    ];
+    for (const [body, raw, status, mention] of cases) {
+      const res = await ingest(s, body, { raw: raw ?? undefined });
+      expect(res.status, JSON.stringify(body)?.slice(0, 80)).toBe(status);
+      expect(await res.text()).toContain(mention);
+    }
+    expect(await snapshotCounts()).toEqual(before);
+  });
+
+  it("unknown project id → 401/404 without writes", async () => {
+    const s = await seedOrg();
+    expect((await ingest(s, { message: "x" }, { projectId: 999999 })).status).toBe(401);
+    expect((await ingest(s, { message: "x" }, { projectId: -1 as unknown as number })).status).toBe(404);
+  });
+});
