@@ -104,39 +104,62 @@ export async function applyGuardedChange(
   input: { group: GroupRow; change: PlannedChange; actor: Actor; source: ActivitySource; now: number },
 ): Promise<boolean> {
   const { group, change, actor, source, now } = input;
+  const d1 = db.$client;
   const token = crypto.randomUUID();
   const actorCols = actorColumns(actor);
-  const statusFields = change.status
-    ? {
-        ...change.status,
-        statusChangedBy: actorCols.actorUserId,
-        statusChangedAt: now,
-      }
-    : {};
-  const guard = sql`exists (select 1 from ${groups} where ${groups.id} = ${group.id} and ${groups.writeToken} = ${token})`;
+  const guard = "exists (select 1 from groups where id = ? and write_token = ?)";
+  const stmts: D1PreparedStatement[] = [];
 
-  const update = db
-    .update(groups)
-    .set({ ...statusFields, version: sql`${groups.version} + 1`, writeToken: token })
-    .where(and(eq(groups.id, group.id), eq(groups.version, group.version)));
-
-  const assigneeStmt =
-    change.assignee === undefined
-      ? null
-      : change.assignee === null
-        ? db.delete(groupAssignees).where(and(eq(groupAssignees.groupId, group.id), guard))
-        : db.run(sql`insert into group_assignees (group_id, user_id, team_id, assigned_by, assigned_at)
-            select ${group.id}, ${change.assignee.userId}, ${change.assignee.teamId}, ${actorCols.actorUserId}, ${now}
-            where ${guard}
-            on conflict (group_id) do update set user_id = excluded.user_id, team_id = excluded.team_id,
-              assigned_by = excluded.assigned_by, assigned_at = excluded.assigned_at`);
-
-  const audit = db.run(sql`insert into group_activity (group_id, type, actor_user_id, actor_kind, source, data, created_at)
-    select ${group.id}, ${change.activity.type}, ${actorCols.actorUserId}, ${actorCols.actorKind}, ${source},
-      ${JSON.stringify(change.activity.data)}, ${now}
-    where ${guard}`);
-
-  const results = assigneeStmt ? await db.batch([update, assigneeStmt, audit]) : await db.batch([update, audit]);
+  if (change.status) {
+    const p = change.status;
+    stmts.push(
+      d1
+        .prepare(
+          `update groups set status = ?, substatus = ?, resolution = ?, resolved_at = ?, ignore_conditions = ?,
+             status_changed_by = ?, status_changed_at = ?, version = version + 1, write_token = ?
+           where id = ? and version = ?`,
+        )
+        .bind(
+          p.status,
+          p.substatus,
+          p.resolution ? JSON.stringify(p.resolution) : null,
+          p.resolvedAt,
+          p.ignoreConditions ? JSON.stringify(p.ignoreConditions) : null,
+          actorCols.actorUserId,
+          now,
+          token,
+          group.id,
+          group.version,
+        ),
+    );
+  } else {
+    stmts.push(
+      d1.prepare("update groups set version = version + 1, write_token = ? where id = ? and version = ?").bind(token, group.id, group.version),
+    );
+  }
+  if (change.assignee === null) {
+    stmts.push(d1.prepare(`delete from group_assignees where group_id = ? and ${guard}`).bind(group.id, group.id, token));
+  } else if (change.assignee) {
+    stmts.push(
+      d1
+        .prepare(
+          `insert into group_assignees (group_id, user_id, team_id, assigned_by, assigned_at)
+           select ?, ?, ?, ?, ? where ${guard}
+           on conflict (group_id) do update set user_id = excluded.user_id, team_id = excluded.team_id,
+             assigned_by = excluded.assigned_by, assigned_at = excluded.assigned_at`,
+        )
+        .bind(group.id, change.assignee.userId, change.assignee.teamId, actorCols.actorUserId, now, group.id, token),
+    );
+  }
+  stmts.push(
+    d1
+      .prepare(
+        `insert into group_activity (group_id, type, actor_user_id, actor_kind, source, data, created_at)
+         select ?, ?, ?, ?, ?, ?, ? where ${guard}`,
+      )
+      .bind(group.id, change.activity.type, actorCols.actorUserId, actorCols.actorKind, source, JSON.stringify(change.activity.data), now, group.id, token),
+  );
+  const results = await d1.batch(stmts);
   return changesOf(results[0]) === 1;
 }
 
