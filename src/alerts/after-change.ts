@@ -6,4 +6,5 @@ export async function afterIssueChange(
   _env: Env,
   _ctx: { waitUntil(p: Promise<unknown>): void } | undefined,
   _changed: IssueChanged,
+  _opts: { skip?: { conversationId: string; activityId: string } } = {},
 ): Promise<void> {}

@@ -1,0 +1,66 @@
+/** Storage for linked identities: which tracker user a Teams user is, per integration. */
+import { and, eq, inArray } from "drizzle-orm";
+import type { Db } from "./client";
+import { identities, usedNonces } from "./schema";
+
+export type IdentityRow = typeof identities.$inferSelect;
+
+export async function findIdentity(db: Db, integrationId: number, teamsUserId: string): Promise<IdentityRow | null> {
+  const rows = await db
+    .select()
+    .from(identities)
+    .where(and(eq(identities.integrationId, integrationId), eq(identities.teamsUserId, teamsUserId)))
+    .limit(1);
+  return rows[0] ?? null;
+}
+
+export async function identitiesOfTeamsUser(db: Db, tenantId: string, teamsUserId: string): Promise<IdentityRow[]> {
+  return db
+    .select()
+    .from(identities)
+    .where(and(eq(identities.tenantId, tenantId), eq(identities.teamsUserId, teamsUserId)))
+    .limit(100);
+}
+
+export async function identitiesOfUser(db: Db, userId: number): Promise<IdentityRow[]> {
+  return db.select().from(identities).where(eq(identities.userId, userId)).limit(100);
+}
+
+/** Links a Teams user in the given integrations, replacing earlier links there (one batch). */
+export async function linkIdentity(
+  db: Db,
+  input: { integrationIds: number[]; tenantId: string; teamsUserId: string; aadObjectId: string | null; userId: number; now: number },
+): Promise<void> {
+  const stmts = [];
+  for (const integrationId of input.integrationIds) {
+    stmts.push(
+      db
+        .insert(identities)
+        .values({
+          integrationId,
+          tenantId: input.tenantId,
+          teamsUserId: input.teamsUserId,
+          aadObjectId: input.aadObjectId,
+          userId: input.userId,
+          linkedAt: input.now,
+        })
+        .onConflictDoUpdate({
+          target: [identities.integrationId, identities.teamsUserId],
+          set: { userId: input.userId, aadObjectId: input.aadObjectId, linkedAt: input.now },
+        }),
+    );
+  }
+  if (!stmts.length) return;
+  const [first, ...rest] = stmts;
+  await db.batch([first, ...rest]);
+}
+
+export async function unlinkIdentities(db: Db, ids: number[]): Promise<void> {
+  if (ids.length) await db.delete(identities).where(inArray(identities.id, ids));
+}
+
+/** Records a single-use nonce; false when it was used before. */
+export async function consumeNonce(db: Db, nonce: string, now: number): Promise<boolean> {
+  const r = await db.insert(usedNonces).values({ nonce, usedAt: now }).onConflictDoNothing();
+  return (r.meta.changes ?? 0) === 1;
+}

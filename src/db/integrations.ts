@@ -1,0 +1,92 @@
+/** Storage for Teams installations (integrations). */
+import { and, eq, sql } from "drizzle-orm";
+import type { Db } from "./client";
+import { integrations, type IntegrationStatus } from "./schema";
+
+export type IntegrationRow = typeof integrations.$inferSelect;
+
+export async function getIntegration(db: Db, id: number): Promise<IntegrationRow | null> {
+  const rows = await db.select().from(integrations).where(eq(integrations.id, id)).limit(1);
+  return rows[0] ?? null;
+}
+
+export async function findTeamIntegration(db: Db, teamId: string): Promise<IntegrationRow | null> {
+  const rows = await db
+    .select()
+    .from(integrations)
+    .where(and(eq(integrations.provider, "msteams"), eq(integrations.externalId, teamId)))
+    .limit(1);
+  return rows[0] ?? null;
+}
+
+/** Active integrations of a tenant (for commands in personal chats, which carry no team). */
+export async function activeTenantIntegrations(db: Db, tenantId: string): Promise<IntegrationRow[]> {
+  return db
+    .select()
+    .from(integrations)
+    .where(and(eq(integrations.tenantId, tenantId), eq(integrations.status, "active")))
+    .limit(50);
+}
+
+/**
+ * Records a team install. Returns the row only when this call created it or revived a disabled one, so that
+ * installationUpdate and conversationUpdate arriving for the same install welcome exactly once.
+ */
+export async function recordTeamInstall(
+  db: Db,
+  input: { tenantId: string; teamId: string; name: string; serviceUrl: string; installedBy: string; now: number },
+): Promise<IntegrationRow | null> {
+  const rows = await db
+    .insert(integrations)
+    .values({
+      provider: "msteams",
+      tenantId: input.tenantId,
+      externalId: input.teamId,
+      name: input.name,
+      serviceUrl: input.serviceUrl,
+      installationType: "team",
+      status: "pending",
+      installedBy: input.installedBy,
+      createdAt: input.now,
+      updatedAt: input.now,
+    })
+    .onConflictDoUpdate({
+      target: [integrations.provider, integrations.externalId],
+      set: {
+        status: "pending",
+        statusReason: null,
+        organizationId: null,
+        tenantId: input.tenantId,
+        name: sql`coalesce(nullif(${input.name}, ''), ${integrations.name})`,
+        serviceUrl: input.serviceUrl,
+        installedBy: input.installedBy,
+        updatedAt: input.now,
+      },
+      setWhere: eq(integrations.status, "disabled"),
+    })
+    .returning();
+  return rows[0] ?? null;
+}
+
+export async function setIntegrationStatus(
+  db: Db,
+  id: number,
+  status: IntegrationStatus,
+  reason: string | null,
+  now: number,
+): Promise<void> {
+  await db.update(integrations).set({ status, statusReason: reason, updatedAt: now }).where(eq(integrations.id, id));
+}
+
+/** Connects a pending integration to an organization; false if it was not pending any more. */
+export async function activateIntegration(db: Db, id: number, organizationId: number, now: number): Promise<boolean> {
+  const r = await db
+    .update(integrations)
+    .set({ status: "active", organizationId, statusReason: null, updatedAt: now })
+    .where(and(eq(integrations.id, id), eq(integrations.status, "pending")));
+  return (r.meta.changes ?? 0) === 1;
+}
+
+export async function listIntegrations(db: Db): Promise<IntegrationRow[]> {
+  return db.select().from(integrations).orderBy(integrations.id).limit(500);
+}

@@ -1,0 +1,161 @@
+/**
+ * A click on an issue card (Action.Submit message or Action.Execute invoke): check the integration, tenant and
+ * organization; find who clicked (or ask them to link); apply the change as that user; update the card in place.
+ */
+import { afterIssueChange } from "../alerts/after-change";
+import { loadIssueCardInput } from "../alerts/issue-card-data";
+import type { CardAction } from "../cards/action-payload";
+import { buildActionResultCard, buildLinkPromptCard } from "../cards/conversation-cards";
+import { buildIssueMessage } from "../cards/issue-card";
+import { cardMessage } from "../cards/message";
+import type { AdaptiveCard, CardMessage } from "../cards/types";
+import { getGroupWithOrg } from "../db/groups";
+import { findIdentity, linkIdentity } from "../db/identities";
+import { getIntegration, type IntegrationRow } from "../db/integrations";
+import { organizations, users, memberships } from "../db/schema";
+import { ForbiddenError, InvalidTransitionError, NotFoundError, ValidationError } from "../errors";
+import { changeIssue } from "../issues/issue-service";
+import type { IssueCommand } from "../issues/lifecycle";
+import { and, eq, sql } from "drizzle-orm";
+import type { ClassifiedActivity } from "./classify-activity";
+import { linkUrl } from "./commands";
+import type { BotContext } from "./context";
+
+type CardActionActivity = Extract<ClassifiedActivity, { kind: "cardAction" }>;
+
+/** What an Action.Execute invoke answers with (Submit ignores it). */
+export type InvokeAnswer =
+  | { statusCode: 200; type: "application/vnd.microsoft.card.adaptive"; value: AdaptiveCard }
+  | { statusCode: 200; type: "application/vnd.microsoft.activity.message"; value: string };
+
+export async function handleCardAction(ctx: BotContext, a: CardActionActivity): Promise<InvokeAnswer> {
+  if (a.action.kind === "invalid") throw new ValidationError(`Card action: ${a.action.reason}.`);
+  const action = a.action;
+  const integration = await getIntegration(ctx.db, action.integrationId);
+  if (!integration) throw new NotFoundError("No such integration.");
+  if (integration.status !== "active" || !integration.organizationId) {
+    throw new ForbiddenError("This Teams installation is not active.", "integration_inactive");
+  }
+  if (!a.tenantId || integration.tenantId !== a.tenantId) {
+    throw new ForbiddenError("This card belongs to another tenant.", "tenant_mismatch");
+  }
+  const found = await getGroupWithOrg(ctx.db, action.groupId);
+  if (!found || found.organizationId !== integration.organizationId) throw new NotFoundError("No such issue.");
+
+  const userId = await whoClicked(ctx, a, integration);
+  if (userId === null) {
+    ctx.defer("link prompt", async () => {
+      const connector = ctx.connector(a.serviceUrl);
+      const chat = await connector.createPersonalConversation({ userId: a.from.id, tenantId: a.tenantId! });
+      // The signed link names the 1:1 chat so the page can confirm the link there.
+      const withChat = await linkUrl(ctx, "link", {
+        tenantId: a.tenantId!,
+        teamsUserId: a.from.id,
+        aadObjectId: a.from.aadObjectId,
+        integrationIds: [integration.id],
+        conversationId: chat.id,
+        serviceUrl: a.serviceUrl,
+      });
+      await connector.sendToConversation(chat.id, cardMessage(buildLinkPromptCard({ linkUrl: withChat }), "Link your account to act on issues"));
+    });
+    return message("Link your Teams account first: I sent you a message with a link (valid for 15 minutes).");
+  }
+
+  if (action.kind === "empty") {
+    // Pressed Resolve / Ignore / Assign without choosing an option: nothing changes, the card stays as it is.
+    return (await cardFor(ctx, action, integration)).answer;
+  }
+
+  const command = toCommand(action, userId);
+  try {
+    const changed = await changeIssue(
+      ctx.db,
+      { groupId: action.groupId, command, actor: { kind: "user", userId }, source: "teams", organizationId: integration.organizationId },
+      ctx.now,
+    );
+    const { answer, message: updated } = await cardFor(ctx, action, integration);
+    if (a.via === "submit" && a.replyToId) {
+      ctx.defer("card update", () => ctx.connector(a.serviceUrl).updateActivity(a.conversationId, a.replyToId!, { ...updated, id: a.replyToId! }));
+    }
+    await afterIssueChange(ctx.env, { waitUntil: (p) => ctx.defer("card refresh", () => p) }, changed, {
+      skip: a.replyToId ? { conversationId: a.conversationId, activityId: a.replyToId } : undefined,
+    });
+    return answer;
+  } catch (err) {
+    if (err instanceof InvalidTransitionError || err instanceof ValidationError) {
+      // A refusal the person should read (already resolved, assignee outside the organization, ...).
+      const text = err.message;
+      if (a.via === "submit") {
+        ctx.defer("refusal", () =>
+          ctx.connector(a.serviceUrl).sendToConversation(a.conversationId, cardMessage(buildActionResultCard({ tone: "warning", text }), text)),
+        );
+      }
+      return message(text);
+    }
+    throw err;
+  }
+}
+
+/** The tracker user behind the Teams user: a linked identity, or (where the org allows) a same-email member. */
+async function whoClicked(ctx: BotContext, a: CardActionActivity, integration: IntegrationRow): Promise<number | null> {
+  const identity = await findIdentity(ctx.db, integration.id, a.from.id);
+  if (identity) return identity.userId;
+  const [org] = await ctx.db.select().from(organizations).where(eq(organizations.id, integration.organizationId!)).limit(1);
+  if (!org?.autoLinkByEmail) return null;
+  let email: string | undefined;
+  try {
+    const member = await ctx.connector(a.serviceUrl).getMember(a.conversationId, a.from.id);
+    email = member.email ?? member.userPrincipalName;
+  } catch {
+    return null; // can't look the member up: fall back to the link page
+  }
+  if (!email) return null;
+  const [match] = await ctx.db
+    .select({ id: users.id })
+    .from(users)
+    .innerJoin(memberships, and(eq(memberships.userId, users.id), eq(memberships.organizationId, org.id)))
+    .where(sql`lower(${users.email}) = ${email.toLowerCase()}`)
+    .limit(1);
+  if (!match) return null;
+  await linkIdentity(ctx.db, {
+    integrationIds: [integration.id],
+    tenantId: integration.tenantId,
+    teamsUserId: a.from.id,
+    aadObjectId: a.from.aadObjectId,
+    userId: match.id,
+    now: ctx.now(),
+  });
+  return match.id;
+}
+
+function toCommand(action: Exclude<CardAction, { kind: "empty" }>, userId: number): IssueCommand {
+  switch (action.kind) {
+    case "resolve":
+      return { kind: "resolve", mode: action.mode };
+    case "unresolve":
+      return { kind: "unresolve" };
+    case "ignore":
+      return { kind: "ignore", condition: action.condition };
+    case "assign":
+      return { kind: "assign", target: action.target.kind === "me" ? { kind: "user", id: userId } : action.target };
+    case "unassign":
+      return { kind: "unassign" };
+  }
+}
+
+async function cardFor(ctx: BotContext, action: CardAction, integration: IntegrationRow): Promise<{ answer: InvokeAnswer; message: CardMessage }> {
+  const input = await loadIssueCardInput(ctx.db, {
+    groupId: action.groupId,
+    integrationId: integration.id,
+    ruleIds: action.rules,
+    eventId: action.eventId,
+    baseUrl: ctx.baseUrl,
+  });
+  if (!input) throw new NotFoundError("No such issue.");
+  const msg = buildIssueMessage(input);
+  return { answer: { statusCode: 200, type: "application/vnd.microsoft.card.adaptive", value: msg.attachments[0].content }, message: msg };
+}
+
+function message(text: string): InvokeAnswer {
+  return { statusCode: 200, type: "application/vnd.microsoft.activity.message", value: text };
+}

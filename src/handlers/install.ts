@@ -1,0 +1,53 @@
+/** Installs and uninstalls: a pending integration + one welcome card per team install; disable on removal. */
+import { buildPersonalInstallationCard, buildWelcomeCard } from "../cards/conversation-cards";
+import { cardMessage } from "../cards/message";
+import { findTeamIntegration, recordTeamInstall, setIntegrationStatus } from "../db/integrations";
+import { processedActivities } from "../db/schema";
+import { signToken } from "../signing";
+import { eq } from "drizzle-orm";
+import type { ClassifiedActivity } from "./classify-activity";
+import type { BotContext } from "./context";
+
+export const SETUP_LINK_TTL_MS = 24 * 60 * 60 * 1000;
+export type SetupLinkData = { integrationId: number };
+
+type Of<K extends ClassifiedActivity["kind"]> = Extract<ClassifiedActivity, { kind: K }>;
+
+export async function handleBotAddedToTeam(ctx: BotContext, a: Of<"botAddedToTeam">): Promise<void> {
+  if (!a.team || !a.tenantId) return;
+  const created = await recordTeamInstall(ctx.db, {
+    tenantId: a.tenantId,
+    teamId: a.team.id,
+    name: a.team.name ?? "",
+    serviceUrl: a.serviceUrl,
+    installedBy: a.from.id,
+    now: ctx.now(),
+  });
+  if (!created) return; // already installed: the other install event of the pair got here first
+  const token = await signToken<SetupLinkData>(ctx.env.LINK_SIGNING_SECRET, "setup", { integrationId: created.id }, SETUP_LINK_TTL_MS, ctx.now());
+  const card = buildWelcomeCard({ setupUrl: `${ctx.baseUrl}/setup/${token}` });
+  // The General channel's conversation id is the team id.
+  ctx.defer("welcome card", () => ctx.connector(a.serviceUrl).sendToConversation(a.team!.id, cardMessage(card, "Welcome! Complete the setup to get issue alerts here.")));
+}
+
+export async function handleBotRemovedFromTeam(ctx: BotContext, a: Of<"botRemovedFromTeam">): Promise<void> {
+  if (!a.team) return;
+  const integration = await findTeamIntegration(ctx.db, a.team.id);
+  if (!integration || integration.status === "disabled") return;
+  // History (identities, notifications, deliveries) is kept; nothing is sent to a disabled integration.
+  await setIntegrationStatus(ctx.db, integration.id, "disabled", "The bot was removed from the team.", ctx.now());
+}
+
+export async function handlePersonalInstall(ctx: BotContext, a: Of<"personalInstall">): Promise<void> {
+  // conversationUpdate and installationUpdate both announce a personal install: greet once per install.
+  const key = `personal-install:${a.conversationId}`;
+  const r = await ctx.db.insert(processedActivities).values({ key, receivedAt: ctx.now() }).onConflictDoNothing();
+  if ((r.meta.changes ?? 0) === 0) return;
+  ctx.defer("personal installation card", () =>
+    ctx.connector(a.serviceUrl).sendToConversation(a.conversationId, cardMessage(buildPersonalInstallationCard(), "Thanks for installing Issue Alerts")),
+  );
+}
+
+export async function handlePersonalUninstall(ctx: BotContext, a: Of<"personalUninstall">): Promise<void> {
+  await ctx.db.delete(processedActivities).where(eq(processedActivities.key, `personal-install:${a.conversationId}`));
+}
