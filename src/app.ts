@@ -6,6 +6,8 @@ import { adminRoutes } from "./routes/admin/index";
 import { ingestRoutes } from "./routes/ingest";
 import { messagesRoutes } from "./routes/messages";
 import { sentryRoutes } from "./routes/sentry";
+import { linkRoutes } from "./routes/pages/link";
+import { setupRoutes } from "./routes/pages/setup";
 
 export type AppEnv = { Bindings: Env };
 
@@ -17,6 +19,8 @@ export function buildApp() {
   app.route("/api/admin", adminRoutes);
   app.route("/api/messages", messagesRoutes);
   app.route("/api", sentryRoutes);
+  app.route("/setup", setupRoutes);
+  app.route("/", linkRoutes);
 
   app.notFound((c) => c.json({ error: { code: "not_found", message: "No such route." } }, 404));
   app.onError((err, c) => {

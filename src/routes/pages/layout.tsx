@@ -1,0 +1,35 @@
+/** Plain, accessible HTML for the setup and link pages: no scripts, no external assets, no secrets. */
+import type { Child } from "hono/jsx";
+
+export function Page(props: { title: string; children: Child }) {
+  return (
+    <html lang="en">
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <meta name="referrer" content="no-referrer" />
+        <title>{props.title} · Issue Alerts for Microsoft Teams</title>
+        <style>{`body{font:16px/1.5 system-ui,sans-serif;max-width:36rem;margin:3rem auto;padding:0 1rem;color:#1b1b1b}
+label{display:block;margin:1rem 0 .25rem;font-weight:600}input{width:100%;padding:.5rem;font:inherit;box-sizing:border-box}
+button{margin-top:1.25rem;padding:.6rem 1.2rem;font:inherit;background:#464775;color:#fff;border:0;border-radius:4px;cursor:pointer}
+.error{color:#a4262c}.ok{color:#107c10}p.hint{color:#555;font-size:.9rem}`}</style>
+      </head>
+      <body>
+        <main>
+          <h1>{props.title}</h1>
+          {props.children}
+        </main>
+      </body>
+    </html>
+  );
+}
+
+export function Message(props: { title: string; kind: "ok" | "error"; text: string }) {
+  return (
+    <Page title={props.title}>
+      <p class={props.kind} role={props.kind === "error" ? "alert" : "status"}>
+        {props.text}
+      </p>
+    </Page>
+  );
+}

@@ -1,0 +1,99 @@
+/**
+ * GET/POST /setup/<signed>: connects a pending Teams installation to an organization. Whoever completes it proves
+ * who they are with the admin token or an org admin's personal API token.
+ */
+import { Hono, type Context } from "hono";
+import type { AppEnv } from "../../app";
+import { authenticatePersonalToken } from "../../auth/personal-tokens";
+import { isOrgAdmin } from "../../auth/org-role";
+import { connectorFor } from "../../bot/connector-client";
+import { buildInstallationConfirmationCard } from "../../cards/conversation-cards";
+import { cardMessage } from "../../cards/message";
+import { getDb } from "../../db/client";
+import { activateIntegration, getIntegration } from "../../db/integrations";
+import { findOrganizationBySlug } from "../../db/organizations";
+import type { SetupLinkData } from "../../handlers/install";
+import { timingSafeEqual } from "../../http/bearer";
+import { verifyToken } from "../../signing";
+import { csrfToken, csrfValid } from "./csrf";
+import { Message, Page } from "./layout";
+
+export const setupRoutes = new Hono<AppEnv>();
+
+const BAD_LINK = "This setup link is invalid or has expired. Remove and re-add the app in Teams to get a new one.";
+
+async function checkLink(c: Context<AppEnv>) {
+  const result = await verifyToken<SetupLinkData>(c.env.LINK_SIGNING_SECRET, "setup", c.req.param("token") ?? "", Date.now());
+  if (!result.ok) return null;
+  const integration = await getIntegration(getDb(c.env.DB), result.payload.data.integrationId);
+  return integration ? { integration, nonce: result.payload.nonce } : null;
+}
+
+function SetupForm(props: { team: string; csrf: string; error?: string; organization?: string }) {
+  return (
+    <Page title="Connect Microsoft Teams">
+      <p>
+        Connect the team <strong>{props.team || "(unnamed team)"}</strong> to your organization so alert rules can post issue cards to it.
+      </p>
+      {props.error ? (
+        <p class="error" role="alert">
+          {props.error}
+        </p>
+      ) : null}
+      <form method="post">
+        <input type="hidden" name="csrf" value={props.csrf} />
+        <label for="organization">Organization slug</label>
+        <input id="organization" name="organization" required autocomplete="off" value={props.organization ?? ""} />
+        <label for="token">Admin token or your personal API token</label>
+        <input id="token" name="token" type="password" required autocomplete="off" />
+        <p class="hint">Personal API tokens must belong to an admin of the organization.</p>
+        <button type="submit">Connect</button>
+      </form>
+    </Page>
+  );
+}
+
+setupRoutes.get("/:token", async (c) => {
+  const link = await checkLink(c);
+  if (!link) return c.html(<Message title="Setup link not valid" kind="error" text={BAD_LINK} />, 400);
+  if (link.integration.status !== "pending") {
+    return c.html(<Message title="Already set up" kind="ok" text="This team is already connected. You can close this page." />, 200);
+  }
+  return c.html(<SetupForm team={link.integration.name} csrf={await csrfToken(c.env.LINK_SIGNING_SECRET!, link.nonce)} />);
+});
+
+setupRoutes.post("/:token", async (c) => {
+  const link = await checkLink(c);
+  if (!link) return c.html(<Message title="Setup link not valid" kind="error" text={BAD_LINK} />, 400);
+  const form = await c.req.parseBody().catch(() => ({}) as Record<string, unknown>);
+  if (!(await csrfValid(c, c.env.LINK_SIGNING_SECRET!, link.nonce, form.csrf))) {
+    return c.html(<Message title="Request refused" kind="error" text="The form could not be verified. Open the setup link again." />, 403);
+  }
+  const csrf = await csrfToken(c.env.LINK_SIGNING_SECRET!, link.nonce);
+  const slug = typeof form.organization === "string" ? form.organization.trim().toLowerCase() : "";
+  const token = typeof form.token === "string" ? form.token.trim() : "";
+  const again = (error: string, status: 400 | 401) =>
+    c.html(<SetupForm team={link.integration.name} csrf={csrf} error={error} organization={slug} />, status);
+  if (!slug || !token) return again("Enter the organization slug and a token.", 400);
+  const db = getDb(c.env.DB);
+  const org = await findOrganizationBySlug(db, slug);
+  const isAdminToken = !!c.env.ADMIN_TOKEN && timingSafeEqual(token, c.env.ADMIN_TOKEN);
+  let allowed = isAdminToken && !!org;
+  if (!isAdminToken && org) {
+    const user = await authenticatePersonalToken(db, token);
+    allowed = !!user && (await isOrgAdmin(db, user.id, org.id));
+  }
+  // One answer for "no such organization" and "not allowed": the page must not reveal which organizations exist.
+  if (!org || !allowed) return again("That token can't connect this organization (unknown organization, wrong token, or not an admin).", 401);
+  if (!(await activateIntegration(db, link.integration.id, org.id, Date.now()))) {
+    return c.html(<Message title="Already set up" kind="ok" text="This team is already connected. You can close this page." />, 200);
+  }
+  const card = buildInstallationConfirmationCard({ organizationName: org.name });
+  const send = connectorFor(c.env, link.integration.serviceUrl)
+    .sendToConversation(link.integration.externalId, cardMessage(card, `Connected to ${org.name}`))
+    .catch((err) => console.error("setup: confirmation card failed", err instanceof Error ? err.name : "unknown"));
+  c.executionCtx.waitUntil(send);
+  return c.html(
+    <Message title="Connected" kind="ok" text={`The team ${link.integration.name || ""} is now connected to ${org.name}. Create an alert rule to start getting issue cards.`} />,
+  );
+});
