@@ -78,6 +78,12 @@ export class PayloadTooLargeError extends AppError {
   readonly code = "payload_too_large";
 }
 
+/** The request body uses a Content-Encoding (or content type) this route cannot decode. */
+export class UnsupportedMediaTypeError extends AppError {
+  readonly status = 415;
+  readonly code = "unsupported_media_type";
+}
+
 /** Too many requests; Retry-After says when to come back. */
 export class RateLimitedError extends AppError {
   readonly status = 429;
@@ -98,4 +104,16 @@ export class NotConfiguredError extends AppError {
 export class UpstreamError extends AppError {
   readonly status = 502;
   readonly code = "upstream_error";
+}
+
+/** Microsoft's token endpoint refused the bot's credentials (invalid_client, ...): a configuration error, not retried. */
+export class BotCredentialsRejectedError extends AppError {
+  readonly status = 503;
+  readonly code = "bot_credentials_rejected";
+}
+
+/** The bot's access token could not be obtained (5xx, timeouts) after bounded retries; try again later. */
+export class BotTokenUnavailableError extends AppError {
+  readonly status = 502;
+  readonly code = "bot_token_unavailable";
 }

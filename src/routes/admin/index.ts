@@ -1,5 +1,20 @@
 import { Hono } from "hono";
 import type { AppEnv } from "../../app";
+import { requireAdminToken } from "../../auth/admin-token";
+import { issueAdminRoutes } from "./issues";
+import { organizationRoutes } from "./organizations";
+import { projectRoutes } from "./projects";
+import { releaseRoutes } from "./releases";
+import { teamRoutes } from "./teams";
+import { userRoutes } from "./users";
 
-/** /api/admin — everything an operator needs; Bearer ADMIN_TOKEN. */
+/** /api/admin — everything an operator needs; Bearer ADMIN_TOKEN on every route (including unknown ones). */
 export const adminRoutes = new Hono<AppEnv>();
+
+adminRoutes.use("*", requireAdminToken);
+adminRoutes.route("/", organizationRoutes);
+adminRoutes.route("/", userRoutes);
+adminRoutes.route("/", teamRoutes);
+adminRoutes.route("/", projectRoutes);
+adminRoutes.route("/", releaseRoutes);
+adminRoutes.route("/", issueAdminRoutes);

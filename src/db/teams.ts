@@ -1,0 +1,67 @@
+import { and, asc, eq } from "drizzle-orm";
+import type { Db } from "./client";
+import { teamMembers, teams, users } from "./schema";
+
+export type TeamRow = typeof teams.$inferSelect;
+export type TeamMemberRow = { userId: number; email: string; name: string };
+
+export async function insertTeam(
+  db: Db,
+  input: { organizationId: number; slug: string; name: string },
+  now: number,
+): Promise<TeamRow> {
+  const [row] = await db
+    .insert(teams)
+    .values({ ...input, createdAt: now })
+    .returning();
+  return row;
+}
+
+export async function listTeams(db: Db, organizationId: number): Promise<TeamRow[]> {
+  return db.select().from(teams).where(eq(teams.organizationId, organizationId)).orderBy(asc(teams.slug));
+}
+
+export async function findTeam(db: Db, id: number): Promise<TeamRow | null> {
+  const [row] = await db.select().from(teams).where(eq(teams.id, id)).limit(1);
+  return row ?? null;
+}
+
+export async function findTeamBySlug(db: Db, organizationId: number, slug: string): Promise<TeamRow | null> {
+  const [row] = await db
+    .select()
+    .from(teams)
+    .where(and(eq(teams.organizationId, organizationId), eq(teams.slug, slug)))
+    .limit(1);
+  return row ?? null;
+}
+
+export async function insertTeamMember(db: Db, teamId: number, userId: number): Promise<void> {
+  await db.insert(teamMembers).values({ teamId, userId });
+}
+
+export async function listTeamMembers(db: Db, teamId: number): Promise<TeamMemberRow[]> {
+  return db
+    .select({ userId: users.id, email: users.email, name: users.name })
+    .from(teamMembers)
+    .innerJoin(users, eq(users.id, teamMembers.userId))
+    .where(eq(teamMembers.teamId, teamId))
+    .orderBy(asc(users.id));
+}
+
+export async function isTeamMember(db: Db, teamId: number, userId: number): Promise<boolean> {
+  const [row] = await db
+    .select({ userId: teamMembers.userId })
+    .from(teamMembers)
+    .where(and(eq(teamMembers.teamId, teamId), eq(teamMembers.userId, userId)))
+    .limit(1);
+  return row !== undefined;
+}
+
+/** False when the user was not a member of the team. */
+export async function deleteTeamMember(db: Db, teamId: number, userId: number): Promise<boolean> {
+  const rows = await db
+    .delete(teamMembers)
+    .where(and(eq(teamMembers.teamId, teamId), eq(teamMembers.userId, userId)))
+    .returning({ userId: teamMembers.userId });
+  return rows.length > 0;
+}

@@ -1,0 +1,25 @@
+import { z } from "zod";
+
+const SLUG_MAX = 50;
+
+/** Lower-case letters, digits and inner dashes, like Sentry slugs; what URLs and `#team-slug` labels show. */
+export const slugSchema = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .max(SLUG_MAX)
+  .regex(/^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/, "must be lower-case letters, digits and inner dashes");
+
+/** A slug derived from a display name ("Acme Corp!" → "acme-corp"); empty when nothing usable remains. */
+export function slugify(name: string): string {
+  return name
+    .normalize("NFKD")
+    .replace(/[\u0300-\u036f]/g, "")
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, "-")
+    .slice(0, SLUG_MAX)
+    .replace(/^-+|-+$/g, "");
+}
+
+/** Display names: trimmed, non-empty, bounded. */
+export const nameSchema = z.string().trim().min(1).max(200);

@@ -1,0 +1,101 @@
+/**
+ * Builds the card preview page (npm run cards:preview) and opens it in headless Chromium with the official
+ * adaptivecards renderer: every sample card must parse, validate and render without a renderer error. Saves a
+ * screenshot to test-results/cards-preview.png as a CI artifact.
+ */
+import { execFile } from "node:child_process";
+import { mkdir } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import { promisify } from "node:util";
+import { chromium, type Browser } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+const root = resolve(__dirname, "../..");
+const htmlPath = join(root, "dist/cards-preview.html");
+
+type Result = { name: string; ok: boolean; errors: string[] };
+
+describe("card preview in headless Chromium", () => {
+  let browser: Browser;
+  let results: Result[];
+  const pageErrors: string[] = [];
+  const consoleErrors: string[] = [];
+  const offPageRequests: string[] = [];
+  let executed: string[] = [];
+
+  beforeAll(async () => {
+    // The npm script, as people run it.
+    await promisify(execFile)("npm", ["run", "--silent", "cards:preview"], { cwd: root });
+    browser = await chromium.launch({
+      executablePath: "/usr/bin/chromium",
+      args: [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+      ],
+    });
+    const page = await browser.newPage({ viewport: { width: 1500, height: 1000 } });
+    page.on("pageerror", (e) => pageErrors.push(e.message));
+    page.on("console", (m) => {
+      if (m.type() === "error") consoleErrors.push(m.text());
+      if (m.type() === "log" && m.text().startsWith("action ")) executed.push(m.text());
+    });
+    // The page must be self-contained: anything but file:// is recorded and refused.
+    await page.route("**/*", (route) => {
+      const url = route.request().url();
+      if (url.startsWith("file://")) return route.continue();
+      offPageRequests.push(url);
+      return route.abort();
+    });
+    await page.goto(pathToFileURL(htmlPath).href);
+    await page.waitForFunction(() => Array.isArray((window as unknown as { cardPreviewResults?: unknown }).cardPreviewResults));
+    results = await page.evaluate(() => (window as unknown as { cardPreviewResults: Result[] }).cardPreviewResults);
+
+    // Open the Assign ShowCard of an unassigned issue and press its Submit: the renderer hands us the payload.
+    const unassigned = page.locator("figure", { hasText: "issue: unresolved / assigned to nobody / with description / 1 rules" });
+    await unassigned.getByRole("button", { name: "Assign" }).first().click();
+    executed = [];
+    await unassigned.getByRole("button", { name: "Assign" }).last().click();
+    await page.waitForTimeout(100);
+
+    await mkdir(join(root, "test-results"), { recursive: true });
+    await page.screenshot({ path: join(root, "test-results/cards-preview.png"), fullPage: true });
+    await page.close();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  it("renders every sample card without a renderer error", () => {
+    expect(results.length).toBeGreaterThanOrEqual(54 + 3 + 14);
+    const failed = results.filter((r) => !r.ok);
+    expect(failed).toEqual([]);
+    expect(pageErrors).toEqual([]);
+    expect(consoleErrors).toEqual([]);
+  });
+
+  it("covers the issue state matrix and every conversational card", () => {
+    const names = results.map((r) => r.name);
+    expect(names.filter((n) => n.startsWith("issue: ")).length).toBeGreaterThanOrEqual(54);
+    for (const card of ["welcome", "installation confirmation", "personal installation", "mentioned", "help", "unrecognized", "link prompt", "linked", "unlink", "unlinked", "already linked", "action result", "regression reply"]) {
+      expect(names.some((n) => n.startsWith(`conversation: ${card}`)), card).toBe(true);
+    }
+  });
+
+  it("the Assign submit hands the renderer the wire payload with the chosen input", () => {
+    expect(executed).toHaveLength(1);
+    const data = JSON.parse(executed[0].replace(/^action Action\.Submit /, ""));
+    expect(data).toMatchObject({ payload: { actionType: "3", groupId: 42, integrationId: 7 }, assignInput: "ME" });
+  });
+
+  it("fetches nothing off the page", () => {
+    expect(offPageRequests).toEqual([]);
+  });
+});

@@ -1,0 +1,199 @@
+/**
+ * A reusable Node-side harness: the real worker (src/index.ts bundled by esbuild) running in Miniflare with
+ * local D1 (the committed migrations applied), KV, the DELIVERIES queue, and an HTTP listener on 127.0.0.1 so
+ * real clients — Sentry SDKs, browsers, benchmarks — can reach it over the network.
+ *
+ * Usage (vitest, test/node/**):
+ *
+ *     const worker = await startWorker({ bindings: { ADMIN_TOKEN: "t" } });
+ *     const project = await worker.seed.project({ rateLimitPerMinute: 10_000 });
+ *     Sentry.init({ dsn: project.dsn });                 // http://<key>@127.0.0.1:<port>/<projectId>
+ *     await fetch(`${worker.url}/health`);
+ *     const rows = await worker.query("select * from groups where project_id = ?", project.projectId);
+ *     await worker.dispose();
+ *
+ * From a plain .mjs script (Node 20 cannot import .ts), transpile this file first — see
+ * bench/sentry-envelopes.mjs (`loadHarness`), which does it with esbuild in ~50 ms:
+ *
+ *     await esbuild.build({ entryPoints: ["test/node/support/worker-harness.ts"], bundle: true, platform: "node",
+ *       format: "esm", packages: "external", outfile: tmpFile });
+ *     const { startWorker } = await import(pathToFileURL(tmpFile).href);
+ *
+ * Options: `bindings` (vars/secrets; defaults below), `outboundService` (answers the worker's outbound fetches,
+ * e.g. a stand-in for Microsoft: `(req) => new Response(...)`), `queueConsumer` (also consume DELIVERIES with the
+ * worker's `queue` handler — only once src/index.ts exports one), `port` (default 0 = a free port), `verbose`.
+ * Nothing is persisted: every startWorker() gets empty, freshly migrated storage. Start once per test file
+ * (~0.5–1 s) and seed a fresh project per test.
+ */
+import { readFile, readdir } from "node:fs/promises";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { build } from "esbuild";
+import { Log, LogLevel, Miniflare } from "miniflare";
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
+
+export type D1 = Awaited<ReturnType<Miniflare["getD1Database"]>>;
+
+/** Bindings every harness worker gets unless overridden (same values as the in-worker test project). */
+export const DEFAULT_BINDINGS: Record<string, string> = {
+  ADMIN_TOKEN: "test-admin-token",
+  MICROSOFT_APP_ID: "11111111-2222-3333-4444-555555555555",
+  MICROSOFT_APP_PASSWORD: "test-app-password",
+  LINK_SIGNING_SECRET: "test-link-signing-secret",
+  BOT_OPENID_METADATA_URL: "https://login.botframework.test/v1/.well-known/openidconfiguration",
+  BOT_TOKEN_URL: "https://login.microsoftonline.test/botframework.com/oauth2/v2.0/token",
+};
+
+export type HarnessOptions = {
+  /** Vars and secrets; merged over DEFAULT_BINDINGS. PUBLIC_BASE_URL unset = links use the request origin. */
+  bindings?: Record<string, string>;
+  /** Answers every outbound fetch of the worker (the network boundary). Unset: outbound fetches go out for real. */
+  outboundService?: (request: Request) => Response | Promise<Response>;
+  /** Also run the DELIVERIES consumer (needs a `queue` export in src/index.ts). Default false. */
+  queueConsumer?: boolean;
+  /** Listen port on 127.0.0.1; 0 (default) picks a free one. */
+  port?: number;
+  /** Print workerd logs (console.* of the worker) and requests. */
+  verbose?: boolean;
+};
+
+export type SeededOrganization = { organizationId: number; slug: string };
+export type SeededProject = {
+  organizationId: number;
+  projectId: number;
+  slug: string;
+  /** The ingest key = DSN public key. */
+  publicKey: string;
+  /** `http://<publicKey>@127.0.0.1:<port>/<projectId>`: give it to any Sentry SDK. */
+  dsn: string;
+};
+
+export type WorkerHarness = {
+  /** Base URL without trailing slash, e.g. http://127.0.0.1:40123 */
+  url: string;
+  mf: Miniflare;
+  db: D1;
+  /** Rows of a read query on the worker's D1. */
+  query<T = Record<string, unknown>>(sql: string, ...params: unknown[]): Promise<T[]>;
+  seed: {
+    organization(input?: { name?: string; slug?: string }): Promise<SeededOrganization>;
+    project(input?: {
+      organizationId?: number;
+      slug?: string;
+      name?: string;
+      shortIdPrefix?: string;
+      rateLimitPerMinute?: number;
+      publicKey?: string;
+    }): Promise<SeededProject>;
+  };
+  dispose(): Promise<void>;
+};
+
+let bundled: Promise<string> | undefined;
+
+/** src/index.ts as one ES module (built once per process; the worker's own dependencies all run in workerd). */
+export function bundleWorker(): Promise<string> {
+  bundled ??= build({
+    entryPoints: [path.join(ROOT, "src/index.ts")],
+    bundle: true,
+    format: "esm",
+    platform: "neutral",
+    target: "es2022",
+    mainFields: ["module", "main"],
+    conditions: ["workerd", "worker", "browser", "import"],
+    external: ["cloudflare:*", "node:*"],
+    write: false,
+    sourcemap: "inline",
+    logLevel: "silent",
+  }).then((r) => r.outputFiles[0].text);
+  return bundled;
+}
+
+/** The committed migrations, in order, each split into statements as drizzle-kit writes them. */
+export async function readMigrationStatements(dir = path.join(ROOT, "migrations")): Promise<string[]> {
+  const files = (await readdir(dir)).filter((f) => f.endsWith(".sql")).sort();
+  const statements: string[] = [];
+  for (const file of files) {
+    const sql = await readFile(path.join(dir, file), "utf8");
+    statements.push(...sql.split("--> statement-breakpoint").map((s) => s.trim()).filter(Boolean));
+  }
+  return statements;
+}
+
+async function wranglerSettings(): Promise<{ compatibilityDate: string; compatibilityFlags: string[] }> {
+  const toml = await readFile(path.join(ROOT, "wrangler.toml"), "utf8");
+  const date = /^compatibility_date\s*=\s*"([^"]+)"/m.exec(toml)?.[1] ?? "2026-04-20";
+  const flags = /^compatibility_flags\s*=\s*\[([^\]]*)\]/m.exec(toml)?.[1];
+  return {
+    compatibilityDate: date,
+    compatibilityFlags: flags ? [...flags.matchAll(/"([^"]+)"/g)].map((m) => m[1]) : [],
+  };
+}
+
+export async function startWorker(options: HarnessOptions = {}): Promise<WorkerHarness> {
+  const [script, statements, settings] = await Promise.all([bundleWorker(), readMigrationStatements(), wranglerSettings()]);
+  const mf = new Miniflare({
+    modules: [{ type: "ESModule", path: path.join(ROOT, "dist-harness/index.mjs"), contents: script }],
+    compatibilityDate: settings.compatibilityDate,
+    compatibilityFlags: settings.compatibilityFlags,
+    d1Databases: { DB: "harness-db" },
+    kvNamespaces: { CACHE: "harness-cache" },
+    queueProducers: { DELIVERIES: { queueName: "teams-deliveries" } },
+    ...(options.queueConsumer
+      ? { queueConsumers: { "teams-deliveries": { maxBatchSize: 10, maxBatchTimeout: 1, maxRetries: 10 } } }
+      : {}),
+    bindings: { ...DEFAULT_BINDINGS, ...options.bindings },
+    ...(options.outboundService ? { outboundService: options.outboundService as never } : {}),
+    host: "127.0.0.1",
+    port: options.port ?? 0,
+    // The placeholder `request.cf`: never fetch the real one (offline).
+    cf: false,
+    logRequests: options.verbose ?? false,
+    log: new Log(options.verbose ? LogLevel.INFO : LogLevel.WARN),
+  });
+  const url = (await mf.ready).origin;
+  const db = await mf.getD1Database("DB");
+  // One batch = one transaction: a broken migration leaves an empty database, not half a schema.
+  await db.batch(statements.map((s) => db.prepare(s)));
+
+  async function query<T>(sql: string, ...params: unknown[]): Promise<T[]> {
+    const res = await db.prepare(sql).bind(...params).all<T>();
+    return res.results;
+  }
+
+  let seq = 0;
+  const unique = (prefix: string) => `${prefix}-${++seq}-${Math.random().toString(36).slice(2, 7)}`;
+
+  const seed: WorkerHarness["seed"] = {
+    async organization(input = {}) {
+      const slug = input.slug ?? unique("org");
+      const row = await db
+        .prepare("insert into organizations (name, slug, created_at) values (?, ?, ?) returning id")
+        .bind(input.name ?? slug, slug, Date.now())
+        .first<{ id: number }>();
+      return { organizationId: row!.id, slug };
+    },
+    async project(input = {}) {
+      const organizationId = input.organizationId ?? (await seed.organization()).organizationId;
+      const slug = input.slug ?? unique("project");
+      const publicKey = input.publicKey ?? crypto.randomUUID().replace(/-/g, "");
+      const now = Date.now();
+      const project = await db
+        .prepare(
+          `insert into projects (organization_id, slug, name, short_id_prefix, rate_limit_per_minute, created_at)
+           values (?, ?, ?, ?, ?, ?) returning id`,
+        )
+        .bind(organizationId, slug, input.name ?? slug, input.shortIdPrefix ?? "PRJ", input.rateLimitPerMinute ?? 1000, now)
+        .first<{ id: number }>();
+      await db
+        .prepare("insert into project_keys (project_id, public_key, label, created_at) values (?, ?, 'default', ?)")
+        .bind(project!.id, publicKey, now)
+        .run();
+      const host = new URL(url).host;
+      return { organizationId, projectId: project!.id, slug, publicKey, dsn: `http://${publicKey}@${host}/${project!.id}` };
+    },
+  };
+
+  return { url, mf, db, query, seed, dispose: () => mf.dispose() };
+}

@@ -1,0 +1,204 @@
+/**
+ * Sample card inputs: the state matrix the tests check and the preview page renders (scripts/cards-preview.mjs
+ * bundles this file), so what people look at is exactly what is tested. Pure data, no test framework here.
+ */
+import {
+  buildActionResultCard,
+  buildAlreadyLinkedCard,
+  buildHelpCard,
+  buildInstallationConfirmationCard,
+  buildLinkedCard,
+  buildLinkPromptCard,
+  buildMentionedCard,
+  buildPersonalInstallationCard,
+  buildRegressionReplyCard,
+  buildUnlinkCard,
+  buildUnlinkedCard,
+  buildUnrecognizedCommandCard,
+  buildWelcomeCard,
+} from "../../../src/cards/conversation-cards";
+import { buildIssueCard } from "../../../src/cards/issue-card";
+import type { AdaptiveCard, CardAssignee, CardMember, CardTeam, IssueCardInput } from "../../../src/cards/types";
+
+export const BASE_URL = "https://alerts.test";
+/** 2026-11-25T10:00:00Z */
+export const LAST_SEEN = Date.UTC(2026, 10, 25, 10, 0, 0);
+/** 2026-11-20T08:30:00Z */
+export const FIRST_SEEN = Date.UTC(2026, 10, 20, 8, 30, 0);
+export const EVENT_ID = "0123456789abcdef0123456789abcdef";
+
+export function makeMembers(count: number): CardMember[] {
+  return Array.from({ length: count }, (_, i) => ({
+    id: 1000 + i,
+    email: `member${i}@example.com`,
+    name: `Member ${i}`,
+  }));
+}
+
+export function makeTeams(count: number): CardTeam[] {
+  return Array.from({ length: count }, (_, i) => ({ id: 500 + i, slug: `team-${i}` }));
+}
+
+export const RULES = [
+  { id: 11, name: "New issues in production" },
+  { id: 12, name: "Regressions" },
+  { id: 13, name: "High volume" },
+];
+
+export type IssueState = {
+  status: "unresolved" | "resolved" | "ignored";
+  assignee: "user" | "team" | "nobody";
+  description: boolean;
+  rules: 0 | 1 | 3;
+};
+
+export const ASSIGNEES: Record<IssueState["assignee"], CardAssignee | null> = {
+  user: { kind: "user", id: 1001, email: "ada@example.com" },
+  team: { kind: "team", id: 501, slug: "backend" },
+  nobody: null,
+};
+
+/** A realistic issue card input; `overrides` replace top-level fields, `issue` fields are merged. */
+export function issueInput(
+  overrides: Partial<Omit<IssueCardInput, "issue">> & { issue?: Partial<IssueCardInput["issue"]> } = {},
+): IssueCardInput {
+  const { issue, ...rest } = overrides;
+  return {
+    issue: {
+      id: 42,
+      shortId: "API-1A",
+      title: "TypeError: Cannot read properties of undefined (reading 'id')",
+      culprit: "handlers/checkout.ts in submitOrder",
+      level: "error",
+      status: "unresolved",
+      substatus: "new",
+      metadata: { type: "TypeError", value: "Cannot read properties of undefined (reading 'id')", function: "submitOrder" },
+      timesSeen: 1234,
+      usersSeen: 56,
+      firstSeen: FIRST_SEEN,
+      lastSeen: LAST_SEEN,
+      lastRelease: "1.4.2",
+      lastEnvironment: "production",
+      resolution: null,
+      ignoreConditions: null,
+      statusChangedBy: null,
+      ...issue,
+    },
+    project: { id: 3, slug: "api", name: "API" },
+    organization: { id: 1, slug: "acme" },
+    assignee: null,
+    rules: RULES.slice(0, 1),
+    eventId: EVENT_ID,
+    integrationId: 7,
+    members: makeMembers(5),
+    teams: makeTeams(3),
+    baseUrl: BASE_URL,
+    ...rest,
+  };
+}
+
+/** The issue input for one cell of the state matrix. */
+export function stateInput(state: IssueState): IssueCardInput {
+  const statusFields: Partial<IssueCardInput["issue"]> =
+    state.status === "resolved"
+      ? {
+          status: "resolved",
+          substatus: null,
+          resolution: { kind: "inNextRelease", release: "1.4.2", releaseCreatedAt: FIRST_SEEN },
+          statusChangedBy: { email: "ada@example.com" },
+        }
+      : state.status === "ignored"
+        ? {
+            status: "ignored",
+            substatus: null,
+            ignoreConditions: { kind: "count", count: 100, baseline: 1234 },
+            statusChangedBy: { email: "grace@example.com" },
+          }
+        : { status: "unresolved", substatus: "regressed" };
+  return issueInput({
+    issue: {
+      ...statusFields,
+      metadata: state.description ? { type: "TypeError", value: "Cannot read properties of undefined" } : {},
+      culprit: state.description ? "handlers/checkout.ts in submitOrder" : "",
+    },
+    assignee: ASSIGNEES[state.assignee],
+    rules: RULES.slice(0, state.rules),
+  });
+}
+
+export const ISSUE_STATES: IssueState[] = (["unresolved", "resolved", "ignored"] as const).flatMap((status) =>
+  (["user", "team", "nobody"] as const).flatMap((assignee) =>
+    [true, false].flatMap((description) => ([0, 1, 3] as const).map((rules) => ({ status, assignee, description, rules }))),
+  ),
+);
+
+export function stateName(s: IssueState): string {
+  return `${s.status} / assigned to ${s.assignee} / ${s.description ? "with" : "without"} description / ${s.rules} rules`;
+}
+
+/** Text that tries every trick: markdown links, mentions, date functions, HTML, bidi, JSON breakers. */
+export const HOSTILE_TEXT =
+  "**boom** [click me](https://evil.example/x) <at>Everyone</at> {{DATE(2020-01-01T00:00:00Z, SHORT)}} " +
+  "<script>alert(1)</script> &lt;at&gt; \u202Eevil\u202C \"}]}\\ \u0000\n- list _it_ `code` ~~s~~";
+
+export const LARGE_ORG_INPUT = (): IssueCardInput =>
+  issueInput({ members: makeMembers(1000), teams: makeTeams(200) });
+
+/** Every conversational card with sample arguments. */
+export function conversationSamples(): { name: string; card: AdaptiveCard }[] {
+  return [
+    { name: "welcome (team install)", card: buildWelcomeCard({ setupUrl: `${BASE_URL}/setup?token=abc.def` }) },
+    {
+      name: "installation confirmation",
+      card: buildInstallationConfirmationCard({ organizationName: "Acme Inc", alertRulesUrl: `${BASE_URL}/organizations/acme/alerts/rules/` }),
+    },
+    { name: "personal installation", card: buildPersonalInstallationCard() },
+    { name: "mentioned in a channel", card: buildMentionedCard() },
+    { name: "help", card: buildHelpCard() },
+    { name: "unrecognized command", card: buildUnrecognizedCommandCard("deploy **prod** <at>Bot</at>") },
+    { name: "link prompt", card: buildLinkPromptCard({ linkUrl: `${BASE_URL}/link?token=abc.def` }) },
+    { name: "linked", card: buildLinkedCard() },
+    { name: "unlink", card: buildUnlinkCard({ unlinkUrl: `${BASE_URL}/unlink?token=abc.def` }) },
+    { name: "unlinked", card: buildUnlinkedCard() },
+    { name: "already linked", card: buildAlreadyLinkedCard({ email: "ada@example.com" }) },
+    {
+      name: "action result: refusal",
+      card: buildActionResultCard({ tone: "error", title: "Not assigned", text: "You can't assign someone outside the organization." }),
+    },
+    { name: "action result: success", card: buildActionResultCard({ tone: "success", text: "Resolved API-1A." }) },
+    { name: "regression reply", card: buildRegressionReplyCard({ release: "1.4.2", eventCount: 12, at: LAST_SEEN }) },
+  ];
+}
+
+/** Everything the preview page shows: the issue state matrix, the large org, hostile text, conversation cards. */
+export function previewSamples(): { name: string; card: AdaptiveCard }[] {
+  return [
+    ...ISSUE_STATES.map((s) => ({ name: `issue: ${stateName(s)}`, card: buildIssueCard(stateInput(s)) })),
+    {
+      name: "issue: ignored for 2 hours by a person",
+      card: buildIssueCard(
+        issueInput({
+          issue: {
+            status: "ignored",
+            substatus: null,
+            ignoreConditions: { kind: "duration", minutes: 120, until: LAST_SEEN + 2 * 3600_000 },
+            statusChangedBy: { email: "grace@example.com" },
+          },
+        }),
+      ),
+    },
+    { name: "issue: 1,000 members and 200 teams", card: buildIssueCard(LARGE_ORG_INPUT()) },
+    {
+      name: "issue: hostile text everywhere",
+      card: buildIssueCard(
+        issueInput({
+          issue: { title: HOSTILE_TEXT, culprit: HOSTILE_TEXT, metadata: { value: HOSTILE_TEXT }, lastRelease: HOSTILE_TEXT },
+          rules: [{ id: 11, name: HOSTILE_TEXT }],
+          members: [{ id: 1, email: HOSTILE_TEXT, name: HOSTILE_TEXT }],
+          teams: [{ id: 2, slug: HOSTILE_TEXT }],
+        }),
+      ),
+    },
+    ...conversationSamples().map((s) => ({ name: `conversation: ${s.name}`, card: s.card })),
+  ];
+}
