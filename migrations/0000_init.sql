@@ -49,6 +49,7 @@ CREATE TABLE `deliveries` (
 --> statement-breakpoint
 CREATE INDEX `deliveries_status_idx` ON `deliveries` (`status`,`id`);--> statement-breakpoint
 CREATE INDEX `deliveries_group_idx` ON `deliveries` (`group_id`);--> statement-breakpoint
+CREATE INDEX `deliveries_conversation_idx` ON `deliveries` (`conversation_id`,`status`,`id`);--> statement-breakpoint
 CREATE TABLE `events` (
 	`id` text PRIMARY KEY NOT NULL,
 	`project_id` integer NOT NULL,

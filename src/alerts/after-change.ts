@@ -1,10 +1,70 @@
+/**
+ * After any issue change from any source (a Teams action, the admin API): every posted card of the issue is
+ * updated through the queue, and a newly assigned, linked user gets a personal card (unless they turned that off
+ * or assigned it to themselves).
+ */
+import { and, eq, inArray } from "drizzle-orm";
+import { notificationsForGroup, type NewDelivery } from "../db/alert-rules";
+import { getDb } from "../db/client";
+import { identities, integrations, users } from "../db/schema";
 import type { Env } from "../env";
 import type { IssueChanged } from "../issues/issue-service";
+import { enqueueDeliveries } from "./enqueue";
 
-/** After any issue change: update every posted card (alerting work fills this in). */
 export async function afterIssueChange(
-  _env: Env,
+  env: Env,
   _ctx: { waitUntil(p: Promise<unknown>): void } | undefined,
-  _changed: IssueChanged,
-  _opts: { skip?: { conversationId: string; activityId: string } } = {},
-): Promise<void> {}
+  changed: IssueChanged,
+  opts: { skip?: { conversationId: string; activityId: string } } = {},
+): Promise<void> {
+  const db = getDb(env.DB);
+  const groupId = changed.group.id;
+  const rows: NewDelivery[] = [];
+  for (const n of await notificationsForGroup(db, groupId)) {
+    if (opts.skip && n.conversationId === opts.skip.conversationId && n.activityId === opts.skip.activityId) continue;
+    rows.push({
+      kind: "update",
+      groupId,
+      ruleId: n.ruleId,
+      integrationId: n.integrationId,
+      conversationId: n.conversationId,
+      data: { activityId: n.activityId, notificationId: n.id },
+    });
+  }
+
+  const assignedUser = changed.change.assignee?.userId ?? null;
+  const self = changed.actor.kind === "user" && changed.actor.userId === assignedUser;
+  if (assignedUser && !self) {
+    const [user] = await db.select().from(users).where(eq(users.id, assignedUser)).limit(1);
+    if (user?.notifyOnAssign) {
+      const linked = await db
+        .select({ identity: identities, integration: integrations })
+        .from(identities)
+        .innerJoin(integrations, eq(integrations.id, identities.integrationId))
+        .where(
+          and(
+            eq(identities.userId, assignedUser),
+            eq(integrations.status, "active"),
+            eq(integrations.organizationId, changed.organizationId),
+            inArray(integrations.provider, ["msteams"]),
+          ),
+        )
+        .limit(20);
+      const seen = new Set<string>();
+      for (const { identity, integration } of linked) {
+        const who = `${identity.tenantId}|${identity.teamsUserId}`;
+        if (seen.has(who)) continue;
+        seen.add(who);
+        rows.push({
+          kind: "personal",
+          groupId,
+          ruleId: null,
+          integrationId: integration.id,
+          conversationId: null,
+          data: { userId: assignedUser, teamsUserId: identity.teamsUserId, tenantId: identity.tenantId },
+        });
+      }
+    }
+  }
+  await enqueueDeliveries(env, db, rows, Date.now());
+}

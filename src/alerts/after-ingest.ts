@@ -1,7 +1,83 @@
+/**
+ * After an event is stored: evaluate the project's alert rules and enqueue what they send, and keep posted cards
+ * true when the event changed the issue's state (regression, escalation). Runs inside the ingest request, before
+ * it answers, so an accepted event's alerts are on the queue (nothing lost if the isolate goes away).
+ */
+import { activeRulesForProject, claimRuleFire, eventsInWindow, notificationsForGroup, type NewDelivery } from "../db/alert-rules";
+import { getDb } from "../db/client";
 import type { Env } from "../env";
 import type { IngestOutcome } from "../issues/ingest";
+import { enqueueDeliveries } from "./enqueue";
+import { matchingConditions, passesFilters } from "./evaluate-rule";
 
-/** What ingest does after storing an event: evaluate alert rules and update posted cards (alerting work). */
-export function alertingHook(_env: Env, _ctx: { waitUntil(p: Promise<unknown>): void } | undefined): (o: IngestOutcome) => Promise<void> {
-  return async () => {};
+export function alertingHook(env: Env, _ctx: { waitUntil(p: Promise<unknown>): void } | undefined): (o: IngestOutcome) => Promise<void> {
+  return (o) => afterIngest(env, o, Date.now());
+}
+
+export async function afterIngest(env: Env, o: IngestOutcome, now: number): Promise<void> {
+  if (o.duplicate) return;
+  const db = getDb(env.DB);
+  const rules = await activeRulesForProject(db, o.group.projectId);
+  const stateChanged = o.isRegression || o.isEscalation;
+  if (!rules.length && !stateChanged) return;
+
+  const firing: typeof rules = [];
+  for (const r of rules) {
+    if (!passesFilters(r.rule.filters, o.event)) continue;
+    const m = matchingConditions(r.rule.conditions, o);
+    let fires = m.immediate;
+    if (!fires && m.needsFrequency) {
+      const f = r.rule.conditions.frequency!;
+      fires = (await eventsInWindow(db, o.group.id, now - f.windowMinutes * 60_000)) > f.count;
+    }
+    if (fires && (await claimRuleFire(db, r.rule.id, o.group.id, r.rule.frequencyMinutes, now))) firing.push(r);
+  }
+
+  const posted = stateChanged || firing.length ? await notificationsForGroup(db, o.group.id) : [];
+  const rows: NewDelivery[] = [];
+  if (stateChanged) {
+    // Every posted card of this issue shows the new state.
+    for (const n of posted) {
+      rows.push({
+        kind: "update",
+        groupId: o.group.id,
+        ruleId: n.ruleId,
+        integrationId: n.integrationId,
+        conversationId: n.conversationId,
+        data: { activityId: n.activityId, notificationId: n.id },
+      });
+    }
+  }
+  // One card per conversation, naming every rule that fired for it ("via X (+N other)").
+  const byTarget = new Map<string, typeof firing>();
+  for (const r of firing) {
+    const k = `${r.rule.integrationId}|${r.rule.conversationId}`;
+    byTarget.set(k, [...(byTarget.get(k) ?? []), r]);
+  }
+  for (const group of byTarget.values()) {
+    const first = group[0].rule;
+    const ruleIds = group.map((r) => r.rule.id);
+    const original = o.isRegression ? posted.find((n) => n.conversationId === first.conversationId && n.integrationId === first.integrationId && n.userId === null) : undefined;
+    if (original) {
+      // A regression answers in the original card's thread instead of posting a new card.
+      rows.push({
+        kind: "reply",
+        groupId: o.group.id,
+        ruleId: first.id,
+        integrationId: first.integrationId,
+        conversationId: first.conversationId,
+        data: { activityId: original.activityId, release: o.event.release ?? null, eventCount: o.group.timesSeen, ruleIds },
+      });
+    } else {
+      rows.push({
+        kind: "post",
+        groupId: o.group.id,
+        ruleId: first.id,
+        integrationId: first.integrationId,
+        conversationId: first.conversationId,
+        data: { ruleIds, eventId: o.event.eventId },
+      });
+    }
+  }
+  await enqueueDeliveries(env, db, rows, now);
 }

@@ -25,11 +25,13 @@ import type { AdaptiveCard, AdaptiveElement, CardIssue, CardMessage, Fact, Issue
 
 /** Text limits (code points) for user-supplied fields. */
 type TextLimits = { title: number; description: number; culprit: number; ruleName: number; fact: number; person: number };
-const NORMAL_LIMITS: TextLimits = { title: 200, description: 300, culprit: 120, ruleName: 80, fact: 80, person: 100 };
-/** Used only when a card with extreme texts still does not fit without any Assign list. */
-const TIGHT_LIMITS: TextLimits = { title: 100, description: 120, culprit: 60, ruleName: 40, fact: 40, person: 60 };
+const LIMITS: TextLimits = { title: 200, description: 300, culprit: 120, ruleName: 80, fact: 80, person: 100 };
 
-/** Assign-list sizes tried in turn until the card fits the budget. */
+/**
+ * Assign-list sizes tried in turn until the card fits the budget. The last step always fits: without the
+ * lists, every user text is capped (≤ 300 code points, at most 4 UTF-8 bytes each even when escaped) and the
+ * payloads carry ≤ 50 rule ids, which bounds the card near 10 KB (the worst-case tests measure it).
+ */
 const CAP_STEPS: AssignListCaps[] = [
   DEFAULT_ASSIGN_CAPS,
   { members: 50, teams: 25 },
@@ -41,12 +43,12 @@ const STATUS_TONE: Record<CardIssue["status"], Tone> = { unresolved: "error", ig
 
 /** Builds the issue card. Pure: the same input always gives the same card. */
 export function buildIssueCard(input: IssueCardInput): AdaptiveCard {
-  let card: AdaptiveCard | undefined;
-  for (const caps of CAP_STEPS) {
-    card = composeIssueCard(input, caps, NORMAL_LIMITS);
-    if (jsonByteLength(card) <= CARD_BYTE_BUDGET) return card;
+  let card = composeIssueCard(input, CAP_STEPS[0], LIMITS);
+  for (const caps of CAP_STEPS.slice(1)) {
+    if (jsonByteLength(card) <= CARD_BYTE_BUDGET) break;
+    card = composeIssueCard(input, caps, LIMITS);
   }
-  return composeIssueCard(input, { members: 0, teams: 0 }, TIGHT_LIMITS);
+  return card;
 }
 
 /** One line for notifications and search (the activity's `summary`), plain text (cardMessage neutralises it). */

@@ -299,8 +299,8 @@ export const alertRules = sqliteTable(
     targetType: text("target_type", { enum: ["channel", "user"] }).notNull(),
     conversationId: text("conversation_id").notNull(),
     frequencyMinutes: integer("frequency_minutes").notNull().default(30),
-    /** active | disabled (a terminal delivery error disables the target; the reason is kept). */
-    status: text("status", { enum: ["active", "disabled"] }).notNull().default("active"),
+    /** active | disabled (by an admin, or a terminal delivery error; the reason is kept) | deleted. */
+    status: text("status", { enum: ["active", "disabled", "deleted"] }).notNull().default("active"),
     statusReason: text("status_reason"),
     createdAt: integer("created_at").notNull(),
   },
@@ -356,7 +356,11 @@ export const deliveries = sqliteTable(
     createdAt: integer("created_at").notNull(),
     updatedAt: integer("updated_at").notNull(),
   },
-  (t) => [index("deliveries_status_idx").on(t.status, t.id), index("deliveries_group_idx").on(t.groupId)],
+  (t) => [
+    index("deliveries_status_idx").on(t.status, t.id),
+    index("deliveries_group_idx").on(t.groupId),
+    index("deliveries_conversation_idx").on(t.conversationId, t.status, t.id),
+  ],
 );
 
 /** Inbound activity ids already handled: the same activity delivered twice is processed once. */

@@ -26,15 +26,6 @@ export async function findTeam(db: Db, id: number): Promise<TeamRow | null> {
   return row ?? null;
 }
 
-export async function findTeamBySlug(db: Db, organizationId: number, slug: string): Promise<TeamRow | null> {
-  const [row] = await db
-    .select()
-    .from(teams)
-    .where(and(eq(teams.organizationId, organizationId), eq(teams.slug, slug)))
-    .limit(1);
-  return row ?? null;
-}
-
 export async function insertTeamMember(db: Db, teamId: number, userId: number): Promise<void> {
   await db.insert(teamMembers).values({ teamId, userId });
 }
@@ -46,15 +37,6 @@ export async function listTeamMembers(db: Db, teamId: number): Promise<TeamMembe
     .innerJoin(users, eq(users.id, teamMembers.userId))
     .where(eq(teamMembers.teamId, teamId))
     .orderBy(asc(users.id));
-}
-
-export async function isTeamMember(db: Db, teamId: number, userId: number): Promise<boolean> {
-  const [row] = await db
-    .select({ userId: teamMembers.userId })
-    .from(teamMembers)
-    .where(and(eq(teamMembers.teamId, teamId), eq(teamMembers.userId, userId)))
-    .limit(1);
-  return row !== undefined;
 }
 
 /** False when the user was not a member of the team. */

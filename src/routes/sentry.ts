@@ -83,10 +83,9 @@ async function storeHandler(c: Context<AppEnv>) {
 async function accept(c: Context<AppEnv>, project: ProjectRow, submission: Submission, now: number) {
   const db = getDb(c.env.DB);
   await enforceProjectRateLimit(db, project, submission.events.length, now);
-  for (const event of submission.events) await ingestEvent(db, project, event, {
-      now: Date.now,
-      afterIngest: alertingHook(c.env, c.executionCtx),
-    });
+  for (const event of submission.events) {
+    await ingestEvent(db, project, event, { now: Date.now, afterIngest: alertingHook(c.env, c.executionCtx) });
+  }
   // Sentry answers {"id": …} when the submission had an event id, `{}` otherwise (e.g. sessions only).
   return c.json(submission.id ? { id: submission.id } : {});
 }
@@ -94,6 +93,8 @@ async function accept(c: Context<AppEnv>, project: ProjectRow, submission: Submi
 function pathProjectId(c: Context<AppEnv>): number {
   const raw = c.req.param("projectId") ?? "";
   const id = /^\d{1,15}$/.test(raw) ? Number(raw) : NaN;
-  if (!Number.isSafeInteger(id) || id <= 0) throw new NotFoundError("No such project: the path must be /api/<numeric project id>/envelope/.");
+  if (!Number.isSafeInteger(id) || id <= 0) {
+    throw new NotFoundError("No such project: the path must be /api/<numeric project id>/envelope/.");
+  }
   return id;
 }

@@ -54,8 +54,12 @@ async function tableCounts(): Promise<Record<string, number>> {
   return counts;
 }
 
+/**
+ * A verified-but-inert activity (typing: dispatch ignores it), so these tests exercise the transport and leave
+ * no deferred Connector work behind. teamsMessageActivity supplies the realistic envelope.
+ */
 function activity(overrides = {}) {
-  return teamsMessageActivity({ serviceUrl: ms.serviceUrl, ...overrides });
+  return teamsMessageActivity({ type: "typing", text: undefined, entities: undefined, serviceUrl: ms.serviceUrl, ...overrides });
 }
 
 async function send(body: Record<string, unknown>, opts: Partial<Parameters<typeof signedActivityRequest>[1]> = {}): Promise<Response> {
@@ -341,5 +345,44 @@ describe("POST /api/messages: method, size, body, configuration", () => {
       expect(body.error.message).not.toContain(env.MICROSOFT_APP_PASSWORD as string);
     }
     expect(ms.openid.jwksRequests).toBe(0);
+  });
+});
+
+describe("POST /api/messages: stored serviceUrl follows verified activities", () => {
+  async function insertIntegration(tenantId: string, externalId: string, type: "team" | "tenant", serviceUrl: string) {
+    await env.DB.prepare(
+      `insert into integrations (provider, tenant_id, external_id, name, service_url, installation_type, status, created_at, updated_at)
+       values ('msteams', ?, ?, '', ?, ?, 'active', 1, 1)`,
+    )
+      .bind(tenantId, externalId, serviceUrl, type)
+      .run();
+  }
+  async function urlOf(externalId: string) {
+    return (await env.DB.prepare("select service_url from integrations where external_id = ?").bind(externalId).first<{ service_url: string }>())!.service_url;
+  }
+
+  it("a personal-chat activity refreshes its tenant's install, not another tenant's or another team's", async () => {
+    await insertIntegration(TENANT_ID, TENANT_ID, "tenant", OLD_SERVICE_URL);
+    await insertIntegration("other-tenant", "other-tenant", "tenant", OLD_SERVICE_URL);
+    await insertIntegration("other-tenant", "19:other-team@thread.tacv2", "team", OLD_SERVICE_URL);
+    const personal = activity({
+      conversation: { id: "a:personal-1", conversationType: "personal", tenantId: TENANT_ID },
+      channelData: { tenant: { id: TENANT_ID } },
+    });
+    expect((await send(personal)).status).toBe(200);
+    expect(await urlOf(TENANT_ID)).toBe(ms.serviceUrl);
+    expect(await urlOf("other-tenant")).toBe(OLD_SERVICE_URL);
+    expect(await urlOf("19:other-team@thread.tacv2")).toBe(OLD_SERVICE_URL);
+    // The team activity's own team was not in this conversation, so it keeps its URL until one of its own arrives.
+    expect(await storedServiceUrl()).toBe(OLD_SERVICE_URL);
+  });
+
+  it("a later move to another region is followed too", async () => {
+    expect((await send(activity())).status).toBe(200);
+    expect(await storedServiceUrl()).toBe(ms.serviceUrl);
+    const moved = "https://smba.trafficmanager.test/emea/";
+    ms.connector.addServiceUrl(moved);
+    expect((await send(activity({ serviceUrl: moved }))).status).toBe(200);
+    expect(await storedServiceUrl()).toBe(moved);
   });
 });

@@ -9,6 +9,7 @@ import { BotCredentialsRejectedError, BotTokenUnavailableError } from "../../src
 import { startMicrosoftStandIn, type MicrosoftStandIn } from "../support/microsoft-stand-in";
 
 let ms: MicrosoftStandIn;
+const consoleSpies: { mockRestore(): void }[] = [];
 let clock: number;
 let sleeps: number[];
 let deps: TokenDeps;
@@ -28,7 +29,7 @@ beforeEach(async () => {
 
 afterEach(() => {
   ms.stop();
-  vi.restoreAllMocks();
+  for (const spy of consoleSpies.splice(0)) spy.mockRestore();
 });
 
 async function kvEntries() {
@@ -112,9 +113,11 @@ describe("getBotToken", () => {
   it("invalid_client is a configuration error: reported clearly, not retried, nothing echoed", async () => {
     const logged: string[] = [];
     for (const level of ["log", "warn", "error", "info", "debug"] as const) {
-      vi.spyOn(console, level).mockImplementation((...args: unknown[]) => {
-        logged.push(args.map(String).join(" "));
-      });
+      consoleSpies.push(
+        vi.spyOn(console, level).mockImplementation((...args: unknown[]) => {
+          logged.push(args.map(String).join(" "));
+        }),
+      );
     }
     const badEnv = { ...env, MICROSOFT_APP_PASSWORD: "wrong-password-value" };
     const calls = Array.from({ length: 10 }, () => getBotToken(badEnv, deps).catch((e: unknown) => e));

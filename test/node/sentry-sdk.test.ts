@@ -66,9 +66,11 @@ describe("@sentry/node against the worker", () => {
 
     const groups = await groupsOf(project.projectId);
     expect(groups).toHaveLength(2);
-    const [charge, refund] = groups;
+    // The SDK sends concurrently: which issue is created first, and which event titles it, is a race.
+    const charge = groups.find((g) => g.culprit.endsWith(" in chargeCard"))!;
+    const refund = groups.find((g) => g.culprit.endsWith(" in refundCard"))!;
+    expect(charge.title).toMatch(/^TypeError: Card declined on attempt [12]$/);
     expect(charge).toMatchObject({
-      title: "TypeError: Card declined on attempt 1",
       level: "error",
       type: "error",
       times_seen: 2,
@@ -97,10 +99,15 @@ describe("@sentry/node against the worker", () => {
     expect(await client.flush()).toBe(true);
 
     const groups = await groupsOf(p.projectId);
-    expect(groups.map((g) => [g.title, g.level, g.type, g.times_seen])).toEqual([
-      ["Payment provider timed out after 30s", "warning", "default", 2],
-      ["Nightly export finished", "info", "default", 1],
-    ]);
+    const summary = groups.map((g) => [g.title.replace(/\d+s$/, "<n>s"), g.level, g.type, g.times_seen]);
+    // Sent concurrently: either timeout message may create (and title) the issue, and either issue may come first.
+    expect(summary).toHaveLength(2);
+    expect(summary).toEqual(
+      expect.arrayContaining([
+        ["Payment provider timed out after <n>s", "warning", "default", 2],
+        ["Nightly export finished", "info", "default", 1],
+      ]),
+    );
     await client.close();
   });
 

@@ -1,8 +1,11 @@
 /**
  * A stand-in for Microsoft at the worker's outbound fetch: the Bot Framework OpenID metadata and JWKS, the
- * AAD token endpoint and the Bot Connector REST API. It replaces `globalThis.fetch` (the worker runs in the
+ * AAD token endpoint and the Bot Connector REST API. It spies on `globalThis.fetch` (the worker runs in the
  * test's isolate, so the worker's own outbound calls land here); nothing of ours is stubbed. Unknown hosts
- * answer 599 and are recorded in `unexpected`, so a test can never reach the network.
+ * answer 599 and are recorded in `unexpected`, so a test can never reach the network. After `stop()` the
+ * spy stays as a guard answering 599 to everything (work left in ctx.waitUntil must not reach the network
+ * either); `restoreRealFetch()` removes it. Note that such late work may also land in the next test's
+ * stand-in: tests that trigger deferred Connector calls should wait for them before finishing.
  *
  * Usage:
  *
@@ -11,7 +14,7 @@
  *
  *   let ms: MicrosoftStandIn;
  *   beforeEach(async () => { ms = await startMicrosoftStandIn(); });   // fresh keys, cold caches, fetch replaced
- *   afterEach(() => ms.stop());                                         // fetch restored
+ *   afterEach(() => ms.stop());                                         // stops answering (late calls get 599)
  *
  *   const activity = teamsMessageActivity({ serviceUrl: ms.serviceUrl, text: "help" });
  *   const res = await workerFetch(await signedActivityRequest(activity, { key: ms.signingKey }));
@@ -134,6 +137,26 @@ export async function resetBotState(): Promise<void> {
 
 let kidCounter = 0;
 
+// One guard per isolate: it routes every fetch to the current stand-in, and answers 599 when there is none.
+let current: MicrosoftStandIn | null = null;
+let guard: MockInstance<typeof fetch> | null = null;
+
+function installFetchGuard(): void {
+  if (guard && vi.isMockFunction(globalThis.fetch)) return;
+  guard = vi.spyOn(globalThis, "fetch").mockImplementation(async (input, init) => {
+    if (current) return current.handle(input, init);
+    const url = input instanceof Request ? input.url : String(input);
+    return new Response(`stand-in stopped: refusing ${url}`, { status: 599 });
+  });
+}
+
+/** Removes the fetch guard and gives the isolate its real fetch back. */
+export function restoreRealFetch(): void {
+  guard?.mockRestore();
+  guard = null;
+  current = null;
+}
+
 export class MicrosoftStandIn {
   readonly metadataUrl = env.BOT_OPENID_METADATA_URL as string;
   readonly tokenUrl = env.BOT_TOKEN_URL as string;
@@ -195,7 +218,6 @@ export class MicrosoftStandIn {
         .map((c) => c.body as Record<string, unknown>),
   };
 
-  private spy: MockInstance<typeof fetch> | null = null;
   private activityCounter = 0;
 
   constructor(serviceUrl: string) {
@@ -237,19 +259,26 @@ export class MicrosoftStandIn {
     if (i >= 0) this.keys.splice(i, 1);
   }
 
-  /** Replaces globalThis.fetch with the stand-in. */
+  /** Makes this stand-in the one answering the worker's fetch. */
   install(): void {
-    if (this.spy) return;
-    this.spy = vi.spyOn(globalThis, "fetch").mockImplementation((input, init) => this.handle(input, init));
+    installFetchGuard();
+    current = this;
   }
 
-  /** Restores the real fetch. */
+  /**
+   * Stops answering. The fetch guard stays in place: a request that arrives later (work the worker left in
+   * ctx.waitUntil, say) gets 599 and never reaches the network. `restoreRealFetch()` removes the guard.
+   */
   stop(): void {
-    this.spy?.mockRestore();
-    this.spy = null;
+    if (current === this) current = null;
   }
 
-  private async handle(input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
+  /** @internal Answers one request (called by the fetch guard). */
+  handle(input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
+    return this.route(input, init);
+  }
+
+  private async route(input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
     const request = new Request(input, init);
     const url = new URL(request.url);
     const signal = init?.signal ?? request.signal;

@@ -5,6 +5,7 @@ import { issueAdminRoutes } from "./issues";
 import { organizationRoutes } from "./organizations";
 import { projectRoutes } from "./projects";
 import { releaseRoutes } from "./releases";
+import { ruleRoutes } from "./rules";
 import { teamRoutes } from "./teams";
 import { userRoutes } from "./users";
 
@@ -18,3 +19,4 @@ adminRoutes.route("/", teamRoutes);
 adminRoutes.route("/", projectRoutes);
 adminRoutes.route("/", releaseRoutes);
 adminRoutes.route("/", issueAdminRoutes);
+adminRoutes.route("/", ruleRoutes);

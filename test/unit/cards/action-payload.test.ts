@@ -58,22 +58,22 @@ describe("parseCardAction: valid actions", () => {
       });
 
       it("ignore, each offered condition", () => {
-        const expected: Record<string, unknown> = {
-          "-1": { kind: "forever" },
-          "1": { kind: "count", count: 1 },
-          "10": { kind: "count", count: 10 },
-          "100": { kind: "count", count: 100 },
-          "1000": { kind: "count", count: 1000 },
-          "10000": { kind: "count", count: 10000 },
-          "duration:30": { kind: "duration", minutes: 30 },
-          "duration:120": { kind: "duration", minutes: 120 },
-          "duration:1440": { kind: "duration", minutes: 1440 },
-          "duration:10080": { kind: "duration", minutes: 10080 },
-          "users:10": { kind: "userCount", count: 10 },
-          "users:100": { kind: "userCount", count: 100 },
-        };
-        expect(IGNORE_CHOICES.map((c) => c.value)).toEqual(Object.keys(expected).sort((a, b) => IGNORE_CHOICES.findIndex((c) => c.value === a) - IGNORE_CHOICES.findIndex((c) => c.value === b)));
-        for (const [value, condition] of Object.entries(expected)) {
+        const expected: [string, unknown][] = [
+          ["-1", { kind: "forever" }],
+          ["1", { kind: "count", count: 1 }],
+          ["10", { kind: "count", count: 10 }],
+          ["100", { kind: "count", count: 100 }],
+          ["1000", { kind: "count", count: 1000 }],
+          ["10000", { kind: "count", count: 10000 }],
+          ["duration:30", { kind: "duration", minutes: 30 }],
+          ["duration:120", { kind: "duration", minutes: 120 }],
+          ["duration:1440", { kind: "duration", minutes: 1440 }],
+          ["duration:10080", { kind: "duration", minutes: 10080 }],
+          ["users:10", { kind: "userCount", count: 10 }],
+          ["users:100", { kind: "userCount", count: 100 }],
+        ];
+        expect(IGNORE_CHOICES.map((c) => c.value)).toEqual(expected.map(([v]) => v));
+        for (const [value, condition] of expected) {
           expect(parseCardAction(wrap("ignore", { ignoreInput: value }))).toEqual({ ...context, kind: "ignore", condition });
         }
       });

@@ -363,8 +363,10 @@ describe("issue card: size", () => {
     ]);
   });
 
-  it("worst case texts (long multi-byte names everywhere, 50 rules) still fit and stay valid", () => {
-    const long = "漢字🙂".repeat(2000);
+  it.each([
+    ["multi-byte", "漢字🙂".repeat(2000)],
+    ["escape-heavy", '\\<{*"&a_['.repeat(2000)],
+  ])("worst case texts (%s, everywhere; 1,000 members; 80 rules) still fit and stay valid", (_kind, long) => {
     const input = issueInput({
       issue: { title: long, culprit: long, metadata: { value: long }, lastRelease: long, lastEnvironment: long, shortId: long, statusChangedBy: { email: long } },
       members: makeMembers(1000).map((m) => ({ ...m, name: long, email: long })),

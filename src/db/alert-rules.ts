@@ -1,0 +1,143 @@
+/** Storage for alert rules, their firing history, notification messages and deliveries. */
+import { and, desc, eq, inArray, lt, ne, sql } from "drizzle-orm";
+import type { Db } from "./client";
+import {
+  alertRules,
+  deliveries,
+  integrations,
+  notificationMessages,
+  ruleFires,
+  type DeliveryKind,
+  type DeliveryStatus,
+} from "./schema";
+
+export type AlertRuleRow = typeof alertRules.$inferSelect;
+export type DeliveryRow = typeof deliveries.$inferSelect;
+export type NotificationRow = typeof notificationMessages.$inferSelect;
+
+export async function insertRule(db: Db, values: typeof alertRules.$inferInsert): Promise<AlertRuleRow> {
+  const [row] = await db.insert(alertRules).values(values).returning();
+  return row;
+}
+
+export async function getRule(db: Db, id: number): Promise<AlertRuleRow | null> {
+  const rows = await db.select().from(alertRules).where(and(eq(alertRules.id, id), ne(alertRules.status, "deleted"))).limit(1);
+  return rows[0] ?? null;
+}
+
+export async function listRules(db: Db, projectId: number): Promise<AlertRuleRow[]> {
+  return db
+    .select()
+    .from(alertRules)
+    .where(and(eq(alertRules.projectId, projectId), ne(alertRules.status, "deleted")))
+    .orderBy(alertRules.id);
+}
+
+export async function updateRule(db: Db, id: number, set: Partial<typeof alertRules.$inferInsert>): Promise<AlertRuleRow | null> {
+  const [row] = await db.update(alertRules).set(set).where(eq(alertRules.id, id)).returning();
+  return row ?? null;
+}
+
+/** Active rules of a project whose integration is active, with the integration's send details. */
+export async function activeRulesForProject(db: Db, projectId: number) {
+  return db
+    .select({ rule: alertRules, serviceUrl: integrations.serviceUrl, tenantId: integrations.tenantId })
+    .from(alertRules)
+    .innerJoin(integrations, eq(integrations.id, alertRules.integrationId))
+    .where(and(eq(alertRules.projectId, projectId), eq(alertRules.status, "active"), eq(integrations.status, "active")));
+}
+
+/**
+ * Claims the right to alert for (rule, issue): true when the rule has not fired for the issue within its
+ * frequency window (one atomic upsert, so concurrent events can't both claim it).
+ */
+export async function claimRuleFire(db: Db, ruleId: number, groupId: number, frequencyMinutes: number, now: number): Promise<boolean> {
+  const rows = await db
+    .insert(ruleFires)
+    .values({ ruleId, groupId, lastFiredAt: now })
+    .onConflictDoUpdate({
+      target: [ruleFires.ruleId, ruleFires.groupId],
+      set: { lastFiredAt: now },
+      setWhere: lt(ruleFires.lastFiredAt, now - frequencyMinutes * 60_000 + 1),
+    })
+    .returning({ ruleId: ruleFires.ruleId });
+  return rows.length === 1;
+}
+
+export async function eventsInWindow(db: Db, groupId: number, since: number): Promise<number> {
+  const row = await db.$client
+    .prepare("select count(*) as n from events where group_id = ? and timestamp >= ?")
+    .bind(groupId, since)
+    .first<{ n: number }>();
+  return row?.n ?? 0;
+}
+
+export async function notificationsForGroup(db: Db, groupId: number): Promise<NotificationRow[]> {
+  return db.select().from(notificationMessages).where(eq(notificationMessages.groupId, groupId)).limit(200);
+}
+
+export async function insertNotification(db: Db, values: typeof notificationMessages.$inferInsert): Promise<void> {
+  await db.insert(notificationMessages).values(values).onConflictDoNothing();
+}
+
+export type NewDelivery = {
+  kind: DeliveryKind;
+  groupId: number;
+  ruleId: number | null;
+  integrationId: number;
+  conversationId: string | null;
+  data: Record<string, unknown>;
+};
+
+export async function insertDeliveries(db: Db, rows: NewDelivery[], now: number): Promise<DeliveryRow[]> {
+  if (!rows.length) return [];
+  return db
+    .insert(deliveries)
+    .values(rows.map((r) => ({ ...r, status: "queued" as const, attempts: 0, createdAt: now, updatedAt: now })))
+    .returning();
+}
+
+export async function getDelivery(db: Db, id: number): Promise<DeliveryRow | null> {
+  const rows = await db.select().from(deliveries).where(eq(deliveries.id, id)).limit(1);
+  return rows[0] ?? null;
+}
+
+export async function markDelivery(
+  db: Db,
+  id: number,
+  set: { status: DeliveryStatus; attempts?: number; lastError?: string | null; data?: Record<string, unknown> },
+  now: number,
+): Promise<void> {
+  await db.update(deliveries).set({ ...set, updatedAt: now }).where(eq(deliveries.id, id));
+}
+
+/** An older delivery to the same conversation that is still pending (recent ones only): keeps per-conversation order. */
+export async function olderPendingInConversation(db: Db, d: DeliveryRow, since: number): Promise<boolean> {
+  if (!d.conversationId) return false;
+  const rows = await db
+    .select({ id: deliveries.id })
+    .from(deliveries)
+    .where(
+      and(
+        eq(deliveries.conversationId, d.conversationId),
+        inArray(deliveries.status, ["queued", "retrying"]),
+        lt(deliveries.id, d.id),
+        sql`${deliveries.createdAt} >= ${since}`,
+      ),
+    )
+    .limit(1);
+  return rows.length > 0;
+}
+
+export async function listDeliveries(db: Db, f: { status?: DeliveryStatus; groupId?: number; limit: number; cursor?: number }) {
+  const conds = [];
+  if (f.status) conds.push(eq(deliveries.status, f.status));
+  if (f.groupId) conds.push(eq(deliveries.groupId, f.groupId));
+  if (f.cursor) conds.push(lt(deliveries.id, f.cursor));
+  return db
+    .select()
+    .from(deliveries)
+    .where(conds.length ? and(...conds) : undefined)
+    .orderBy(desc(deliveries.id))
+    .limit(f.limit);
+}

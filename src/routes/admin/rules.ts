@@ -1,0 +1,160 @@
+import { Hono } from "hono";
+import { z } from "zod";
+import type { AppEnv } from "../../app";
+import { resolveRuleTarget } from "../../alerts/rule-target";
+import { connectorFor } from "../../bot/connector-client";
+import { getRule, insertRule, listDeliveries, listRules, updateRule, type AlertRuleRow } from "../../db/alert-rules";
+import { getDb } from "../../db/client";
+import { getIntegration } from "../../db/integrations";
+import { NotFoundError, ValidationError } from "../../errors";
+import { readJsonObject } from "../../http/json-body";
+import { validate } from "../../http/validate";
+import { requireProject } from "./lookups";
+import { ADMIN_BODY_LIMIT, idParam } from "./request";
+
+/** Alert rules per project, and the delivery log. */
+export const ruleRoutes = new Hono<AppEnv>();
+
+const conditions = z
+  .strictObject({
+    newIssue: z.boolean().optional(),
+    regression: z.boolean().optional(),
+    escalation: z.boolean().optional(),
+    frequency: z.strictObject({ count: z.number().int().min(1).max(1_000_000), windowMinutes: z.number().int().min(1).max(10_080) }).optional(),
+  })
+  .refine((c) => c.newIssue || c.regression || c.escalation || c.frequency, { message: "at least one condition is required" });
+
+const filters = z.strictObject({
+  levelAtLeast: z.enum(["debug", "info", "warning", "error", "fatal"]).optional(),
+  environment: z.string().min(1).max(64).optional(),
+  tags: z.record(z.string().min(1).max(32), z.string().max(200)).optional(),
+});
+
+const createRule = z.strictObject({
+  name: z.string().trim().min(1).max(200),
+  conditions,
+  filters: filters.optional(),
+  action: z.strictObject({ integrationId: z.number().int().positive(), target: z.string().trim().min(1).max(200) }),
+  frequencyMinutes: z.number().int().min(1).max(43_200).optional(),
+});
+
+const patchRule = z.strictObject({
+  name: z.string().trim().min(1).max(200).optional(),
+  conditions: conditions.optional(),
+  filters: filters.optional(),
+  action: z.strictObject({ integrationId: z.number().int().positive(), target: z.string().trim().min(1).max(200) }).optional(),
+  frequencyMinutes: z.number().int().min(1).max(43_200).optional(),
+  status: z.enum(["active", "disabled"]).optional(),
+});
+
+async function resolveAction(c: import("hono").Context<AppEnv>, organizationId: number, action: { integrationId: number; target: string }) {
+  const integration = await getIntegration(getDb(c.env.DB), action.integrationId);
+  if (!integration || integration.organizationId !== organizationId) {
+    throw new ValidationError("action.integrationId: no Teams installation with that id is connected to this organization.");
+  }
+  if (integration.status !== "active") throw new ValidationError("action.integrationId: that Teams installation is not active.");
+  const target = await resolveRuleTarget(connectorFor(c.env, integration.serviceUrl), integration, action.target);
+  return { integrationId: integration.id, targetName: action.target, targetType: target.type, conversationId: target.conversationId };
+}
+
+ruleRoutes.post("/projects/:id/rules", async (c) => {
+  const projectId = idParam(c, "id");
+  const body = validate(createRule, await readJsonObject(c, ADMIN_BODY_LIMIT));
+  const db = getDb(c.env.DB);
+  const project = await requireProject(db, projectId);
+  const target = await resolveAction(c, project.organizationId, body.action);
+  const rule = await insertRule(db, {
+    projectId,
+    name: body.name,
+    conditions: body.conditions,
+    filters: body.filters ?? {},
+    ...target,
+    frequencyMinutes: body.frequencyMinutes ?? 30,
+    createdAt: Date.now(),
+  });
+  return c.json(publicRule(rule), 201);
+});
+
+ruleRoutes.get("/projects/:id/rules", async (c) => {
+  const projectId = idParam(c, "id");
+  const db = getDb(c.env.DB);
+  await requireProject(db, projectId);
+  return c.json({ rules: (await listRules(db, projectId)).map(publicRule) });
+});
+
+ruleRoutes.get("/rules/:id", async (c) => {
+  const rule = await getRule(getDb(c.env.DB), idParam(c, "id"));
+  if (!rule) throw new NotFoundError("No such rule.");
+  return c.json(publicRule(rule));
+});
+
+ruleRoutes.patch("/rules/:id", async (c) => {
+  const id = idParam(c, "id");
+  const body = validate(patchRule, await readJsonObject(c, ADMIN_BODY_LIMIT));
+  const db = getDb(c.env.DB);
+  const rule = await getRule(db, id);
+  if (!rule) throw new NotFoundError("No such rule.");
+  const project = await requireProject(db, rule.projectId);
+  const target = body.action ? await resolveAction(c, project.organizationId, body.action) : {};
+  const updated = await updateRule(db, id, {
+    ...(body.name !== undefined && { name: body.name }),
+    ...(body.conditions !== undefined && { conditions: body.conditions }),
+    ...(body.filters !== undefined && { filters: body.filters }),
+    ...(body.frequencyMinutes !== undefined && { frequencyMinutes: body.frequencyMinutes }),
+    ...(body.status !== undefined && { status: body.status, statusReason: null }),
+    ...target,
+  });
+  return c.json(publicRule(updated!));
+});
+
+ruleRoutes.delete("/rules/:id", async (c) => {
+  const id = idParam(c, "id");
+  const db = getDb(c.env.DB);
+  if (!(await getRule(db, id))) throw new NotFoundError("No such rule.");
+  // Soft delete: posted cards and deliveries keep pointing at the rule.
+  await updateRule(db, id, { status: "deleted", statusReason: "deleted" });
+  return c.body(null, 204);
+});
+
+const deliveriesQuery = z.object({
+  status: z.enum(["queued", "retrying", "delivered", "dead"]).optional(),
+  issue: z.coerce.number().int().positive().optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  cursor: z.coerce.number().int().positive().optional(),
+});
+
+ruleRoutes.get("/deliveries", async (c) => {
+  const q = validate(deliveriesQuery, c.req.query());
+  const rows = await listDeliveries(getDb(c.env.DB), { status: q.status, groupId: q.issue, limit: q.limit, cursor: q.cursor });
+  return c.json({
+    deliveries: rows.map((d) => ({
+      id: d.id,
+      kind: d.kind,
+      status: d.status,
+      attempts: d.attempts,
+      lastError: d.lastError,
+      issueId: d.groupId,
+      ruleId: d.ruleId,
+      integrationId: d.integrationId,
+      conversationId: d.conversationId,
+      createdAt: d.createdAt,
+      updatedAt: d.updatedAt,
+    })),
+    nextCursor: rows.length === q.limit ? rows[rows.length - 1].id : null,
+  });
+});
+
+function publicRule(r: AlertRuleRow) {
+  return {
+    id: r.id,
+    projectId: r.projectId,
+    name: r.name,
+    conditions: r.conditions,
+    filters: r.filters,
+    action: { integrationId: r.integrationId, target: r.targetName, targetType: r.targetType, conversationId: r.conversationId },
+    frequencyMinutes: r.frequencyMinutes,
+    status: r.status,
+    statusReason: r.statusReason,
+    createdAt: r.createdAt,
+  };
+}
