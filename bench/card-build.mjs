@@ -10,7 +10,7 @@
 import { performance } from "node:perf_hooks";
 import { loadCardModules } from "../scripts/cards-preview.mjs";
 
-const ROUNDS = 21;
+const ROUNDS = 31;
 const ROUND_MS = 60;
 
 const cards = await loadCardModules();

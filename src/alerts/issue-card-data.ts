@@ -12,7 +12,8 @@ export async function loadIssueCardInput(
   db: Db,
   input: { groupId: number; integrationId: number; ruleIds: number[]; eventId?: string | null; baseUrl: string },
 ): Promise<IssueCardInput | null> {
-  const [head, members, ruleRows] = await db.batch([
+  // Parallel queries, not db.batch: drizzle's D1 batch maps joined rows by column name, and these joins share names.
+  const [head, members, ruleRows, orgTeams] = await Promise.all([
     db
       .select({ group: groups, project: projects, org: organizations, a: groupAssignees, changer: users })
       .from(groups)
@@ -34,16 +35,17 @@ export async function loadIssueCardInput(
       .select({ id: alertRules.id, name: alertRules.name, projectId: alertRules.projectId })
       .from(alertRules)
       .where(inArray(alertRules.id, input.ruleIds.length ? input.ruleIds.slice(0, 50) : [-1])),
+    db
+      .select({ id: teams.id, slug: teams.slug })
+      .from(teams)
+      .innerJoin(groups, eq(groups.id, input.groupId))
+      .innerJoin(projects, and(eq(projects.id, groups.projectId), eq(projects.organizationId, teams.organizationId)))
+      .orderBy(asc(teams.slug))
+      .limit(TEAM_LOAD_LIMIT),
   ]);
   const row = head[0];
   if (!row) return null;
   const { group, project, org } = row;
-  const orgTeams = await db
-    .select({ id: teams.id, slug: teams.slug })
-    .from(teams)
-    .where(eq(teams.organizationId, org.id))
-    .orderBy(asc(teams.slug))
-    .limit(TEAM_LOAD_LIMIT);
 
   let assignee: CardAssignee | null = null;
   if (row.a?.userId) {

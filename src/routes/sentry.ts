@@ -41,7 +41,8 @@ const sentryCors = cors({
 /** Sentry SDKs log `X-Sentry-Error` when a request is refused; our messages are our own, never secrets. */
 const sentryErrorHeader: MiddlewareHandler<AppEnv> = async (c, next) => {
   await next();
-  if (c.error instanceof AppError) c.header("X-Sentry-Error", c.error.message);
+  // Header values must be plain ASCII; a stray character must not turn a clear 4xx into a 500.
+  if (c.error instanceof AppError) c.header("X-Sentry-Error", c.error.message.replace(/[^\x20-\x7e]/g, "?").slice(0, 300));
 };
 
 for (const path of ["/:projectId/envelope/", "/:projectId/envelope", "/:projectId/store/", "/:projectId/store"]) {

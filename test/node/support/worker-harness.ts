@@ -21,7 +21,7 @@
  *
  * Options: `bindings` (vars/secrets; defaults below), `outboundService` (answers the worker's outbound fetches,
  * e.g. a stand-in for Microsoft: `(req) => new Response(...)`), `queueConsumer` (also consume DELIVERIES with the
- * worker's `queue` handler — only once src/index.ts exports one), `port` (default 0 = a free port), `verbose`.
+ * worker's `queue` handler, i.e. deliveries to Teams: pair it with `outboundService`), `port` (default 0 = a free port), `verbose`.
  * Nothing is persisted: every startWorker() gets empty, freshly migrated storage. Start once per test file
  * (~0.5–1 s) and seed a fresh project per test.
  */
@@ -50,7 +50,7 @@ export type HarnessOptions = {
   bindings?: Record<string, string>;
   /** Answers every outbound fetch of the worker (the network boundary). Unset: outbound fetches go out for real. */
   outboundService?: (request: Request) => Response | Promise<Response>;
-  /** Also run the DELIVERIES consumer (needs a `queue` export in src/index.ts). Default false. */
+  /** Also run the DELIVERIES consumer (the worker's `queue` handler). Default false: queued deliveries just wait. */
   queueConsumer?: boolean;
   /** Listen port on 127.0.0.1; 0 (default) picks a free one. */
   port?: number;

@@ -382,6 +382,33 @@ describe("issue card: size", () => {
     }
   });
 
+  it("when the lists do not fit, it offers fewer choices and says how many", () => {
+    const long = "漢".repeat(200);
+    const input = issueInput({
+      members: makeMembers(1000).map((m) => ({ ...m, name: long })),
+      teams: makeTeams(200).map((t) => ({ ...t, slug: long })),
+    });
+    const card = buildIssueCard(input);
+    expect(jsonByteLength(card)).toBeLessThanOrEqual(CARD_BYTE_BUDGET);
+    const choices = choiceSet(card, "assignInput")!.choices;
+    expect(choices.filter((c) => c.value.startsWith("user:"))).toHaveLength(50);
+    expect(choices.filter((c) => c.value.startsWith("team:"))).toHaveLength(25);
+    expect(byText(card, /^Showing/)[0].text).toMatch(/^Showing 50 of 1,000 people and 25 of 200 teams\./);
+  });
+
+  it("without the lists, even worst-case texts are far under the budget (why the last step always fits)", () => {
+    for (const long of ["🙂".repeat(5000), "<".repeat(5000), "\\".repeat(5000), '"'.repeat(5000)]) {
+      const input = issueInput({
+        issue: { title: long, culprit: `${long}x`, metadata: { value: `${long}y` }, lastRelease: long, lastEnvironment: long, shortId: long, statusChangedBy: { email: long }, status: "resolved", resolution: { kind: "inRelease", release: long } },
+        assignee: { kind: "team", id: 1, slug: long },
+        members: [],
+        teams: [],
+        rules: Array.from({ length: 80 }, (_, i) => ({ id: Number.MAX_SAFE_INTEGER - i, name: long })),
+      });
+      expect(jsonByteLength(buildIssueCard(input))).toBeLessThan(CARD_BYTE_BUDGET / 2);
+    }
+  });
+
   it("long titles are cut to 200 characters with an ellipsis", () => {
     const card = buildIssueCard(issueInput({ issue: { title: "x".repeat(10_000) } }));
     const title = (header(card).items[1] as { text: string }).text;

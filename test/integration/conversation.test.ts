@@ -1,0 +1,329 @@
+import { env } from "cloudflare:workers";
+import { eq } from "drizzle-orm";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { generatePersonalToken } from "../../src/auth/personal-tokens";
+import { getDb } from "../../src/db/client";
+import { apiTokens, identities, integrations } from "../../src/db/schema";
+import { startMicrosoftStandIn, type MicrosoftStandIn } from "../support/microsoft-stand-in";
+import { seedOrg, snapshotCounts, type SeededOrg } from "../support/seed";
+import {
+  actionTitled,
+  ALERTS_CHANNEL,
+  cardExecute,
+  cardOf,
+  cardSubmit,
+  cardText,
+  channelMention,
+  dispatch,
+  personalChatId,
+  personalInstall,
+  personalMessage,
+  sendActivity,
+  TEAM_ID,
+  teamInstall,
+  teamsUser,
+  teamUninstall,
+  TENANT,
+  type TeamsUser,
+  newTeamsWorld,
+} from "../support/teams";
+
+let ms: MicrosoftStandIn;
+beforeEach(async () => {
+  newTeamsWorld();
+  ms = await startMicrosoftStandIn();
+});
+afterEach(() => ms.stop());
+
+const db = () => getDb(env.DB);
+
+async function personalToken(userId: number): Promise<string> {
+  const { token, tokenHash } = await generatePersonalToken();
+  await db().insert(apiTokens).values({ userId, tokenHash, name: "test", createdAt: Date.now() });
+  return token;
+}
+
+function csrfOf(html: string): string {
+  const m = /name="csrf" value="([0-9a-f]{64})"/.exec(html);
+  if (!m) throw new Error(`no csrf in page: ${html.slice(0, 300)}`);
+  return m[1];
+}
+
+async function postForm(url: string, fields: Record<string, string>) {
+  return dispatch(new Request(url, { method: "POST", body: new URLSearchParams(fields), headers: { "content-type": "application/x-www-form-urlencoded" } }));
+}
+
+/** Installs the bot into the team and completes setup for the org; returns the integration id. */
+async function installAndSetUp(s: SeededOrg, installer: TeamsUser): Promise<number> {
+  expect((await sendActivity(ms, teamInstall(ms, installer))).status).toBe(200);
+  const welcome = ms.connector.sent(TEAM_ID).at(-1)!;
+  const setupUrl = actionTitled(cardOf(welcome), "Complete setup").url as string;
+  const page = await dispatch(new Request(setupUrl));
+  expect(page.status).toBe(200);
+  const res = await postForm(setupUrl, { csrf: csrfOf(await page.text()), organization: s.org.slug, token: "test-admin-token" });
+  expect(res.status, await res.clone().text()).toBe(200);
+  const [row] = await db().select().from(integrations).where(eq(integrations.externalId, TEAM_ID));
+  return row.id;
+}
+
+async function ingest(s: SeededOrg, body: Record<string, unknown> = {}) {
+  const res = await dispatch(
+    new Request(`https://alerts.test/api/projects/${s.project.id}/events`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${s.ingestKey}`, "content-type": "application/json" },
+      body: JSON.stringify({ message: "Payment provider timeout", release: "1.0.0", ...body }),
+    }),
+  );
+  expect(res.status).toBe(200);
+  return (await res.json()) as { groupId: number };
+}
+
+async function link(user: TeamsUser, integrationId: number, userId: number) {
+  await db().insert(identities).values({ integrationId, tenantId: TENANT, teamsUserId: user.id, aadObjectId: user.aadObjectId, userId, linkedAt: Date.now() });
+}
+
+describe("install and uninstall", () => {
+  it("a team install welcomes exactly once (conversationUpdate + installationUpdate), pending until setup", async () => {
+    await seedOrg();
+    const installer = teamsUser("Ada", "ada@example.com");
+    await sendActivity(ms, teamInstall(ms, installer));
+    await sendActivity(ms, teamInstall(ms, installer, { via: "installationUpdate" }));
+    const welcomes = ms.connector.sent(TEAM_ID);
+    expect(welcomes).toHaveLength(1);
+    expect(welcomes[0]).toMatchObject({ type: "message", attachments: [{ contentType: "application/vnd.microsoft.card.adaptive" }] });
+    expect(actionTitled(cardOf(welcomes[0]), "Complete setup").url).toMatch(/^https:\/\/alerts\.test\/setup\/[\w-]+\.[\w-]+\.[\w-]+$/);
+    const [row] = await db().select().from(integrations).where(eq(integrations.externalId, TEAM_ID));
+    expect(row).toMatchObject({ status: "pending", tenantId: TENANT, name: "Platform", installationType: "team", installedBy: installer.id, serviceUrl: ms.serviceUrl });
+  });
+
+  it("setup connects the org and posts the confirmation; bad token / tampered / reused links are refused", async () => {
+    const s = await seedOrg();
+    await sendActivity(ms, teamInstall(ms, teamsUser("Ada", "a@x")));
+    const setupUrl = actionTitled(cardOf(ms.connector.sent(TEAM_ID)[0]), "Complete setup").url as string;
+    // Flip one character inside the signature (not the last one, whose low bits are padding).
+    const i = setupUrl.length - 10;
+    const tamperedUrl = setupUrl.slice(0, i) + (setupUrl[i] === "A" ? "B" : "A") + setupUrl.slice(i + 1);
+    const tampered = await dispatch(new Request(tamperedUrl));
+    expect(tampered.status).toBe(400);
+    expect(await tampered.text()).toContain("invalid or has expired");
+    const csrf = csrfOf(await (await dispatch(new Request(setupUrl))).text());
+    expect((await postForm(setupUrl, { csrf: "0".repeat(64), organization: s.org.slug, token: "test-admin-token" })).status).toBe(403);
+    const wrong = await postForm(setupUrl, { csrf, organization: s.org.slug, token: "nope" });
+    expect(wrong.status).toBe(401);
+    // A member (not admin) personal token can't connect it.
+    expect((await postForm(setupUrl, { csrf, organization: s.org.slug, token: await personalToken(s.member.id) })).status).toBe(401);
+    expect((await db().select().from(integrations).where(eq(integrations.externalId, TEAM_ID)))[0].status).toBe("pending");
+    const ok = await postForm(setupUrl, { csrf, organization: s.org.slug, token: await personalToken(s.admin.id) });
+    expect(ok.status).toBe(200);
+    expect(await ok.text()).toContain("now connected");
+    const [row] = await db().select().from(integrations).where(eq(integrations.externalId, TEAM_ID));
+    expect(row).toMatchObject({ status: "active", organizationId: s.org.id });
+    const confirmation = ms.connector.sent(TEAM_ID).at(-1)!;
+    expect(cardText(cardOf(confirmation))).toContain(s.org.name);
+  });
+
+  it("removing the bot disables the integration and keeps history", async () => {
+    const s = await seedOrg();
+    const ada = teamsUser("Ada", "a@x");
+    const integrationId = await installAndSetUp(s, ada);
+    await link(ada, integrationId, s.admin.id);
+    await sendActivity(ms, teamUninstall(ms, ada));
+    const [row] = await db().select().from(integrations).where(eq(integrations.id, integrationId));
+    expect(row.status).toBe("disabled");
+    expect(await db().select().from(identities).where(eq(identities.integrationId, integrationId))).toHaveLength(1);
+    // Reinstalling revives it as pending with one new welcome.
+    const before = ms.connector.sent(TEAM_ID).length;
+    await sendActivity(ms, teamInstall(ms, ada));
+    expect(ms.connector.sent(TEAM_ID).length).toBe(before + 1);
+  });
+
+  it("a personal install greets once", async () => {
+    const bob = teamsUser("Bob", "bob@example.com");
+    await sendActivity(ms, personalInstall(ms, bob, "conversationUpdate"));
+    await sendActivity(ms, personalInstall(ms, bob, "installationUpdate"));
+    expect(ms.connector.sent(personalChatId(bob))).toHaveLength(1);
+  });
+});
+
+describe("commands", () => {
+  it("help / empty / unknown / link / unlink in a personal chat, help and unknown in a channel", async () => {
+    const s = await seedOrg();
+    const ada = teamsUser("Ada", "a@x");
+    const integrationId = await installAndSetUp(s, ada);
+    const chat = personalChatId(ada);
+    for (const text of ["help", "  HELP ", ""]) await sendActivity(ms, personalMessage(ms, ada, text));
+    for (const sent of ms.connector.sent(chat)) expect(cardText(cardOf(sent))).toMatch(/link/i);
+    await sendActivity(ms, personalMessage(ms, ada, "make coffee <at>x</at> [evil](http://e.vil)"));
+    const unknown = cardText(cardOf(ms.connector.sent(chat).at(-1)));
+    expect(unknown).toContain("didn't understand");
+    expect(unknown).not.toContain("[evil](http://e.vil)");
+
+    await sendActivity(ms, personalMessage(ms, ada, "link"));
+    const linkUrl = actionTitled(cardOf(ms.connector.sent(chat).at(-1)), "Link your account").url as string;
+    expect(linkUrl).toMatch(/^https:\/\/alerts\.test\/link\//);
+    const page = await dispatch(new Request(linkUrl));
+    const csrf = csrfOf(await page.text());
+    expect((await postForm(linkUrl, { csrf, token: "tia_wrong" })).status).toBe(401);
+    const linked = await postForm(linkUrl, { csrf, token: await personalToken(s.member.id) });
+    expect(linked.status).toBe(200);
+    const [identity] = await db().select().from(identities).where(eq(identities.teamsUserId, ada.id));
+    expect(identity).toMatchObject({ integrationId, userId: s.member.id, tenantId: TENANT });
+    expect(cardText(cardOf(ms.connector.sent(chat).at(-1)))).toMatch(/linked/i);
+    // Single use.
+    expect((await postForm(linkUrl, { csrf, token: await personalToken(s.member.id) })).status).toBe(400);
+    await sendActivity(ms, personalMessage(ms, ada, "link"));
+    expect(cardText(cardOf(ms.connector.sent(chat).at(-1)))).toMatch(/already linked/i);
+
+    await sendActivity(ms, personalMessage(ms, ada, "Unlink"));
+    const unlinkUrl = actionTitled(cardOf(ms.connector.sent(chat).at(-1)), "Unlink account").url as string;
+    const upage = await dispatch(new Request(unlinkUrl));
+    expect((await postForm(unlinkUrl, { csrf: csrfOf(await upage.text()) })).status).toBe(200);
+    expect(await db().select().from(identities).where(eq(identities.teamsUserId, ada.id))).toHaveLength(0);
+
+    await sendActivity(ms, channelMention(ms, ada, "help"));
+    await sendActivity(ms, channelMention(ms, ada, "dance"));
+    const inChannel = ms.connector.calls.filter((c) => c.method === "POST" && String(c.segments[2]).startsWith(ALERTS_CHANNEL));
+    expect(inChannel).toHaveLength(2);
+    expect(cardText(cardOf(inChannel[1].body))).toContain("dance");
+  });
+
+  it("the same activity delivered twice is processed once", async () => {
+    const ada = teamsUser("Ada", "a@x");
+    const activity = personalMessage(ms, ada, "help");
+    await sendActivity(ms, activity);
+    await sendActivity(ms, activity);
+    expect(ms.connector.sent(personalChatId(ada))).toHaveLength(1);
+  });
+});
+
+describe("card actions", () => {
+  async function setUpIssueCard() {
+    const s = await seedOrg();
+    const ada = teamsUser("Ada", "ada@example.com");
+    const integrationId = await installAndSetUp(s, ada);
+    const { groupId } = await ingest(s);
+    // The card as the bot would post it (built by the same code the delivery path uses).
+    const { loadIssueCardInput } = await import("../../src/alerts/issue-card-data");
+    const { buildIssueCard } = await import("../../src/cards/issue-card");
+    const card = buildIssueCard((await loadIssueCardInput(db(), { groupId, integrationId, ruleIds: [], baseUrl: "https://alerts.test" }))!);
+    return { s, ada, integrationId, groupId, card };
+  }
+
+  function dataOf(card: Record<string, any>, title: string) {
+    const action = actionTitled(card, title);
+    if (action.type === "Action.ShowCard") return action.card.actions[0].data;
+    return action.data;
+  }
+
+  async function issueRow(groupId: number) {
+    return env.DB.prepare("select status, substatus, resolution, ignore_conditions from groups where id = ?").bind(groupId).first<Record<string, string>>();
+  }
+
+  async function auditTypes(groupId: number) {
+    const r = await env.DB.prepare("select type, source, actor_user_id from group_activity where group_id = ? order by id").bind(groupId).all();
+    return r.results;
+  }
+
+  it("an unlinked user gets a 1:1 link prompt and nothing changes", async () => {
+    const { ada, groupId, card } = await setUpIssueCard();
+    const before = await snapshotCounts();
+    await sendActivity(ms, cardSubmit(ms, ada, dataOf(card, "Resolve"), { resolveInput: "resolved" }, { replyToId: "card-1" }));
+    expect((await issueRow(groupId))!.status).toBe("unresolved");
+    const create = ms.connector.calls.find((c) => c.method === "POST" && c.rawPath === "v3/conversations");
+    expect(create?.body).toMatchObject({ members: [{ id: ada.id }], channelData: { tenant: { id: TENANT } } });
+    const prompt = ms.connector.calls.filter((c) => c.method === "POST" && c.segments[3] === "activities").at(-1)!;
+    expect(actionTitled(cardOf(prompt.body), "Link your account").url).toMatch(/\/link\//);
+    expect(await snapshotCounts()).toEqual(before);
+  });
+
+  it("each action type changes D1, writes an audit row and PUTs the updated card over the clicked one", async () => {
+    const { s, ada, integrationId, groupId, card } = await setUpIssueCard();
+    await link(ada, integrationId, s.admin.id);
+    const click = async (c: Record<string, any>, title: string, inputs: Record<string, string> = {}) => {
+      await sendActivity(ms, cardSubmit(ms, ada, dataOf(c, title), inputs, { replyToId: "card-1" }));
+      const put = ms.connector.calls.filter((x) => x.method === "PUT").at(-1)!;
+      expect(put.segments).toEqual(["v3", "conversations", ALERTS_CHANNEL, "activities", "card-1"]);
+      return cardOf(put.body);
+    };
+    let c = await click(card, "Resolve", { resolveInput: "resolved:inNextRelease" });
+    expect(await issueRow(groupId)).toMatchObject({ status: "resolved" });
+    expect(cardText(c)).toContain("Unresolve");
+    c = await click(c, "Unresolve");
+    expect((await issueRow(groupId))!.status).toBe("unresolved");
+    c = await click(c, "Ignore", { ignoreInput: "100" });
+    expect(await issueRow(groupId)).toMatchObject({ status: "ignored" });
+    expect(cardText(c)).toContain("Stop ignoring");
+    c = await click(c, "Stop ignoring");
+    c = await click(c, "Assign", { assignInput: "ME" });
+    expect(cardText(c)).toContain(`Assigned to ${s.admin.email}`);
+    c = await click(c, "Unassign");
+    c = await click(c, "Assign", { assignInput: `team:${s.team.id}` });
+    expect(cardText(c)).toContain(`#${s.team.slug}`);
+    c = await click(c, "Unassign");
+    c = await click(c, "Assign", { assignInput: `user:${s.member.id}` });
+    expect(cardText(c)).toContain(`Assigned to ${s.member.email}`);
+    const audit = await auditTypes(groupId);
+    expect(audit.map((a) => a.type)).toEqual([
+      "first_seen",
+      "set_resolved_in_next_release",
+      "set_unresolved",
+      "set_ignored",
+      "set_unresolved",
+      "assigned",
+      "unassigned",
+      "assigned",
+      "unassigned",
+      "assigned",
+    ]);
+    expect(audit.slice(1).every((a) => a.source === "teams" && a.actor_user_id === s.admin.id)).toBe(true);
+  });
+
+  it("empty input changes nothing; assigning an outsider is refused with a message", async () => {
+    const { s, ada, integrationId, groupId, card } = await setUpIssueCard();
+    await link(ada, integrationId, s.admin.id);
+    const before = await snapshotCounts();
+    const puts = () => ms.connector.calls.filter((x) => x.method === "PUT").length;
+    await sendActivity(ms, cardSubmit(ms, ada, dataOf(card, "Resolve"), {}, { replyToId: "card-1" }));
+    expect(puts()).toBe(0);
+    await sendActivity(ms, cardSubmit(ms, ada, dataOf(card, "Assign"), { assignInput: `user:${s.outsider.id}` }, { replyToId: "card-1" }));
+    expect(await snapshotCounts()).toEqual(before);
+    expect((await issueRow(groupId))!.status).toBe("unresolved");
+    const refusal = ms.connector.calls.filter((c) => c.method === "POST" && c.segments[3] === "activities").at(-1)!;
+    expect(cardText(cardOf(refusal.body))).toContain("not a member");
+  });
+
+  it("cross-tenant, cross-org and edited payloads are rejected, nothing changed", async () => {
+    const { s, ada, integrationId, groupId, card } = await setUpIssueCard();
+    await link(ada, integrationId, s.admin.id);
+    const other = await seedOrg();
+    const foreign = await ingest(other);
+    const before = await snapshotCounts();
+    const data = dataOf(card, "Resolve");
+    const edited = (patch: Record<string, unknown>) => ({ payload: { ...data.payload, ...patch } });
+    const cases: [Record<string, unknown>, Record<string, unknown>, number][] = [
+      [data, { tenant: "tenant-evil" }, 403],
+      [edited({ groupId: foreign.groupId }), {}, 404],
+      [edited({ integrationId: integrationId + 1000 }), {}, 404],
+      [edited({ groupId: "1 or 1=1" }), {}, 400],
+      [edited({ actionType: "9" }), {}, 400],
+    ];
+    for (const [d, opts, status] of cases) {
+      const res = await sendActivity(ms, cardSubmit(ms, ada, d, { resolveInput: "resolved" }, { replyToId: "card-1", tenant: opts.tenant as string | undefined }));
+      expect(res.status, JSON.stringify(d)).toBe(status);
+    }
+    expect(await snapshotCounts()).toEqual(before);
+    expect((await issueRow(groupId))!.status).toBe("unresolved");
+    expect((await issueRow(foreign.groupId))!.status).toBe("unresolved");
+  });
+
+  it("Action.Execute answers with the updated card in the invoke response", async () => {
+    const { s, ada, integrationId, groupId, card } = await setUpIssueCard();
+    await link(ada, integrationId, s.admin.id);
+    const res = await sendActivity(ms, cardExecute(ms, ada, dataOf(card, "Ignore"), { ignoreInput: "duration:30" }, "card-9"));
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { statusCode: number; type: string; value: Record<string, unknown> };
+    expect(body).toMatchObject({ statusCode: 200, type: "application/vnd.microsoft.card.adaptive" });
+    expect(cardText(body.value)).toContain("Stop ignoring");
+    expect(await issueRow(groupId)).toMatchObject({ status: "ignored" });
+  });
+});
