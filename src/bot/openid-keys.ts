@@ -155,11 +155,27 @@ async function fetchJson(url: string, fetchFn: typeof fetch): Promise<unknown> {
   }
 }
 
-/** Metadata document → jwks_uri → the RSA keys in it. */
-async function fetchKeySet(metadataUrl: string, fetchFn: typeof fetch): Promise<BotJwk[]> {
+/**
+ * The key set's address must be https; plain http only on the loopback host, where a local stand-in for
+ * Microsoft runs (`npm run demo`) — the same rule connectorBaseUrl applies to serviceUrls. A deployed worker
+ * never reaches a loopback address, so this opens nothing there.
+ */
+function acceptableJwksUri(value: unknown): value is string {
+  if (typeof value !== "string") return false;
+  try {
+    const url = new URL(value);
+    if (url.protocol === "https:") return true;
+    return url.protocol === "http:" && (url.hostname === "127.0.0.1" || url.hostname === "localhost");
+  } catch {
+    return false;
+  }
+}
+
+/** Metadata document → jwks_uri → the RSA keys in it. Exported for the doctor (GET /api/admin/doctor). */
+export async function fetchKeySet(metadataUrl: string, fetchFn: typeof fetch): Promise<BotJwk[]> {
   const metadata = await fetchJson(metadataUrl, fetchFn);
   const jwksUri = (metadata as { jwks_uri?: unknown } | null)?.jwks_uri;
-  if (typeof jwksUri !== "string" || !/^https:\/\//i.test(jwksUri)) {
+  if (!acceptableJwksUri(jwksUri)) {
     throw new SigningKeysUnavailableError("OpenID metadata has no https jwks_uri");
   }
   const jwks = await fetchJson(jwksUri, fetchFn);

@@ -1,9 +1,8 @@
 import { env } from "cloudflare:workers";
 import { eq } from "drizzle-orm";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { generatePersonalToken } from "../../src/auth/personal-tokens";
-import { getDb } from "../../src/db/client";
-import { apiTokens, identities, integrations } from "../../src/db/schema";
+import { identities, integrations } from "../../src/db/schema";
+import { csrfOf, db, ingest, installAndSetUp, link, personalToken, postForm } from "../support/flows";
 import { startMicrosoftStandIn, type MicrosoftStandIn } from "../support/microsoft-stand-in";
 import { seedOrg, snapshotCounts, type SeededOrg } from "../support/seed";
 import {
@@ -34,53 +33,6 @@ beforeEach(async () => {
   ms = await startMicrosoftStandIn();
 });
 afterEach(() => ms.stop());
-
-const db = () => getDb(env.DB);
-
-async function personalToken(userId: number): Promise<string> {
-  const { token, tokenHash } = await generatePersonalToken();
-  await db().insert(apiTokens).values({ userId, tokenHash, name: "test", createdAt: Date.now() });
-  return token;
-}
-
-function csrfOf(html: string): string {
-  const m = /name="csrf" value="([0-9a-f]{64})"/.exec(html);
-  if (!m) throw new Error(`no csrf in page: ${html.slice(0, 300)}`);
-  return m[1];
-}
-
-async function postForm(url: string, fields: Record<string, string>) {
-  return dispatch(new Request(url, { method: "POST", body: new URLSearchParams(fields), headers: { "content-type": "application/x-www-form-urlencoded" } }));
-}
-
-/** Installs the bot into the team and completes setup for the org; returns the integration id. */
-async function installAndSetUp(s: SeededOrg, installer: TeamsUser): Promise<number> {
-  expect((await sendActivity(ms, teamInstall(ms, installer))).status).toBe(200);
-  const welcome = ms.connector.sent(TEAM_ID).at(-1)!;
-  const setupUrl = actionTitled(cardOf(welcome), "Complete setup").url as string;
-  const page = await dispatch(new Request(setupUrl));
-  expect(page.status).toBe(200);
-  const res = await postForm(setupUrl, { csrf: csrfOf(await page.text()), organization: s.org.slug, token: "test-admin-token" });
-  expect(res.status, await res.clone().text()).toBe(200);
-  const [row] = await db().select().from(integrations).where(eq(integrations.externalId, TEAM_ID));
-  return row.id;
-}
-
-async function ingest(s: SeededOrg, body: Record<string, unknown> = {}) {
-  const res = await dispatch(
-    new Request(`https://alerts.test/api/projects/${s.project.id}/events`, {
-      method: "POST",
-      headers: { authorization: `Bearer ${s.ingestKey}`, "content-type": "application/json" },
-      body: JSON.stringify({ message: "Payment provider timeout", release: "1.0.0", ...body }),
-    }),
-  );
-  expect(res.status).toBe(200);
-  return (await res.json()) as { groupId: number };
-}
-
-async function link(user: TeamsUser, integrationId: number, userId: number) {
-  await db().insert(identities).values({ integrationId, tenantId: TENANT, teamsUserId: user.id, aadObjectId: user.aadObjectId, userId, linkedAt: Date.now() });
-}
 
 describe("install and uninstall", () => {
   it("a team install welcomes exactly once (conversationUpdate + installationUpdate), pending until setup", async () => {
@@ -125,7 +77,7 @@ describe("install and uninstall", () => {
   it("removing the bot disables the integration and keeps history", async () => {
     const s = await seedOrg();
     const ada = teamsUser("Ada", "a@x");
-    const integrationId = await installAndSetUp(s, ada);
+    const integrationId = await installAndSetUp(ms, s, ada);
     await link(ada, integrationId, s.admin.id);
     await sendActivity(ms, teamUninstall(ms, ada));
     const [row] = await db().select().from(integrations).where(eq(integrations.id, integrationId));
@@ -149,7 +101,7 @@ describe("commands", () => {
   it("help / empty / unknown / link / unlink in a personal chat, help and unknown in a channel", async () => {
     const s = await seedOrg();
     const ada = teamsUser("Ada", "a@x");
-    const integrationId = await installAndSetUp(s, ada);
+    const integrationId = await installAndSetUp(ms, s, ada);
     const chat = personalChatId(ada);
     for (const text of ["help", "  HELP ", ""]) await sendActivity(ms, personalMessage(ms, ada, text));
     for (const sent of ms.connector.sent(chat)) expect(cardText(cardOf(sent))).toMatch(/link/i);
@@ -200,7 +152,7 @@ describe("card actions", () => {
   async function setUpIssueCard() {
     const s = await seedOrg();
     const ada = teamsUser("Ada", "ada@example.com");
-    const integrationId = await installAndSetUp(s, ada);
+    const integrationId = await installAndSetUp(ms, s, ada);
     const { groupId } = await ingest(s);
     // The card as the bot would post it (built by the same code the delivery path uses).
     const { loadIssueCardInput } = await import("../../src/alerts/issue-card-data");
