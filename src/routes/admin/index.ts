@@ -1,6 +1,7 @@
 import { Hono } from "hono";
 import type { AppEnv } from "../../app";
 import { requireAdminToken } from "../../auth/admin-token";
+import { doctorRoutes } from "./doctor";
 import { issueAdminRoutes } from "./issues";
 import { organizationRoutes } from "./organizations";
 import { projectRoutes } from "./projects";
@@ -20,3 +21,4 @@ adminRoutes.route("/", projectRoutes);
 adminRoutes.route("/", releaseRoutes);
 adminRoutes.route("/", issueAdminRoutes);
 adminRoutes.route("/", ruleRoutes);
+adminRoutes.route("/", doctorRoutes);
