@@ -163,6 +163,30 @@ describe("alert rules", () => {
   });
 });
 
+describe("personal notifications", () => {
+  it("a user who turned them off gets none; turned on, each linked assignee gets one", async () => {
+    const { s, ada, integrationId } = await setUp();
+    const bob = teamsUser("Bob", "bob@example.com");
+    await link(ada, integrationId, s.admin.id);
+    await link(bob, integrationId, s.member.id);
+    const off = await admin(`/users/${s.member.id}`, { method: "PATCH", body: { notifyOnAssign: false } });
+    expect(off.status).toBe(200);
+    const { groupId } = await ingest(s);
+    await settleDeliveries();
+    expect((await admin(`/issues/${groupId}`, { method: "PUT", body: { assignedTo: `user:${s.member.id}` } })).status).toBe(200);
+    await settleDeliveries();
+    expect((await deliveries(groupId)).filter((d) => d.kind === "personal")).toHaveLength(0);
+    const on = await admin(`/users/${s.member.id}`, { method: "PATCH", body: { notifyOnAssign: true } });
+    expect(on.status).toBe(200);
+    expect((await admin(`/issues/${groupId}`, { method: "PUT", body: { assignedTo: `user:${s.admin.id}` } })).status).toBe(200);
+    expect((await admin(`/issues/${groupId}`, { method: "PUT", body: { assignedTo: `user:${s.member.id}` } })).status).toBe(200);
+    await settleDeliveries();
+    const personal = (await deliveries(groupId)).filter((d) => d.kind === "personal");
+    // One for the admin (linked as Ada), one for the member now that it is on.
+    expect(personal.map((d) => d.status)).toEqual(["delivered", "delivered"]);
+  });
+});
+
 describe("delivery", () => {
   it("a 429 storm: everything is delivered, in order per conversation", async () => {
     const { s } = await setUp();

@@ -268,6 +268,32 @@ describe("card actions", () => {
     expect((await issueRow(foreign.groupId))!.status).toBe("unresolved");
   });
 
+  it("where the org turns it on, a Teams member with the same email is linked automatically", async () => {
+    const { s, groupId, card } = await setUpIssueCard();
+    const patch = await dispatch(
+      new Request(`https://alerts.test/api/admin/organizations/${s.org.id}`, {
+        method: "PATCH",
+        headers: { authorization: "Bearer test-admin-token", "content-type": "application/json" },
+        body: JSON.stringify({ autoLinkByEmail: true }),
+      }),
+    );
+    expect(patch.status).toBe(200);
+    const max = teamsUser("Max", s.member.email.toUpperCase());
+    ms.connector.members.set(ALERTS_CHANNEL, [{ id: max.id, name: "Max", email: s.member.email.toUpperCase() }]);
+    await sendActivity(ms, cardSubmit(ms, max, dataOf(card, "Resolve"), { resolveInput: "resolved" }, { replyToId: "card-2" }));
+    expect((await issueRow(groupId))!.status).toBe("resolved");
+    const [identity] = await db().select().from(identities).where(eq(identities.teamsUserId, max.id));
+    expect(identity.userId).toBe(s.member.id);
+    // Someone whose email matches nobody in the org still gets the link prompt.
+    const stranger = teamsUser("Stranger", "nobody@example.com");
+    ms.connector.members.set(ALERTS_CHANNEL, [{ id: stranger.id, name: "Stranger", email: "nobody@example.com" }]);
+    await sendActivity(ms, cardSubmit(ms, stranger, dataOf(card, "Ignore"), { ignoreInput: "-1" }, { replyToId: "card-2" }));
+    expect((await issueRow(groupId))!.status).toBe("resolved");
+    expect(await db().select().from(identities).where(eq(identities.teamsUserId, stranger.id))).toHaveLength(0);
+    const prompt = ms.connector.calls.filter((c) => c.method === "POST" && c.segments[3] === "activities").at(-1)!;
+    expect(actionTitled(cardOf(prompt.body), "Link your account").url).toMatch(/\/link\//);
+  });
+
   it("Action.Execute answers with the updated card in the invoke response", async () => {
     const { s, ada, integrationId, groupId, card } = await setUpIssueCard();
     await link(ada, integrationId, s.admin.id);

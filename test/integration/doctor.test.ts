@@ -5,6 +5,7 @@
  */
 import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { fetchKeySet } from "../../src/bot/openid-keys";
 import { getBotToken } from "../../src/bot/token-client";
 import type { Env } from "../../src/env";
 import { runDoctor, STUCK_QUEUED_MS, type DoctorCheck, type DoctorReport } from "../../src/routes/admin/doctor";
@@ -168,7 +169,10 @@ describe("GET /api/admin/doctor", () => {
 
     const { report, text } = await doctor();
     expect(check(report, `Teams installation ${pending} (Pending team)`)).toMatchObject({ ok: false, fix: expect.stringContaining("Complete setup") });
-    expect(check(report, `Teams installation ${broken} (Broken team)`)).toMatchObject({ ok: true });
+    expect(check(report, `Teams installation ${broken} (Broken team)`)).toMatchObject({
+      ok: true,
+      integration: { id: broken, teamId: `19:broken-${tag}@thread.tacv2`, status: "active", organizationId: s.org.id },
+    });
     const ruleCheck = check(report, `Teams installation ${broken} (Broken team): rule ${rule!.id} (New issues)`);
     expect(ruleCheck).toMatchObject({ ok: false, detail: expect.stringContaining("BotNotInConversationRoster") });
     expect(ruleCheck.fix).toContain("add the app to the team again");
@@ -182,5 +186,29 @@ describe("GET /api/admin/doctor", () => {
     // Only the newest delivery counts: an old failure that was followed by a success is not reported.
     expect(check(report, `Teams installation ${fine} (Fine team): last delivery`)).toMatchObject({ ok: true, detail: expect.stringContaining("delivered") });
     expectNoSecrets(text);
+  });
+});
+
+describe("fetchKeySet (the doctor's probe; also what the worker trusts)", () => {
+  const jwk = { kty: "RSA", kid: "k1", n: "AQAB", e: "AQAB", use: "sig", endorsements: ["msteams"] };
+  const fakeMicrosoft = (jwksUri: string) =>
+    (async (input: RequestInfo | URL) => {
+      const url = String(input instanceof Request ? input.url : input);
+      if (url.endsWith("/openidconfiguration")) return Response.json({ jwks_uri: jwksUri });
+      if (url === jwksUri) return Response.json({ keys: [jwk] });
+      return new Response("no", { status: 404 });
+    }) as typeof fetch;
+
+  it("takes an https key set, or plain http only on this machine (the local stand-in of `npm run demo`)", async () => {
+    for (const uri of ["https://login.example.test/keys", "http://127.0.0.1:4000/v1/.well-known/keys", "http://localhost:4000/keys"]) {
+      const keys = await fetchKeySet("http://127.0.0.1:4000/v1/.well-known/openidconfiguration", fakeMicrosoft(uri));
+      expect(keys.map((k) => k.kid), uri).toEqual(["k1"]);
+    }
+  });
+
+  it("refuses a plain-http key set anywhere else", async () => {
+    for (const uri of ["http://login.example.test/keys", "http://127.0.0.1.evil.test/keys", "ftp://127.0.0.1/keys", "not a url"]) {
+      await expect(fetchKeySet("https://login.example.test/openidconfiguration", fakeMicrosoft(uri)), uri).rejects.toThrow(/https jwks_uri/);
+    }
   });
 });
