@@ -172,3 +172,4 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
   const path = await writePreview();
   console.log(`wrote ${path}`);
 }
+export { page as previewPage };

@@ -162,16 +162,23 @@ function insideMark(u, v) {
   return Math.hypot(u - 0.5, v - 0.685) <= 0.052;
 }
 
-/** Fraction of the pixel (x, y) covered by the mark, from an n×n grid of samples (anti-aliasing). */
-function coverage(x, y, size, n = 5) {
+/**
+ * Fraction of the pixel (x, y) covered by the mark drawn at `scale` of the icon (centred), from an n×n grid of
+ * samples (anti-aliasing).
+ */
+function coverage(x, y, size, scale = 1, n = 5) {
   let hits = 0;
+  const at = (p) => (p / size - 0.5) / scale + 0.5;
   for (let i = 0; i < n; i++) {
     for (let j = 0; j < n; j++) {
-      if (insideMark((x + (i + 0.5) / n) / size, (y + (j + 0.5) / n) / size)) hits++;
+      if (insideMark(at(x + (i + 0.5) / n), at(y + (j + 0.5) / n))) hits++;
     }
   }
   return hits / (n * n);
 }
+
+/** Teams' design guidance keeps the colour icon's symbol inside the central 120×120 of its 192×192. */
+const COLOR_MARK_SCALE = 0.75;
 
 function hexRgb(hex) {
   return [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16));
@@ -183,7 +190,7 @@ export function colorIconPixels(size = COLOR_ICON_SIZE) {
   const px = Buffer.alloc(size * size * 4);
   for (let y = 0; y < size; y++) {
     for (let x = 0; x < size; x++) {
-      const c = coverage(x, y, size);
+      const c = coverage(x, y, size, COLOR_MARK_SCALE);
       const o = (y * size + x) * 4;
       px[o] = Math.round(r + (255 - r) * c);
       px[o + 1] = Math.round(g + (255 - g) * c);

@@ -14,10 +14,23 @@ export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "
 
 /** Node 20 cannot import .ts: bundle an entry (npm imports stay external) to a temp .mjs and import it. */
 export async function importTs(entry, name = path.basename(entry, ".ts")) {
+  return importBundle({ entryPoints: [path.join(ROOT, entry)] }, name, entry);
+}
+
+/**
+ * Like importTs for several sources that must share one copy of their modules (and so their caches):
+ * `importTsModules(["src/bot/connector-client.ts", "src/bot/token-client.ts"])` → their exports merged.
+ */
+export async function importTsModules(entries, name = "bench-modules") {
+  const contents = entries.map((e) => `export * from ${JSON.stringify(`./${e}`)};`).join("\n");
+  return importBundle({ stdin: { contents, resolveDir: ROOT, sourcefile: `${name}.ts`, loader: "ts" } }, name, entries[0]);
+}
+
+async function importBundle(input, name, entry) {
   const outfile = path.join(ROOT, "node_modules", ".cache", "bench", `${name}-${process.pid}-${Date.now()}.mjs`);
   await mkdir(path.dirname(outfile), { recursive: true });
   await build({
-    entryPoints: [path.join(ROOT, entry)],
+    ...input,
     bundle: true,
     platform: "node",
     format: "esm",

@@ -256,8 +256,8 @@ const structuralArb = fc
     const ps = paths(c.activity).filter((p) => !(p.length === 1 && p[0] === "id"));
     const path = ps[pick % ps.length];
     const activity = setPath(c.activity, path, value, remove);
-    // A valid writer stays a possible writer; a non-writer cannot become one by losing or retyping a field —
-    // except a card payload edited to point at another... it cannot: only ids we never generate would do that.
+    // A possible writer stays one; a non-writer cannot become one by losing or retyping a field (the junk never
+    // names a real issue, integration, linked user or new team).
     return { activity, mayWrite: c.mayWrite, label: `${c.label} / ${path.join(".")}${remove ? " removed" : ""}` } as Case;
   });
 

@@ -108,15 +108,19 @@ function mutated<T extends Record<string, unknown>>(validArb: fc.Arbitrary<T>): 
 
 type Outcome = { status: number; text: string };
 
+/** The fingerprint after the last request (every request in this file goes through expectRefusalWroteNothing). */
+let known: string | null = null;
+
 async function expectRefusalWroteNothing(label: string, run: () => Promise<Response>): Promise<Outcome> {
-  const before = await fingerprint();
+  const before = known ?? (await fingerprint());
   const res = await run();
   const text = await res.text();
   if (res.status >= 500) throw new Error(`${label}: ${res.status} ${text}`);
+  const after = await fingerprint();
+  known = after;
   if (res.status >= 400) {
     const body = JSON.parse(text) as { error?: { code?: unknown; message?: unknown } };
     if (typeof body.error?.code !== "string" || typeof body.error?.message !== "string") throw new Error(`${label}: error body ${text}`);
-    const after = await fingerprint();
     if (after !== before) throw new Error(`${label}: refused with ${res.status} ${text} but wrote\n${before}\n${after}`);
   }
   return { status: res.status, text };
@@ -140,7 +144,7 @@ const validEventArb = fc.record({
 });
 
 describe("fuzz: ingest API", () => {
-  it("1,000 generated and mutated events: never a 5xx, refusals write nothing, valid events are accepted", async () => {
+  it("400 generated and mutated events: never a 5xx, refusals write nothing, valid events are accepted", async () => {
     const statuses = new Map<number, number>();
     await fc.assert(
       fc.asyncProperty(mutated(validEventArb), async ({ body, valid }) => {
@@ -157,11 +161,11 @@ describe("fuzz: ingest API", () => {
         if (valid && status !== 200) throw new Error(`valid event refused: ${status} ${JSON.stringify(body)}`);
         if (![200, 400, 413].includes(status)) throw new Error(`unexpected ${status}`);
       }),
-      { numRuns: 1000 },
+      { numRuns: 400 },
     );
     console.info(`fuzz ingest: ${JSON.stringify(Object.fromEntries(statuses))}`);
-    expect(statuses.get(200)).toBeGreaterThan(100);
-    expect(statuses.get(400)).toBeGreaterThan(100);
+    expect(statuses.get(200)).toBeGreaterThan(40);
+    expect(statuses.get(400)).toBeGreaterThan(40);
   }, 60_000);
 });
 
@@ -181,7 +185,7 @@ function envelopeText(header: unknown, items: [unknown, unknown][], lengths: "ex
 }
 
 describe("fuzz: Sentry envelopes and store", () => {
-  it("1,000 generated and mutated envelopes / store bodies: never a 5xx, refusals write nothing, valid ones are accepted", async () => {
+  it("400 generated and mutated envelopes / store bodies: never a 5xx, refusals write nothing, valid ones are accepted", async () => {
     const statuses = new Map<number, number>();
     const dsn = `https://${s.ingestKey}@alerts.test/${s.project.id}`;
     const itemArb = fc.oneof(
@@ -227,16 +231,16 @@ describe("fuzz: Sentry envelopes and store", () => {
         if (valid && status !== 200) throw new Error(`valid ${path} refused: ${status} ${text}`);
         if (![200, 400, 413, 415].includes(status)) throw new Error(`unexpected ${status} ${text}`);
       }),
-      { numRuns: 1000 },
+      { numRuns: 400 },
     );
     console.info(`fuzz sentry: ${JSON.stringify(Object.fromEntries(statuses))}`);
-    expect(statuses.get(200)).toBeGreaterThan(50);
-    expect(statuses.get(400)).toBeGreaterThan(100);
+    expect(statuses.get(200)).toBeGreaterThan(20);
+    expect(statuses.get(400)).toBeGreaterThan(40);
   }, 60_000);
 });
 
 describe("fuzz: admin API bodies", () => {
-  it("1,500 generated and mutated bodies on every write route: never a 5xx, refusals write nothing", async () => {
+  it("600 generated and mutated bodies on every write route: never a 5xx, refusals write nothing", async () => {
     const statuses = new Map<number, number>();
     let n = 0;
     const uniq = () => `${Date.now().toString(36)}-${++n}`;
@@ -288,11 +292,11 @@ describe("fuzz: admin API bodies", () => {
         tally(statuses, status);
         if (status === 413 && JSON.stringify(body).length < 60_000) failures.push(`413 for a small body: ${text}`);
       }),
-      { numRuns: 1500 },
+      { numRuns: 600 },
     );
     console.info(`fuzz admin: ${JSON.stringify(Object.fromEntries(statuses))}`);
     expect(failures).toEqual([]);
-    expect((statuses.get(200) ?? 0) + (statuses.get(201) ?? 0)).toBeGreaterThan(100);
-    expect(statuses.get(400)).toBeGreaterThan(300);
+    expect((statuses.get(200) ?? 0) + (statuses.get(201) ?? 0)).toBeGreaterThan(40);
+    expect(statuses.get(400)).toBeGreaterThan(100);
   }, 90_000);
 });

@@ -25,7 +25,14 @@ import { alertRules, deliveries, integrations } from "../../db/schema";
 import { DEFAULT_OPENID_METADATA_URL, type Env } from "../../env";
 import { AppError } from "../../errors";
 
-export type DoctorCheck = { name: string; ok: boolean; detail: string; fix?: string };
+export type DoctorCheck = {
+  name: string;
+  ok: boolean;
+  detail: string;
+  fix?: string;
+  /** On an installation's main check: its ids, e.g. the `integrationId` an alert rule needs. */
+  integration?: { id: number; teamId: string; name: string; status: string; organizationId: number | null };
+};
 export type DoctorReport = { ok: boolean; checks: DoctorCheck[] };
 
 export type DoctorDeps = {
@@ -285,10 +292,12 @@ function label(row: IntegrationSummary): string {
 
 async function checksForIntegration(db: Db, row: IntegrationSummary, now: number): Promise<DoctorCheck[]> {
   const name = label(row);
+  const integration = { id: row.id, teamId: row.externalId, name: row.name, status: row.status, organizationId: row.organizationId };
   if (row.status === "pending") {
     return [
       {
         name,
+        integration,
         ok: false,
         detail: "Installed, but setup was never completed: no alert rule can post here yet.",
         fix: "Open the welcome card the bot posted in the team's General channel and click \"Complete setup\" (organization slug + admin token). Lost the card? Remove the app from the team and add it again.",
@@ -299,13 +308,14 @@ async function checksForIntegration(db: Db, row: IntegrationSummary, now: number
     return [
       {
         name,
+        integration,
         ok: true,
         detail: `Disabled: ${row.statusReason ?? "no reason recorded"} Nothing is sent here; history is kept.`,
       },
     ];
   }
 
-  const checks: DoctorCheck[] = [{ name, ok: true, detail: `Active, connected to organization ${row.organizationId}.` }];
+  const checks: DoctorCheck[] = [{ name, integration, ok: true, detail: `Active, connected to organization ${row.organizationId}.` }];
 
   const refused = await db
     .select({ id: alertRules.id, name: alertRules.name, reason: alertRules.statusReason })

@@ -1,0 +1,138 @@
+/**
+ * The Bot Connector REST API as the stand-in serves it under its serviceUrl (teams-protocol.md, "Connector REST
+ * API"): every call is recorded, answered the way Teams answers, and can be waited for.
+ *
+ *   POST v3/conversations/{c}/activities[/{a}]  → 201 {id}            PUT …/activities/{a} → 200 {id: a}
+ *   DELETE …/activities/{a}                     → 200                 POST v3/conversations → 201 {id} (1:1 chat)
+ *   GET v3/teams/{t}, v3/teams/{t}/conversations → from `teams`       GET …/pagedmembers, …/members/{u} → `members`
+ *
+ * A bearer token the token endpoint did not issue gets 401, like the real Connector.
+ */
+import { EventEmitter } from "node:events";
+
+export class ConnectorStandIn {
+  /** @param {{ isIssuedToken: (token: string) => boolean, events?: EventEmitter }} opts */
+  constructor({ isIssuedToken, events = new EventEmitter() }) {
+    this.isIssuedToken = isIssuedToken;
+    /** @type {{method: string, path: string, segments: string[], query: Record<string,string>, body: any, status: number, answer: any, at: number}[]} */
+    this.calls = [];
+    /** team id → { details: {id, name, aadGroupId?}, channels: [{id, name}] } */
+    this.teams = new Map();
+    /** conversation or team id → TeamsChannelAccount[] */
+    this.members = new Map();
+    /** Emits "call" for every call, and "problem" (a sentence) when the bot did something Microsoft refuses. */
+    this.events = events;
+    /** The problems reported so far (see `report`), in order. */
+    this.problems = [];
+    this.activityCounter = 0;
+  }
+
+  /** Answers one request (path relative to the serviceUrl, without query). */
+  handle(method, relativePath, query, body, authorization) {
+    const segments = relativePath.split("/").map((s) => decodeURIComponent(s));
+    const call = { method, path: relativePath, segments, query, body, status: 0, answer: null, at: Date.now() };
+    const token = authorization?.startsWith("Bearer ") ? authorization.slice(7) : null;
+    const [status, answer] = token && this.isIssuedToken(token) ? this.route(call) : [401, { message: "Authorization has been denied for this request." }];
+    call.status = status;
+    call.answer = answer;
+    this.calls.push(call);
+    this.events.emit("call", call);
+    if (status === 401) this.report(`the Connector refused the bot's token on ${method} ${relativePath} (401)`);
+    return { status, body: answer };
+  }
+
+  route(call) {
+    const [v3, kind, id, sub, subId, ...rest] = call.segments;
+    const m = call.method;
+    if (v3 !== "v3" || rest.length > 0) return [404, { error: { code: "NotFound", message: "unknown path" } }];
+    if (kind === "conversations") {
+      if (m === "POST" && id === undefined) return this.createConversation(call.body ?? {});
+      if (sub === "activities" && m === "POST") return [201, { id: this.nextActivityId() }];
+      if (sub === "activities" && subId !== undefined && m === "PUT") return [200, { id: subId }];
+      if (sub === "activities" && subId !== undefined && m === "DELETE") return [200, null];
+      if (sub === "pagedmembers" && m === "GET") {
+        const all = this.members.get(id);
+        if (!all) return [404, { error: { code: "ConversationNotFound", message: "not found" } }];
+        return [200, { members: all }];
+      }
+      if (sub === "members" && subId !== undefined && m === "GET") {
+        const member = (this.members.get(id) ?? []).find((x) => x.id === subId);
+        return member ? [200, member] : [404, { error: { code: "MemberNotFoundInConversation", message: "not found" } }];
+      }
+    }
+    if (kind === "teams" && m === "GET" && id !== undefined) {
+      const team = this.teams.get(id);
+      if (!team) return [404, { error: { code: "NotFound", message: "team not found" } }];
+      if (sub === undefined) return [200, team.details];
+      if (sub === "conversations" && subId === undefined) return [200, { conversations: team.channels }];
+    }
+    return [404, { error: { code: "NotFound", message: "unknown path" } }];
+  }
+
+  nextActivityId() {
+    return String(1_700_000_000_000 + ++this.activityCounter);
+  }
+
+  createConversation(body) {
+    if (body.isGroup && body.channelData?.channel?.id) {
+      const activityId = this.nextActivityId();
+      return [201, { id: `${body.channelData.channel.id};messageid=${activityId}`, activityId }];
+    }
+    const members = Array.isArray(body.members) ? body.members : [];
+    if (members.length !== 1 || typeof members[0]?.id !== "string") {
+      return [400, { error: { code: "BadArgument", message: "a 1:1 conversation needs exactly one member" } }];
+    }
+    return [201, { id: `a:personal-${members[0].id}` }];
+  }
+
+  /** Messages posted (sent or replied) to a conversation, as {activityId, activity}, in order. */
+  posted(conversationId) {
+    return this.calls
+      .filter((c) => c.method === "POST" && c.segments[1] === "conversations" && c.segments[2] === conversationId && c.segments[3] === "activities" && c.status < 300)
+      .map((c) => ({ activityId: c.answer.id, activity: c.body }));
+  }
+
+  /** Records something Microsoft would refuse (a sentence) and tells whoever is waiting. */
+  report(problem) {
+    this.problems.push(problem);
+    this.events.emit("problem", problem);
+  }
+
+  /** A point in time to wait from: `waitForCall(..., { since: connector.mark() })`. */
+  mark() {
+    return { calls: this.calls.length, problems: this.problems.length };
+  }
+
+  /**
+   * The first call since `since` (a mark) that matches, recorded already or still to come. Rejects after
+   * `timeoutMs`, or at once when a problem was reported since the mark (no point waiting for a card that can't come).
+   */
+  waitForCall(predicate, { since = { calls: 0, problems: 0 }, timeoutMs = 15_000, what = "a Connector call" } = {}) {
+    const found = this.calls.slice(since.calls).find(predicate);
+    if (found) return Promise.resolve(found);
+    const earlier = this.problems.slice(since.problems)[0];
+    if (earlier) return Promise.reject(new Error(`while waiting for ${what}: ${earlier}`));
+    return new Promise((resolve, reject) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.events.off("call", onCall);
+        this.events.off("problem", onProblem);
+      };
+      const onCall = (call) => {
+        if (!predicate(call)) return;
+        done();
+        resolve(call);
+      };
+      const onProblem = (problem) => {
+        done();
+        reject(new Error(`while waiting for ${what}: ${problem}`));
+      };
+      const timer = setTimeout(() => {
+        done();
+        reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}`));
+      }, timeoutMs);
+      this.events.on("call", onCall);
+      this.events.on("problem", onProblem);
+    });
+  }
+}

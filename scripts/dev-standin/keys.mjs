@@ -1,0 +1,31 @@
+/**
+ * The stand-in's Bot Framework signing key and the tokens it puts on activities, shaped like the Bot Connector's:
+ * RS256, `kid` in the header, iss https://api.botframework.com, aud = the bot's app id, a `serviceurl` claim,
+ * and the published JWK endorsed for "msteams" (teams-protocol.md, "Inbound"). Dev tool: the worker trusts these
+ * only because `npm run demo` points BOT_OPENID_METADATA_URL at the stand-in.
+ */
+import { randomUUID } from "node:crypto";
+import { exportJWK, generateKeyPair, SignJWT } from "jose";
+
+export const BOT_FRAMEWORK_ISSUER = "https://api.botframework.com";
+
+/** A fresh RSA key pair and its public JWK as the JWKS endpoint publishes it. */
+export async function createSigningKey({ endorsements = ["msteams"] } = {}) {
+  const { privateKey, publicKey } = await generateKeyPair("RS256", { modulusLength: 2048 });
+  const kid = `standin-${randomUUID().slice(0, 8)}`;
+  const publicJwk = { ...(await exportJWK(publicKey)), kid, use: "sig", alg: "RS256", endorsements };
+  return { kid, privateKey, publicJwk };
+}
+
+/** The bearer token the Connector would send with an activity for `serviceUrl`. */
+export async function signActivityToken({ key, appId, serviceUrl, lifetimeSeconds = 3600 }) {
+  const now = Math.floor(Date.now() / 1000);
+  return new SignJWT({ serviceurl: serviceUrl })
+    .setProtectedHeader({ alg: "RS256", typ: "JWT", kid: key.kid })
+    .setIssuer(BOT_FRAMEWORK_ISSUER)
+    .setAudience(appId)
+    .setIssuedAt(now - 5)
+    .setNotBefore(now - 5)
+    .setExpirationTime(now + lifetimeSeconds)
+    .sign(key.privateKey);
+}

@@ -1,0 +1,171 @@
+/**
+ * Faults at every boundary: D1 failing in the middle of a request (made to fail for real, with a trigger that
+ * aborts the request's last insert), the bot token missing from or stale in KV, the token endpoint down then
+ * back, and the Connector answering 5xx or dropping connections while alerts are delivered.
+ */
+import { env } from "cloudflare:workers";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { clearBotTokenCache } from "../../src/bot/token-client";
+import { admin, ingest, installAndSetUp, link, settleDeliveries } from "../support/flows";
+import { startMicrosoftStandIn, type MicrosoftStandIn } from "../support/microsoft-stand-in";
+import { seedOrg, snapshotCounts } from "../support/seed";
+import { ALERTS_CHANNEL, cardSubmit, dispatch, newTeamsWorld, personalChatId, personalMessage, sendActivity, TEAM_ID, teamsUser } from "../support/teams";
+
+let ms: MicrosoftStandIn;
+beforeEach(async () => {
+  newTeamsWorld();
+  ms = await startMicrosoftStandIn();
+  ms.connector.teams.set(TEAM_ID, { details: { id: TEAM_ID, name: "Platform" }, channels: [{ id: TEAM_ID, name: null }, { id: ALERTS_CHANNEL, name: "Alerts" }] });
+  ms.connector.members.set(TEAM_ID, []);
+});
+afterEach(async () => {
+  await env.DB.prepare("drop trigger if exists fault_injection").run();
+  await settleDeliveries().catch(() => {});
+  ms.stop();
+});
+
+/** Makes every insert into `table` fail from now on (D1 aborts the whole batch it is in). */
+async function failInsertsInto(table: string) {
+  await env.DB.prepare(`create trigger fault_injection before insert on ${table} begin select raise(abort, 'injected fault'); end`).run();
+}
+
+async function postEvent(key: string, projectId: number, body: Record<string, unknown>) {
+  return dispatch(
+    new Request(`https://alerts.test/api/projects/${projectId}/events`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
+      body: JSON.stringify(body),
+    }),
+  );
+}
+
+describe("D1 fails in the middle of a request", () => {
+  it("ingest of a new issue: the failed batch leaves no group, event or user row; the retry is counted once", async () => {
+    const s = await seedOrg();
+    const body = { message: "Ledger write failed", release: "9.9.9", event_id: crypto.randomUUID().replace(/-/g, ""), user: { id: "u1" } };
+    const before = await snapshotCounts();
+    await failInsertsInto("group_activity"); // the batch's last statement
+    const res = await postEvent(s.ingestKey, s.project.id, body);
+    expect(res.status).toBe(500);
+    expect(await res.json()).toEqual({ error: { code: "internal_error", message: "Internal error." } });
+    expect(await snapshotCounts()).toEqual(before);
+    await env.DB.prepare("drop trigger fault_injection").run();
+    const retry = await postEvent(s.ingestKey, s.project.id, body);
+    expect(retry.status).toBe(200);
+    expect(await retry.json()).toMatchObject({ isNew: true });
+    const g = await env.DB.prepare("select times_seen, users_seen from groups where project_id = ?").bind(s.project.id).first();
+    expect(g).toEqual({ times_seen: 1, users_seen: 1 });
+  });
+
+  it("a card action: status, assignee, version and audit all stay as they were; Teams' redelivery then succeeds", async () => {
+    const s = await seedOrg();
+    const ada = teamsUser("Ada", "ada@example.com");
+    const integrationId = await installAndSetUp(ms, s, ada);
+    await link(ada, integrationId, s.admin.id);
+    const { groupId } = await ingest(s);
+    const activity = cardSubmit(ms, ada, { payload: { actionType: "1", groupId, eventId: null, rules: [], integrationId } }, { resolveInput: "resolved" }, { replyToId: "card-1" });
+    const state = () => env.DB.prepare("select status, version, resolution from groups where id = ?").bind(groupId).first();
+    const before = { row: await state(), counts: await snapshotCounts() };
+    await failInsertsInto("group_activity");
+    expect((await sendActivity(ms, activity)).status).toBe(500);
+    expect({ row: await state(), counts: await snapshotCounts() }).toEqual(before);
+    expect(ms.connector.calls.filter((c) => c.method === "PUT")).toHaveLength(0);
+    await env.DB.prepare("drop trigger fault_injection").run();
+    expect((await sendActivity(ms, activity)).status).toBe(200);
+    expect(await state()).toMatchObject({ status: "resolved", version: 1 });
+    expect(ms.connector.calls.filter((c) => c.method === "PUT")).toHaveLength(1);
+  });
+
+  it("an admin issue update: the guarded batch fails whole", async () => {
+    const s = await seedOrg();
+    const { groupId } = await ingest(s);
+    await failInsertsInto("group_activity");
+    const res = await admin(`/issues/${groupId}`, { method: "PUT", body: { assignedTo: `user:${s.member.id}` } });
+    expect(res.status).toBe(500);
+    const g = await env.DB.prepare("select version from groups where id = ?").bind(groupId).first<{ version: number }>();
+    expect(g!.version).toBe(0);
+    const a = await env.DB.prepare("select count(*) n from group_assignees where group_id = ?").bind(groupId).first<{ n: number }>();
+    expect(a!.n).toBe(0);
+  });
+});
+
+describe("the bot's token", () => {
+  async function help(user = teamsUser("Kim", "kim@example.com")) {
+    expect((await sendActivity(ms, personalMessage(ms, user, "help"))).status).toBe(200);
+    return ms.connector.sent(personalChatId(user));
+  }
+
+  it("missing from KV (and from memory) → exchanged again", async () => {
+    expect(await help()).toHaveLength(1);
+    expect(ms.token.requests).toHaveLength(1);
+    const keys = await env.CACHE.list({ prefix: "botfw:token:" });
+    expect(keys.keys.length).toBeGreaterThan(0);
+    for (const k of keys.keys) await env.CACHE.delete(k.name);
+    clearBotTokenCache();
+    expect(await help()).toHaveLength(1);
+    expect(ms.token.requests).toHaveLength(2);
+  });
+
+  it("stale in KV (the Connector refuses it) → re-exchanged once, the message still goes out", async () => {
+    expect(await help()).toHaveLength(1);
+    ms.token.revoke(ms.token.issued.at(-1)!);
+    clearBotTokenCache(); // a cold isolate: only KV remembers, and KV has the revoked token
+    const sent = await help();
+    expect(sent).toHaveLength(1);
+    expect(ms.token.requests).toHaveLength(2);
+    const refused = ms.connector.calls.filter((c) => c.status === 401);
+    expect(refused).toHaveLength(1);
+  });
+});
+
+describe("deliveries survive Microsoft failing", () => {
+  async function setUpRule() {
+    const s = await seedOrg();
+    const integrationId = await installAndSetUp(ms, s, teamsUser("Ada", "ada@example.com"));
+    const res = await admin(`/projects/${s.project.id}/rules`, {
+      method: "POST",
+      body: { name: "new", conditions: { newIssue: true }, action: { integrationId, target: "alerts" } },
+    });
+    expect(res.status).toBe(201);
+    return s;
+  }
+  const posted = () =>
+    ms.connector.calls.filter((c) => c.method === "POST" && c.segments[2] === ALERTS_CHANNEL && c.segments.length === 4 && c.status < 300);
+  async function statuses(projectId: number) {
+    const r = await env.DB.prepare("select d.status from deliveries d join groups g on g.id = d.group_id where g.project_id = ?").bind(projectId).all<{ status: string }>();
+    return r.results.map((x) => x.status);
+  }
+
+  it("token endpoint down, then back: every alert is delivered", async () => {
+    const s = await setUpRule();
+    clearBotTokenCache();
+    for (const k of (await env.CACHE.list({ prefix: "botfw:token:" })).keys) await env.CACHE.delete(k.name);
+    for (let i = 0; i < 4; i++) ms.token.enqueue(i % 2 ? { status: 503 } : "network");
+    for (const m of ["a", "b", "c"]) await ingest(s, { message: `token outage ${m}` });
+    await settleDeliveries(60_000);
+    expect(await statuses(s.project.id)).toEqual(["delivered", "delivered", "delivered"]);
+    expect(posted()).toHaveLength(3);
+  }, 70_000);
+
+  it("Connector 503, 502 and connection resets: retried, none lost, none doubled", async () => {
+    const s = await setUpRule();
+    for (const status of [503, 502]) ms.connector.enqueue({ status }, { method: "POST" });
+    // Connection resets: the first two calls to the Connector throw as a dropped socket does.
+    let resets = 2;
+    const handle = ms.handle.bind(ms);
+    ms.handle = async (input, init) => {
+      const url = new Request(input, init).url;
+      if (url.startsWith(ms.serviceUrl) && resets > 0) {
+        resets--;
+        throw new TypeError("Network connection lost.");
+      }
+      return handle(input, init);
+    };
+    for (const m of ["a", "b", "c", "d"]) await ingest(s, { message: `connector trouble ${m}` });
+    await settleDeliveries(60_000);
+    expect(resets).toBe(0);
+    expect(await statuses(s.project.id)).toEqual(["delivered", "delivered", "delivered", "delivered"]);
+    const titles = posted().map((p) => /connector trouble (\w)/.exec(JSON.stringify(p.body))?.[1]);
+    expect(titles.sort()).toEqual(["a", "b", "c", "d"]);
+  }, 70_000);
+});
