@@ -63,7 +63,9 @@ export async function runInbound({ seconds = 5, connections = [1, 10, 50], issue
       for (const s of scenarios) {
         const putsBefore = ms.counts.connector.PUT ?? 0;
         const r = await cannon({ ...s.req, connections: c, seconds });
-        await new Promise((res) => setTimeout(res, 300)); // let deferred PUTs land before counting
+        // Let deferred PUTs land before counting (autocannon's total leaves out requests still in flight at the end).
+        for (let i = 0; i < 30 && s.kind === "card" && (ms.counts.connector.PUT ?? 0) - putsBefore < r.total; i++) await new Promise((res) => setTimeout(res, 100));
+        await new Promise((res) => setTimeout(res, 100));
         results.push({ ...s, req: undefined, ...r, puts: (ms.counts.connector.PUT ?? 0) - putsBefore });
         console.log(`${s.name.padEnd(36)} ×${String(c).padEnd(3)} ${fmt.n(r.rps).padStart(7)}/s  p50 ${r.p50} ms  p99 ${r.p99} ms  unexpected ${r.unexpected}`);
       }

@@ -20,8 +20,10 @@ export async function afterIssueChange(
   const db = getDb(env.DB);
   const groupId = changed.group.id;
   const rows: NewDelivery[] = [];
+  const skipConversation = opts.skip ? baseConversationId(opts.skip.conversationId) : null;
   for (const n of await notificationsForGroup(db, groupId)) {
-    if (opts.skip && n.conversationId === opts.skip.conversationId && n.activityId === opts.skip.activityId) continue;
+    // The clicked card was already updated directly (a click in a channel thread carries "…;messageid=…").
+    if (opts.skip && baseConversationId(n.conversationId) === skipConversation && n.activityId === opts.skip.activityId) continue;
     rows.push({
       kind: "update",
       groupId,
@@ -67,4 +69,10 @@ export async function afterIssueChange(
     }
   }
   await enqueueDeliveries(env, db, rows, Date.now());
+}
+
+/** A channel conversation id without the thread suffix Teams appends (";messageid=<id>"). */
+export function baseConversationId(id: string): string {
+  const i = id.indexOf(";messageid=");
+  return i === -1 ? id : id.slice(0, i);
 }

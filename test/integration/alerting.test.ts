@@ -71,6 +71,8 @@ describe("alert rules", () => {
       body: { name: "x", conditions: { newIssue: true }, action: { integrationId: integrationId + 999, target: "alerts" } },
     });
     expect(foreign.status).toBe(400);
+    const installs = ((await (await admin("/integrations")).json()) as any).integrations;
+    expect(installs.find((i: any) => i.id === integrationId)).toMatchObject({ teamId: TEAM_ID, status: "active", organizationId: s.org.id });
     const list = await admin(`/projects/${s.project.id}/rules`);
     expect(((await list.json()) as any).rules).toHaveLength(3);
   });
@@ -150,11 +152,14 @@ describe("alert rules", () => {
     const activityId = (await db().select().from(notificationMessages).where(eq(notificationMessages.conversationId, ALERTS_CHANNEL)))[0].activityId;
     const assign = actionTitled(cardOf(posted.body), "Assign").card.actions[0].data;
     const putsBefore = puts().length;
-    await sendActivity(ms, cardSubmit(ms, ada, assign, { assignInput: `user:${s.member.id}` }, { replyToId: activityId }));
+    await sendActivity(
+      ms,
+      cardSubmit(ms, ada, assign, { assignInput: `user:${s.member.id}` }, { replyToId: activityId, conversationId: `${ALERTS_CHANNEL};messageid=${activityId}` }),
+    );
     await settleDeliveries();
     const newPuts = puts().slice(putsBefore);
-    // The clicked card directly, the General channel card through the queue.
-    expect(new Set(newPuts.map((p) => p.segments[2]))).toEqual(new Set([ALERTS_CHANNEL, TEAM_ID]));
+    // The clicked card directly (in its thread), the General channel card through the queue; each exactly once.
+    expect(newPuts.map((p) => p.segments[2]).sort()).toEqual([`${ALERTS_CHANNEL};messageid=${activityId}`, TEAM_ID].sort());
     for (const p of newPuts) expect(cardText(cardOf(p.body))).toContain(`Assigned to ${s.member.email}`);
     const personal = ms.connector.calls.filter((c) => c.method === "POST" && c.rawPath === "v3/conversations");
     expect(personal.some((c) => JSON.stringify(c.body).includes("29:user") && JSON.stringify(c.body).includes(bob.id))).toBe(true);

@@ -42,8 +42,12 @@ describe("bench smoke", () => {
         expect(positive(r.rps), `${r.side} ${r.kind}`).toBe(true);
         expect(r.unexpected, `${r.side} ${r.kind} ×${r.connections}`).toBe(0);
       }
-      // Our card clicks really changed issues and updated the card (one PUT each), not refusals.
-      for (const r of f.inbound.results.filter((x) => x.side === "ours" && x.kind === "card")) expect(r.puts).toBe(r.total);
+      // Our card clicks really changed issues and updated the card (one PUT each), not refusals. autocannon's total
+      // leaves out the requests in flight when it stops, so up to one more per connection may have been served.
+      for (const r of f.inbound.results.filter((x) => x.side === "ours" && x.kind === "card")) {
+        expect(r.puts).toBeGreaterThanOrEqual(r.total);
+        expect(r.puts).toBeLessThanOrEqual(r.total + r.connections);
+      }
 
       expect(f.token.rounds.every((r) => r.cold.failed === 0)).toBe(true);
       expect(f.token.rounds.every((r) => Number.isInteger(r.coldTokenRequests) && r.coldTokenRequests >= 1)).toBe(true);

@@ -5,7 +5,7 @@ import { resolveRuleTarget } from "../../alerts/rule-target";
 import { connectorFor } from "../../bot/connector-client";
 import { getRule, insertRule, listDeliveries, listRules, updateRule, type AlertRuleRow } from "../../db/alert-rules";
 import { getDb } from "../../db/client";
-import { getIntegration } from "../../db/integrations";
+import { getIntegration, listIntegrations } from "../../db/integrations";
 import { NotFoundError, ValidationError } from "../../errors";
 import { readJsonObject } from "../../http/json-body";
 import { validate } from "../../http/validate";
@@ -114,6 +114,26 @@ ruleRoutes.delete("/rules/:id", async (c) => {
   // Soft delete: posted cards and deliveries keep pointing at the rule.
   await updateRule(db, id, { status: "deleted", statusReason: "deleted" });
   return c.body(null, 204);
+});
+
+/** Teams installations (team installs), with status and organization: the `integrationId` rules need. */
+ruleRoutes.get("/integrations", async (c) => {
+  const rows = await listIntegrations(getDb(c.env.DB));
+  return c.json({
+    integrations: rows.map((i) => ({
+      id: i.id,
+      provider: i.provider,
+      tenantId: i.tenantId,
+      teamId: i.externalId,
+      name: i.name,
+      installationType: i.installationType,
+      status: i.status,
+      statusReason: i.statusReason,
+      organizationId: i.organizationId,
+      createdAt: i.createdAt,
+      updatedAt: i.updatedAt,
+    })),
+  });
 });
 
 const deliveriesQuery = z.object({
