@@ -168,6 +168,31 @@ describe("alert rules", () => {
   });
 });
 
+describe("ignores that run out", () => {
+  it("the cron unresolves an issue whose ignore duration passed and updates its posted card", async () => {
+    const { s } = await setUp();
+    const { groupId } = await ingest(s);
+    await settleDeliveries();
+    expect((await admin(`/issues/${groupId}`, { method: "PUT", body: { status: "ignored", statusDetails: { ignoreDuration: 30 } } })).status).toBe(200);
+    await settleDeliveries();
+    const putsBefore = puts().length;
+    const until = ((await env.DB.prepare("select ignore_conditions from groups where id = ?").bind(groupId).first<{ ignore_conditions: string }>())!.ignore_conditions);
+    const { runScheduled } = await import("../../src/maintenance/scheduled");
+    // Before the time: nothing happens.
+    await runScheduled(env, JSON.parse(until).until - 1000);
+    expect((await env.DB.prepare("select status from groups where id = ?").bind(groupId).first())!.status).toBe("ignored");
+    await runScheduled(env, JSON.parse(until).until + 1000);
+    expect(await env.DB.prepare("select status, substatus from groups where id = ?").bind(groupId).first()).toEqual({ status: "unresolved", substatus: "ongoing" });
+    const audit = await env.DB.prepare("select type, source, data from group_activity where group_id = ? order by id desc limit 1").bind(groupId).first<any>();
+    expect(audit).toMatchObject({ type: "set_unresolved", source: "system" });
+    expect(JSON.parse(audit.data)).toMatchObject({ reason: "ignoreExpired" });
+    await settleDeliveries();
+    const newPuts = puts().slice(putsBefore);
+    expect(newPuts).toHaveLength(1);
+    expect(allActions(cardOf(newPuts[0].body)).map((a) => a.title)).toContain("Ignore");
+  });
+});
+
 describe("personal notifications", () => {
   it("a user who turned them off gets none; turned on, each linked assignee gets one", async () => {
     const { s, ada, integrationId } = await setUp();
