@@ -24,7 +24,15 @@ export async function readBodyBytes(req: Request, maxBytes: number): Promise<Uin
   const declared = req.headers.get("content-length");
   if (declared !== null && Number(declared) > maxBytes) throw tooLarge(maxBytes);
   if (!req.body) return new Uint8Array(0);
-  const reader = req.body.getReader();
+  return readStreamCapped(req.body, maxBytes);
+}
+
+/**
+ * All bytes of a stream, at most `maxBytes` (PayloadTooLargeError past that, the stream cancelled). Errors of the
+ * stream itself propagate to the caller.
+ */
+export async function readStreamCapped(stream: ReadableStream<Uint8Array>, maxBytes: number): Promise<Uint8Array> {
+  const reader = stream.getReader();
   const chunks: Uint8Array[] = [];
   let total = 0;
   for (;;) {

@@ -4,7 +4,7 @@
  * inflating, so a zip bomb costs us 20 MB of work at most and answers 413.
  */
 import { MalformedBodyError, PayloadTooLargeError, UnsupportedMediaTypeError } from "../errors";
-import { readBodyBytes } from "../http/json-body";
+import { readBodyBytes, readStreamCapped } from "../http/json-body";
 
 export const MAX_COMPRESSED_BYTES = 1024 * 1024;
 export const MAX_DECOMPRESSED_BYTES = 20 * 1024 * 1024;
@@ -56,25 +56,12 @@ export async function inflate(
   // Not awaited: the write settles only as the output is read (back-pressure). Errors surface on the reader.
   writer.write(input).catch(() => {});
   writer.close().catch(() => {});
-  const reader = stream.readable.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
   try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      total += value.byteLength;
-      if (total > maxBytes) {
-        await reader.cancel().catch(() => {});
-        throw tooLarge(maxBytes);
-      }
-      chunks.push(value);
-    }
+    return await readStreamCapped(stream.readable, maxBytes);
   } catch (err) {
-    if (err instanceof PayloadTooLargeError) throw err;
+    if (err instanceof PayloadTooLargeError) throw tooLarge(maxBytes);
     throw new MalformedBodyError(`The ${format === "gzip" ? "gzip" : "deflate"} body could not be decompressed.`);
   }
-  return concat(chunks, total);
 }
 
 /** Legacy `store` clients (raven) send base64 of a zlib stream; accept that like Sentry does. */
@@ -87,17 +74,6 @@ export async function decodeLegacyStoreBody(bytes: Uint8Array, maxBytes: number)
   }
   const packed = Uint8Array.from(binary, (ch) => ch.charCodeAt(0));
   return inflate(packed, hasZlibHeader(packed) ? "deflate" : "deflate-raw", maxBytes);
-}
-
-function concat(chunks: Uint8Array[], total: number): Uint8Array {
-  if (chunks.length === 1) return chunks[0];
-  const out = new Uint8Array(total);
-  let off = 0;
-  for (const ch of chunks) {
-    out.set(ch, off);
-    off += ch.byteLength;
-  }
-  return out;
 }
 
 function tooLarge(maxBytes: number) {

@@ -33,3 +33,22 @@ export function Message(props: { title: string; kind: "ok" | "error"; text: stri
     </Page>
   );
 }
+
+/** An error line announced to screen readers, or nothing. */
+export function ErrorNote(props: { text?: string }) {
+  return props.text ? (
+    <p class="error" role="alert">
+      {props.text}
+    </p>
+  ) : null;
+}
+
+/** A POST form carrying the CSRF token bound to the signed link. */
+export function CsrfForm(props: { csrf: string; children: Child }) {
+  return (
+    <form method="post">
+      <input type="hidden" name="csrf" value={props.csrf} />
+      {props.children}
+    </form>
+  );
+}

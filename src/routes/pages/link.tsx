@@ -17,7 +17,7 @@ import type { Env } from "../../env";
 import type { LinkData } from "../../handlers/commands";
 import { verifyToken, type SignedPurpose } from "../../signing";
 import { csrfToken, csrfValid } from "./csrf";
-import { Message, Page } from "./layout";
+import { CsrfForm, ErrorNote, Message, Page } from "./layout";
 
 export const linkRoutes = new Hono<AppEnv>();
 
@@ -40,18 +40,13 @@ function LinkForm(props: { csrf: string; error?: string }) {
   return (
     <Page title="Link your Teams account">
       <p>Link your Microsoft Teams account to your Issue Alerts account, so you can resolve, ignore and assign issues from Teams.</p>
-      {props.error ? (
-        <p class="error" role="alert">
-          {props.error}
-        </p>
-      ) : null}
-      <form method="post">
-        <input type="hidden" name="csrf" value={props.csrf} />
+      <ErrorNote text={props.error} />
+      <CsrfForm csrf={props.csrf}>
         <label for="token">Your personal API token</label>
         <input id="token" name="token" type="password" required autocomplete="off" />
         <p class="hint">Ask an admin for one if you don't have it. It is used once, to check who you are, and not stored here.</p>
         <button type="submit">Link account</button>
-      </form>
+      </CsrfForm>
     </Page>
   );
 }
@@ -111,10 +106,9 @@ linkRoutes.get("/unlink/:token", async (c) => {
   return c.html(
     <Page title="Unlink your Teams account">
       <p>After unlinking, actions on issue cards in Teams will ask you to link again.</p>
-      <form method="post">
-        <input type="hidden" name="csrf" value={csrf} />
+      <CsrfForm csrf={csrf}>
         <button type="submit">Unlink account</button>
-      </form>
+      </CsrfForm>
     </Page>,
   );
 });

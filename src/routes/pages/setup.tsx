@@ -16,7 +16,7 @@ import type { SetupLinkData } from "../../handlers/install";
 import { timingSafeEqual } from "../../http/bearer";
 import { verifyToken } from "../../signing";
 import { csrfToken, csrfValid } from "./csrf";
-import { Message, Page } from "./layout";
+import { CsrfForm, ErrorNote, Message, Page } from "./layout";
 
 export const setupRoutes = new Hono<AppEnv>();
 
@@ -35,20 +35,15 @@ function SetupForm(props: { team: string; csrf: string; error?: string; organiza
       <p>
         Connect the team <strong>{props.team || "(unnamed team)"}</strong> to your organization so alert rules can post issue cards to it.
       </p>
-      {props.error ? (
-        <p class="error" role="alert">
-          {props.error}
-        </p>
-      ) : null}
-      <form method="post">
-        <input type="hidden" name="csrf" value={props.csrf} />
+      <ErrorNote text={props.error} />
+      <CsrfForm csrf={props.csrf}>
         <label for="organization">Organization slug</label>
         <input id="organization" name="organization" required autocomplete="off" value={props.organization ?? ""} />
         <label for="token">Admin token or your personal API token</label>
         <input id="token" name="token" type="password" required autocomplete="off" />
         <p class="hint">Personal API tokens must belong to an admin of the organization.</p>
         <button type="submit">Connect</button>
-      </form>
+      </CsrfForm>
     </Page>
   );
 }
