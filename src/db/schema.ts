@@ -173,6 +173,8 @@ export const groups = sqliteTable(
     uniqueIndex("groups_project_short_id_uq").on(t.projectId, t.shortId),
     index("groups_project_status_last_seen_idx").on(t.projectId, t.status, t.lastSeen),
     index("groups_project_last_seen_idx").on(t.projectId, t.lastSeen),
+    // The cron's scan for ignores that ran out reads only ignored issues.
+    index("groups_status_idx").on(t.status),
   ],
 );
 
@@ -258,6 +260,7 @@ export const integrations = sqliteTable(
   (t) => [
     uniqueIndex("integrations_provider_external_uq").on(t.provider, t.externalId),
     index("integrations_org_idx").on(t.organizationId),
+    index("integrations_tenant_status_idx").on(t.tenantId, t.status),
   ],
 );
 
