@@ -21,17 +21,21 @@ export async function afterIngest(env: Env, o: IngestOutcome, now: number): Prom
   const stateChanged = o.isRegression || o.isEscalation;
   if (!rules.length && !stateChanged) return;
 
-  const firing: typeof rules = [];
-  for (const r of rules) {
-    if (!passesFilters(r.rule.filters, o.event)) continue;
-    const m = matchingConditions(r.rule.conditions, o);
-    let fires = m.immediate;
-    if (!fires && m.needsFrequency) {
-      const f = r.rule.conditions.frequency!;
-      fires = (await eventsInWindow(db, o.group.id, now - f.windowMinutes * 60_000)) > f.count;
-    }
-    if (fires && (await claimRuleFire(db, r.rule.id, o.group.id, r.rule.frequencyMinutes, now))) firing.push(r);
-  }
+  // Each rule's checks and claim touch only that rule's rows: all rules in parallel (one D1 round trip per step,
+  // not one per rule), keeping the rules' order in `firing`.
+  const verdicts = await Promise.all(
+    rules.map(async (r) => {
+      if (!passesFilters(r.rule.filters, o.event)) return false;
+      const m = matchingConditions(r.rule.conditions, o);
+      let fires = m.immediate;
+      if (!fires && m.needsFrequency) {
+        const f = r.rule.conditions.frequency!;
+        fires = (await eventsInWindow(db, o.group.id, now - f.windowMinutes * 60_000)) > f.count;
+      }
+      return fires && (await claimRuleFire(db, r.rule.id, o.group.id, r.rule.frequencyMinutes, now));
+    }),
+  );
+  const firing = rules.filter((_, i) => verdicts[i]);
 
   const posted = stateChanged || firing.length ? await notificationsForGroup(db, o.group.id) : [];
   const rows: NewDelivery[] = [];

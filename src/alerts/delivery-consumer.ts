@@ -3,7 +3,7 @@
  * `delivered` or `dead` (the dead-letter record, with the last error); in between it is `retrying`.
  *
  * - Order per conversation: a delivery waits while an older one to the same conversation is still pending.
- * - Pacing per conversation inside Teams' limits (≤ 7 per second, ≤ 60 per 30 s), counted in D1 so every
+ * - Pacing per conversation inside Teams' limits (≤ 7 per second, ≤ 8 per 2 s, ≤ 60 per 30 s), counted in D1 so every
  *   isolate sees the same numbers; over the limit → retried after the window.
  * - 429 / 5xx / network: retried with Retry-After or exponential backoff, bounded; terminal Connector errors
  *   (blocked, not in roster, conversation gone, ...) end the delivery and disable the rule's target.
@@ -31,8 +31,10 @@ import { loadIssueCardInput } from "./issue-card-data";
 
 export const MAX_DELIVERY_ATTEMPTS = 8;
 const ORDER_WINDOW_MS = 10 * 60_000;
+/** Teams' per-bot, per-conversation send limits (teams-protocol.md, "Rate limits and errors"). */
 const PACE = [
   { windowMs: 1_000, max: 7 },
+  { windowMs: 2_000, max: 8 },
   { windowMs: 30_000, max: 60 },
 ];
 

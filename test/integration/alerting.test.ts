@@ -232,6 +232,25 @@ describe("delivery", () => {
     expect(titles).toEqual(["a", "b", "c", "d"]);
   });
 
+  it("pacing: a burst to one conversation stays within 7 per second and 8 per 2 seconds", async () => {
+    const { s } = await setUp();
+    const ids: number[] = [];
+    for (let i = 0; i < 12; i++) ids.push((await ingest(s, { message: `burst ${i} ${"x".repeat(i)}` })).groupId);
+    await settleDeliveries(60_000);
+    const ds = (await deliveries()).filter((d) => ids.includes((d as any).issueId));
+    expect(ds.map((d) => d.status)).toEqual(Array(12).fill("delivered"));
+    const times = posts(ALERTS_CHANNEL).map((p) => p.at).sort((a, b) => a - b);
+    expect(times).toHaveLength(12);
+    // Fixed windows aligned to the clock: at most 7 sends per second-window and 8 per 2-second window.
+    const perWindow = (ms: number) => {
+      const counts = new Map<number, number>();
+      for (const t of times) counts.set(Math.floor(t / ms), (counts.get(Math.floor(t / ms)) ?? 0) + 1);
+      return Math.max(...counts.values());
+    };
+    expect(perWindow(1000)).toBeLessThanOrEqual(7);
+    expect(perWindow(2000)).toBeLessThanOrEqual(8);
+  });
+
   it("a terminal error ends in a dead-letter record and disables the rule's target", async () => {
     const { s, rule } = await setUp();
     ms.connector.enqueue({ status: 403, body: { error: { code: "BotNotInConversationRoster", message: "gone" } } }, { method: "POST" });

@@ -90,6 +90,8 @@ export type ConnectorCall = {
   token: string | null;
   /** The status the stand-in answered. */
   status: number;
+  /** When the call arrived (epoch ms). */
+  at: number;
 };
 
 export type ConnectorMatch = { method?: string; path?: string | RegExp };
@@ -367,6 +369,7 @@ export class MicrosoftStandIn {
       body,
       token,
       status: 0,
+      at: Date.now(),
     };
     this.connector.calls.push(call);
     const res = this.answerConnector(call);
