@@ -291,3 +291,37 @@ describe("trust", () => {
     expect(ms.unexpected).toEqual([]);
   });
 });
+
+describe("timeouts", () => {
+  /** A fetch whose first `hangs` Connector calls never answer (until the caller's abort signal fires). */
+  function hangingFetch(hangs: number): typeof fetch {
+    let left = hangs;
+    return (input, init) => {
+      const url = typeof input === "string" ? input : input instanceof URL ? input.href : input.url;
+      if (url.startsWith(ms.serviceUrl) && left > 0) {
+        left--;
+        return new Promise<Response>((_, reject) => {
+          const signal = init?.signal;
+          signal?.addEventListener("abort", () => reject(signal.reason ?? new DOMException("timed out", "TimeoutError")), { once: true });
+        });
+      }
+      return fetch(input, init);
+    };
+  }
+
+  it("a call that never answers times out and is retried", async () => {
+    const c = connectorFor(env, ms.serviceUrl, { ...deps, fetch: hangingFetch(1), timeoutMs: 50 });
+    const { id } = await c.sendToConversation(CHANNEL, card);
+    expect(id).toMatch(/^\d+$/);
+    expect(ms.connector.sent(CHANNEL)).toHaveLength(1);
+    expect(sleeps.length).toBeGreaterThanOrEqual(1);
+  });
+
+  it("calls that keep timing out end in a retryable ConnectorUnavailableError (the queue retries later)", async () => {
+    const c = connectorFor(env, ms.serviceUrl, { ...deps, fetch: hangingFetch(10), timeoutMs: 30, maxRetries: 2 });
+    const err = await c.sendToConversation(CHANNEL, card).catch((e) => e);
+    expect(err).toBeInstanceOf(ConnectorUnavailableError);
+    expect(err.terminal).toBe(false);
+    expect(ms.connector.sent(CHANNEL)).toHaveLength(0);
+  });
+});
