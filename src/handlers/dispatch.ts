@@ -32,8 +32,9 @@ export async function handleVerifiedActivity(c: Context<AppEnv>, raw: Record<str
   const ctx = botContext(c.env, safeWaitUntil(c), c.req.url);
   const isInvoke = activity.kind === "cardAction" && activity.via === "execute";
 
-  // The same activity delivered twice (Teams retries) is processed once.
-  const key = activity.activityId ? `activity:${activity.conversationId}|${activity.activityId}` : null;
+  // The same activity delivered twice (Teams retries) is processed once. Activities we ignore have no effect to
+  // repeat, so they cost no D1 write.
+  const key = activity.activityId && activity.kind !== "ignored" ? `activity:${activity.conversationId}|${activity.activityId}` : null;
   if (key) {
     const r = await ctx.db.insert(processedActivities).values({ key, receivedAt: ctx.now() }).onConflictDoNothing();
     if ((r.meta.changes ?? 0) === 0) return isInvoke ? c.json({ statusCode: 200, type: "application/vnd.microsoft.activity.message", value: "Already handled." }) : c.body(null, 200);
