@@ -1,5 +1,5 @@
 import { Hono } from "hono";
-import * as z from "zod"; // namespace import: `{ z }` keeps every locale in the bundle (+67 KB gzip)
+import * as z from "zod/mini"; // tree-shakable build; the English locale is registered in http/validate.ts
 import type { AppEnv } from "../../app";
 import { buildDsn, generateIngestKey } from "../../auth/ingest-key";
 import { getDb } from "../../db/client";
@@ -25,17 +25,19 @@ import { nameSchema, slugSchema } from "./slug";
 const SHORT_ID_PREFIX_MAX = 10;
 const shortIdPrefixSchema = z
   .string()
-  .trim()
-  .toUpperCase()
-  .regex(new RegExp(`^[A-Z0-9]{1,${SHORT_ID_PREFIX_MAX}}$`), `must be 1-${SHORT_ID_PREFIX_MAX} letters or digits`);
+  .check(
+    z.trim(),
+    z.toUpperCase(),
+    z.regex(new RegExp(`^[A-Z0-9]{1,${SHORT_ID_PREFIX_MAX}}$`), `must be 1-${SHORT_ID_PREFIX_MAX} letters or digits`),
+  );
 const createProject = z.strictObject({
   slug: slugSchema,
-  name: nameSchema.optional(),
-  shortIdPrefix: shortIdPrefixSchema.optional(),
+  name: z.optional(nameSchema),
+  shortIdPrefix: z.optional(shortIdPrefixSchema),
 });
 const createKey = z.strictObject({
-  label: z.string().trim().min(1).max(100).default("default"),
-  revokeOthers: z.boolean().default(false),
+  label: z._default(z.string().check(z.trim(), z.minLength(1), z.maxLength(100)), "default"),
+  revokeOthers: z._default(z.boolean(), false),
 });
 
 /** Short-id prefix from a slug: `api-server` → `APISERVER` (short ids read `APISERVER-1A`). */
