@@ -30,7 +30,7 @@ export default defineConfig({
           name: "worker",
           include: ["test/unit/**/*.test.ts", "test/integration/**/*.test.ts"],
           setupFiles: ["./test/support/apply-migrations.ts"],
-          testTimeout: 20000,
+          testTimeout: 60000,
         },
       },
       {

@@ -28,6 +28,7 @@ import {
   UntrustedServiceUrlError,
   type ConnectorError,
 } from "./connector-errors";
+import { fetchWithTimeout } from "./fetch-with-timeout";
 import { backoffDelay, parseRetryAfter, realSleep, type Sleep } from "./retry";
 import { getBotToken, type TokenDeps } from "./token-client";
 
@@ -227,16 +228,20 @@ export class ConnectorClient {
     for (let retry = 0; ; retry++) {
       let res: Response | null = null;
       try {
-        res = await this.fetchFn(url, {
-          method,
-          headers: {
-            authorization: `Bearer ${token}`,
-            accept: "application/json",
-            ...(payload === undefined ? {} : { "content-type": "application/json; charset=utf-8" }),
+        res = await fetchWithTimeout(
+          this.fetchFn,
+          url,
+          {
+            method,
+            headers: {
+              authorization: `Bearer ${token}`,
+              accept: "application/json",
+              ...(payload === undefined ? {} : { "content-type": "application/json; charset=utf-8" }),
+            },
+            body: payload,
           },
-          body: payload,
-          signal: AbortSignal.timeout(this.timeoutMs),
-        });
+          this.timeoutMs,
+        );
       } catch {
         res = null;
       }

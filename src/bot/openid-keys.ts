@@ -9,6 +9,8 @@
  * key endpoint; concurrent lookups share one in-flight refresh.
  */
 
+import { fetchWithTimeout } from "./fetch-with-timeout";
+
 /** One key of the set, as Microsoft publishes it (extra members such as x5c are dropped). */
 export type BotJwk = {
   kty: "RSA";
@@ -140,7 +142,7 @@ async function readKv(kv: KVNamespace, metadataUrl: string): Promise<KeySet | nu
 async function fetchJson(url: string, fetchFn: typeof fetch): Promise<unknown> {
   let res: Response;
   try {
-    res = await fetchFn(url, { headers: { accept: "application/json" }, signal: AbortSignal.timeout(FETCH_TIMEOUT_MS) });
+    res = await fetchWithTimeout(fetchFn, url, { headers: { accept: "application/json" } }, FETCH_TIMEOUT_MS);
   } catch (err) {
     throw new SigningKeysUnavailableError(`GET ${url} failed: ${String(err)}`);
   }

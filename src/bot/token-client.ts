@@ -10,6 +10,7 @@
  * - The token and the password are never logged.
  */
 import type { Env } from "../env";
+import { fetchWithTimeout } from "./fetch-with-timeout";
 import { BotCredentialsRejectedError, BotTokenUnavailableError } from "../errors";
 import { botConfig, type BotConfig } from "./bot-config";
 import { backoffDelay, parseRetryAfter, realSleep, type Sleep } from "./retry";
@@ -143,12 +144,12 @@ async function exchange(config: BotConfig, deps: TokenDeps): Promise<{ token: st
   for (let attempt = 1; attempt <= maxAttempts; attempt++) {
     let res: Response;
     try {
-      res = await fetchFn(config.tokenUrl, {
-        method: "POST",
-        headers: { "content-type": "application/x-www-form-urlencoded", accept: "application/json" },
-        body: form,
-        signal: AbortSignal.timeout(timeoutMs),
-      });
+      res = await fetchWithTimeout(
+        fetchFn,
+        config.tokenUrl,
+        { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded", accept: "application/json" }, body: form },
+        timeoutMs,
+      );
     } catch (err) {
       lastProblem = err instanceof Error && (err.name === "TimeoutError" || err.name === "AbortError") ? "timeout" : "network error";
       if (attempt < maxAttempts) await sleep(backoffDelay(attempt - 1, RETRY_BASE_MS, RETRY_CAP_MS, deps.random));

@@ -362,5 +362,5 @@ describe("fuzz: signed Teams activities", () => {
     expect(statuses.get(200) ?? 0).toBeGreaterThan(RUNS / 10);
     expect((statuses.get(400) ?? 0) + (statuses.get(403) ?? 0) + (statuses.get(404) ?? 0)).toBeGreaterThan(RUNS / 10);
     expect(ms.unexpected).toEqual([]);
-  }, 120_000);
+  }, 400_000); // ~35 s alone; CI runs it beside every other file on 2 cores
 });

@@ -145,7 +145,7 @@ describe("deliveries survive Microsoft failing", () => {
     await settleDeliveries(60_000);
     expect(await statuses(s.project.id)).toEqual(["delivered", "delivered", "delivered"]);
     expect(posted()).toHaveLength(3);
-  }, 70_000);
+  }, 180_000);
 
   it("Connector 503, 502 and connection resets: retried, none lost, none doubled", async () => {
     const s = await setUpRule();
@@ -167,5 +167,5 @@ describe("deliveries survive Microsoft failing", () => {
     expect(await statuses(s.project.id)).toEqual(["delivered", "delivered", "delivered", "delivered"]);
     const titles = posted().map((p) => /connector trouble (\w)/.exec(JSON.stringify(p.body))?.[1]);
     expect(titles.sort()).toEqual(["a", "b", "c", "d"]);
-  }, 70_000);
+  }, 180_000);
 });
