@@ -8,7 +8,7 @@ import { notificationsForGroup, type NewDelivery } from "../db/alert-rules";
 import { getDb } from "../db/client";
 import { identities, integrations, users } from "../db/schema";
 import type { Env } from "../env";
-import type { IssueChanged } from "../issues/issue-service";
+import { assignedUserOf, type IssueChanged } from "../issues/issue-service";
 import { enqueueDeliveries } from "./enqueue";
 
 export async function afterIssueChange(
@@ -34,7 +34,7 @@ export async function afterIssueChange(
     });
   }
 
-  const assignedUser = changed.change.assignee?.userId ?? null;
+  const assignedUser = assignedUserOf(changed);
   const self = changed.actor.kind === "user" && changed.actor.userId === assignedUser;
   if (assignedUser && !self) {
     const [user] = await db.select().from(users).where(eq(users.id, assignedUser)).limit(1);

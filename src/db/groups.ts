@@ -70,16 +70,6 @@ export function assigneeLabel(a: AssigneeView): string | null {
   return a.kind === "user" ? a.email : `#${a.slug}`;
 }
 
-export async function latestRelease(db: Db, projectId: number): Promise<{ version: string; createdAt: number } | null> {
-  const rows = await db
-    .select({ version: releases.version, createdAt: releases.createdAt })
-    .from(releases)
-    .where(eq(releases.projectId, projectId))
-    .orderBy(desc(releases.createdAt), desc(releases.id))
-    .limit(1);
-  return rows[0] ?? null;
-}
-
 export async function findRelease(db: Db, projectId: number, version: string) {
   const rows = await db
     .select({ version: releases.version, createdAt: releases.createdAt })
@@ -94,39 +84,44 @@ function actorColumns(actor: Actor): { actorUserId: number | null; actorKind: "u
 }
 
 /**
- * Writes a planned change in one D1 batch (a transaction), guarded by the issue's version: the first statement
- * updates the issue only if nobody changed it since it was read, and stamps it with a fresh token; the assignee
- * and audit statements run only where that token is present. Returns false when the guard failed (re-read and
- * re-plan), true when everything was written.
+ * Writes planned changes (one or several, e.g. a status and an assignee from one request) in one D1 batch — a
+ * transaction — guarded by the issue's version: the first statement updates the issue only if nobody changed it
+ * since it was read, bumps the version once per change and stamps the row with a fresh token; the assignee and
+ * audit statements run only where that token is present. Returns the issue as written, or null when the guard
+ * failed (re-read and re-plan).
  */
 export async function applyGuardedChange(
   db: Db,
-  input: { group: GroupRow; change: PlannedChange; actor: Actor; source: ActivitySource; now: number },
-): Promise<boolean> {
-  const { group, change, actor, source, now } = input;
+  input: { group: GroupRow; changes: PlannedChange[]; actor: Actor; source: ActivitySource; now: number },
+): Promise<GroupRow | null> {
+  const { group, changes, actor, source, now } = input;
   const d1 = db.$client;
   const token = crypto.randomUUID();
   const actorCols = actorColumns(actor);
   const guard = "exists (select 1 from groups where id = ? and write_token = ?)";
   const stmts: D1PreparedStatement[] = [];
+  // Later changes win: a request's last status and last assignee are what it leaves.
+  const status = changes.findLast((c) => c.status)?.status;
+  const assigneeChange = changes.findLast((c) => c.assignee !== undefined);
+  const version = group.version + changes.length;
 
-  if (change.status) {
-    const p = change.status;
+  if (status) {
     stmts.push(
       d1
         .prepare(
           `update groups set status = ?, substatus = ?, resolution = ?, resolved_at = ?, ignore_conditions = ?,
-             status_changed_by = ?, status_changed_at = ?, version = version + 1, write_token = ?
+             status_changed_by = ?, status_changed_at = ?, version = ?, write_token = ?
            where id = ? and version = ?`,
         )
         .bind(
-          p.status,
-          p.substatus,
-          p.resolution ? JSON.stringify(p.resolution) : null,
-          p.resolvedAt,
-          p.ignoreConditions ? JSON.stringify(p.ignoreConditions) : null,
+          status.status,
+          status.substatus,
+          status.resolution ? JSON.stringify(status.resolution) : null,
+          status.resolvedAt,
+          status.ignoreConditions ? JSON.stringify(status.ignoreConditions) : null,
           actorCols.actorUserId,
           now,
+          version,
           token,
           group.id,
           group.version,
@@ -134,12 +129,13 @@ export async function applyGuardedChange(
     );
   } else {
     stmts.push(
-      d1.prepare("update groups set version = version + 1, write_token = ? where id = ? and version = ?").bind(token, group.id, group.version),
+      d1.prepare("update groups set version = ?, write_token = ? where id = ? and version = ?").bind(version, token, group.id, group.version),
     );
   }
-  if (change.assignee === null) {
+  if (assigneeChange?.assignee === null) {
     stmts.push(d1.prepare(`delete from group_assignees where group_id = ? and ${guard}`).bind(group.id, group.id, token));
-  } else if (change.assignee) {
+  } else if (assigneeChange?.assignee) {
+    const a = assigneeChange.assignee;
     stmts.push(
       d1
         .prepare(
@@ -148,19 +144,27 @@ export async function applyGuardedChange(
            on conflict (group_id) do update set user_id = excluded.user_id, team_id = excluded.team_id,
              assigned_by = excluded.assigned_by, assigned_at = excluded.assigned_at`,
         )
-        .bind(group.id, change.assignee.userId, change.assignee.teamId, actorCols.actorUserId, now, group.id, token),
+        .bind(group.id, a.userId, a.teamId, actorCols.actorUserId, now, group.id, token),
     );
   }
-  stmts.push(
-    d1
-      .prepare(
-        `insert into group_activity (group_id, type, actor_user_id, actor_kind, source, data, created_at)
-         select ?, ?, ?, ?, ?, ?, ? where ${guard}`,
-      )
-      .bind(group.id, change.activity.type, actorCols.actorUserId, actorCols.actorKind, source, JSON.stringify(change.activity.data), now, group.id, token),
-  );
+  for (const change of changes) {
+    stmts.push(
+      d1
+        .prepare(
+          `insert into group_activity (group_id, type, actor_user_id, actor_kind, source, data, created_at)
+           select ?, ?, ?, ?, ?, ?, ? where ${guard}`,
+        )
+        .bind(group.id, change.activity.type, actorCols.actorUserId, actorCols.actorKind, source, JSON.stringify(change.activity.data), now, group.id, token),
+    );
+  }
   const results = await d1.batch(stmts);
-  return changesOf(results[0]) === 1;
+  if (changesOf(results[0]) !== 1) return null;
+  return {
+    ...group,
+    ...(status && { ...status, statusChangedBy: actorCols.actorUserId, statusChangedAt: now }),
+    version,
+    writeToken: token,
+  };
 }
 
 export function changesOf(result: unknown): number {

@@ -47,3 +47,13 @@ export async function deleteTeamMember(db: Db, teamId: number, userId: number): 
     .returning({ userId: teamMembers.userId });
   return rows.length > 0;
 }
+
+/** Whether the team belongs to the organization (assigning to a team of another org is refused). */
+export async function teamInOrg(db: Db, organizationId: number, teamId: number): Promise<boolean> {
+  const rows = await db
+    .select({ id: teams.id })
+    .from(teams)
+    .where(and(eq(teams.organizationId, organizationId), eq(teams.id, teamId)))
+    .limit(1);
+  return rows.length > 0;
+}

@@ -76,7 +76,7 @@ export async function handleCardAction(ctx: BotContext, a: CardActionActivity): 
       ctx.db,
       {
         groupId: action.groupId,
-        command,
+        commands: [command],
         actor: { kind: "user", userId },
         source: "teams",
         organizationId: integration.organizationId,

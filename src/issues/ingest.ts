@@ -191,9 +191,8 @@ async function applyIngestTransition(
             status: { status: "unresolved", substatus: "escalating", resolution: null, resolvedAt: null, ignoreConditions: null },
             activity: { type: "set_escalating", data: { eventId: event.eventId, reason: transition.reason } },
           };
-    if (await applyGuardedChange(db, { group, change, actor: { kind: "system" }, source: "ingest", now })) {
-      return { transition, group: (await getGroup(db, group.id))! };
-    }
+    const written = await applyGuardedChange(db, { group, changes: [change], actor: { kind: "system" }, source: "ingest", now });
+    if (written) return { transition, group: written };
     group = (await getGroup(db, group.id))!;
     if (group.status === "unresolved") return { transition: { kind: "none" }, group };
   }

@@ -1,35 +1,32 @@
 /**
- * Applying a command to an issue: load, check who and what, plan with the state machine, write guarded, retry on a
+ * Applying commands to an issue: load, check who and what, plan with the state machine, write guarded, retry on a
  * concurrent change. Used by the admin API and by Teams card actions alike.
+ *
+ * A request may carry several commands (the admin API's status + assignedTo): each is planned against the state
+ * the previous ones leave, and all are written in one guarded batch — a request is applied whole or not at all.
  */
 import type { Db } from "../db/client";
-import {
-  applyGuardedChange,
-  findRelease,
-  getAssignee,
-  getAssigneeView,
-  getGroupWithOrg,
-  latestRelease,
-  type AssigneeView,
-  type GroupRow,
-} from "../db/groups";
-import { orgRole, teamInOrg } from "../db/memberships";
+import { applyGuardedChange, findRelease, getAssignee, getGroupWithOrg, type GroupRow } from "../db/groups";
+import { latestRelease } from "../db/releases";
+import { isOrgMember } from "../auth/org-role";
+import { teamInOrg } from "../db/teams";
 import type { ActivitySource } from "../db/schema";
 import { ConflictError, NotFoundError, ValidationError } from "../errors";
 import { planCommand, type Actor, type AssigneeState, type IssueCommand, type IssueState, type PlannedChange } from "./lifecycle";
 
 export type IssueChanged = {
+  /** The issue as written (status fields and version; counters as they were read). */
   group: GroupRow;
   organizationId: number;
-  assignee: AssigneeView;
-  change: PlannedChange;
+  /** What was applied, in order (one audit row each). */
+  changes: PlannedChange[];
   actor: Actor;
   source: ActivitySource;
 };
 
 export type ChangeIssueInput = {
   groupId: number;
-  command: IssueCommand;
+  commands: IssueCommand[];
   actor: Actor;
   source: ActivitySource;
   /** When set, the issue must belong to this organization (else 404: not visible). */
@@ -41,75 +38,55 @@ export type ChangeIssueInput = {
 const MAX_ATTEMPTS = 10;
 
 export async function changeIssue(db: Db, input: ChangeIssueInput, now: () => number): Promise<IssueChanged> {
+  if (!input.commands.length) throw new ValidationError("body: nothing to change.");
+  const needsRelease = input.commands.some((c) => c.kind === "resolve");
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     const found = attempt === 0 && input.loaded?.group.id === input.groupId ? input.loaded : await getGroupWithOrg(db, input.groupId);
     if (!found || (input.organizationId !== undefined && found.organizationId !== input.organizationId)) {
       throw new NotFoundError("No such issue.");
     }
     const { group, organizationId } = found;
-    // The permission check and the planning reads are independent: one D1 round trip, not two.
-    const [, assignee, release] = await Promise.all([
-      checkCommand(db, organizationId, input.command, input.actor),
+    // The permission checks and the planning reads are independent: one D1 round trip, not several.
+    const [, current, release] = await Promise.all([
+      Promise.all(input.commands.map((cmd) => checkCommand(db, group, organizationId, cmd, input.actor))),
       getAssignee(db, group.id),
-      input.command.kind === "resolve" ? latestRelease(db, group.projectId) : Promise.resolve(null),
+      needsRelease ? latestRelease(db, group.projectId) : Promise.resolve(null),
     ]);
-    if (input.command.kind === "resolve" && input.command.mode === "inRelease") {
-      if (!(await findRelease(db, group.projectId, input.command.release))) {
-        throw new ValidationError(`statusDetails.inRelease: release "${input.command.release}" does not exist in this project.`);
-      }
-    }
     const at = now();
-    const change = planCommand(group, assignee, input.command, { now: at, latestRelease: release });
-    if (await applyGuardedChange(db, { group, change, actor: input.actor, source: input.source, now: at })) {
-      const [after, assigneeView] = await Promise.all([getGroupWithOrg(db, group.id), getAssigneeView(db, group.id)]);
-      return {
-        group: after!.group,
-        organizationId,
-        assignee: assigneeView,
-        change,
-        actor: input.actor,
-        source: input.source,
-      };
-    }
+    let issue: IssueState = group;
+    let assignee: AssigneeState = current;
+    const changes = input.commands.map((command) => {
+      const change = planCommand(issue, assignee, command, { now: at, latestRelease: release });
+      if (change.status) issue = { ...issue, ...change.status };
+      if (change.assignee !== undefined) assignee = change.assignee;
+      return change;
+    });
+    const written = await applyGuardedChange(db, { group, changes, actor: input.actor, source: input.source, now: at });
+    if (written) return { group: written, organizationId, changes, actor: input.actor, source: input.source };
     // Someone changed the issue between our read and write: re-read and re-plan (the transition may now be invalid).
   }
   throw new ConflictError("The issue is being changed by others right now; try again.", "concurrent_change");
 }
 
-/**
- * Checks a sequence of commands before any is applied, by planning each against the state the previous ones
- * would leave: a request carrying several (the admin API's status + assignedTo) is refused as a whole, never
- * half applied. Throws what changeIssue would throw for the first command that cannot be applied.
- */
-export async function checkIssueCommands(db: Db, input: Omit<ChangeIssueInput, "command"> & { commands: IssueCommand[] }, now: () => number): Promise<void> {
-  const found = await getGroupWithOrg(db, input.groupId);
-  if (!found || (input.organizationId !== undefined && found.organizationId !== input.organizationId)) {
+async function checkCommand(db: Db, group: GroupRow, organizationId: number, cmd: IssueCommand, actor: Actor) {
+  if (actor.kind === "user" && !(await isOrgMember(db, actor.userId, organizationId))) {
     throw new NotFoundError("No such issue.");
   }
-  let issue: IssueState = found.group;
-  let assignee: AssigneeState = await getAssignee(db, found.group.id);
-  for (const command of input.commands) {
-    await checkCommand(db, found.organizationId, command, input.actor);
-    if (command.kind === "resolve" && command.mode === "inRelease" && !(await findRelease(db, found.group.projectId, command.release))) {
-      throw new ValidationError(`statusDetails.inRelease: release "${command.release}" does not exist in this project.`);
-    }
-    const release = command.kind === "resolve" ? await latestRelease(db, found.group.projectId) : null;
-    const change = planCommand(issue, assignee, command, { now: now(), latestRelease: release });
-    if (change.status) issue = { ...issue, ...change.status };
-    if (change.assignee !== undefined) assignee = change.assignee;
-  }
-}
-
-async function checkCommand(db: Db, organizationId: number, cmd: IssueCommand, actor: Actor) {
-  if (actor.kind === "user" && !(await orgRole(db, organizationId, actor.userId))) {
-    throw new NotFoundError("No such issue.");
+  if (cmd.kind === "resolve" && cmd.mode === "inRelease" && !(await findRelease(db, group.projectId, cmd.release))) {
+    throw new ValidationError(`statusDetails.inRelease: release "${cmd.release}" does not exist in this project.`);
   }
   if (cmd.kind !== "assign") return;
   if (cmd.target.kind === "user") {
-    if (!(await orgRole(db, organizationId, cmd.target.id))) {
+    if (!(await isOrgMember(db, cmd.target.id, organizationId))) {
       throw new ValidationError("assignedTo: that user is not a member of this organization.");
     }
   } else if (!(await teamInOrg(db, organizationId, cmd.target.id))) {
     throw new ValidationError("assignedTo: that team does not belong to this organization.");
   }
+}
+
+/** The user a change assigned the issue to, if the request ended with an assignment to a user. */
+export function assignedUserOf(changed: IssueChanged): number | null {
+  const last = changed.changes.findLast((c) => c.assignee !== undefined);
+  return last?.assignee?.userId ?? null;
 }

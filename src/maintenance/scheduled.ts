@@ -6,7 +6,7 @@
  */
 import { afterIssueChange } from "../alerts/after-change";
 import { getDb, type Db } from "../db/client";
-import { applyGuardedChange, getAssigneeView, getGroupWithOrg, type GroupRow } from "../db/groups";
+import { applyGuardedChange, getGroupWithOrg } from "../db/groups";
 import type { Env } from "../env";
 import type { PlannedChange } from "../issues/lifecycle";
 
@@ -39,14 +39,13 @@ export async function expireIgnores(env: Env, db: Db, now: number): Promise<numb
       activity: { type: "set_unresolved", data: { from: "ignored", reason: "ignoreExpired" } },
     };
     // Guarded like every change: if someone changed the issue meanwhile, leave it to them.
-    if (!(await applyGuardedChange(db, { group: found.group, change, actor: { kind: "system" }, source: "system", now }))) continue;
+    const written = await applyGuardedChange(db, { group: found.group, changes: [change], actor: { kind: "system" }, source: "system", now });
+    if (!written) continue;
     changed++;
-    const after = (await getGroupWithOrg(db, id))!.group as GroupRow;
     await afterIssueChange(env, undefined, {
-      group: after,
+      group: written,
       organizationId: found.organizationId,
-      assignee: await getAssigneeView(db, id),
-      change,
+      changes: [change],
       actor: { kind: "system" },
       source: "system",
     });

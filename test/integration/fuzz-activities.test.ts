@@ -21,6 +21,7 @@ import { signBotToken } from "../support/bot-tokens";
 import { seedOrg, type SeededOrg } from "../support/seed";
 import { BOT_ID, dispatch, newTeamsWorld, TEAM_ID, TENANT, ALERTS_CHANNEL, teamsUser, type TeamsUser } from "../support/teams";
 
+
 const RUNS = 10_000;
 const ALLOWED = new Set([200, 400, 401, 403, 404, 409, 413]);
 
@@ -257,8 +258,10 @@ const structuralArb = fc
     const path = ps[pick % ps.length];
     const activity = setPath(c.activity, path, value, remove);
     // A possible writer stays one; a non-writer cannot become one by losing or retyping a field (the junk never
-    // names a real issue, integration, linked user or new team).
-    return { activity, mayWrite: c.mayWrite, label: `${c.label} / ${path.join(".")}${remove ? " removed" : ""}` } as Case;
+    // names a real issue, integration or linked user) — except an install whose team id is replaced: that is an
+    // install of a new team (any string is a team id to us), which may write.
+    const retargetedInstall = path[0] === "channelData" && path[1] === "team" && /^(conversationUpdate teamMemberAdded|installationUpdate add)/.test(c.label);
+    return { activity, mayWrite: c.mayWrite || retargetedInstall, label: `${c.label} / ${path.join(".")}${remove ? " removed" : ""}` } as Case;
   });
 
 /**

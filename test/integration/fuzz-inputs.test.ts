@@ -15,6 +15,7 @@ import { startMicrosoftStandIn, type MicrosoftStandIn } from "../support/microso
 import { seedOrg, type SeededOrg } from "../support/seed";
 import { dispatch, newTeamsWorld, teamsUser } from "../support/teams";
 
+
 /** Tables whose rows are bookkeeping a refused request may legitimately touch (dedupe keys, rate windows). */
 const BOOKKEEPING = new Set(["processed_activities", "rate_limit_windows", "used_nonces", "d1_migrations"]);
 /** Append-only tables (large payloads): their count and highest rowid show any write. */

@@ -6,7 +6,7 @@ import { getDb } from "../../db/client";
 import { assigneeLabel, getAssigneeView, getGroupWithOrg, latestEvent, listActivity, listGroups } from "../../db/groups";
 import { NotFoundError, ValidationError } from "../../errors";
 import { validate } from "../../http/validate";
-import { changeIssue, checkIssueCommands, type IssueChanged } from "../../issues/issue-service";
+import { changeIssue } from "../../issues/issue-service";
 import type { IssueCommand } from "../../issues/lifecycle";
 import { ADMIN_BODY_LIMIT, idParam } from "./request";
 import { readJsonObject } from "../../http/json-body";
@@ -119,18 +119,10 @@ async function updateIssue(c: import("hono").Context<AppEnv>) {
   const id = idParam(c, "id");
   const commands = commandsFromUpdate(validate(updateBody, await readJsonObject(c, ADMIN_BODY_LIMIT)));
   const db = getDb(c.env.DB);
-  // Status and assignee are separate changes: check both first so a refused second one leaves the first unwritten.
-  if (commands.length > 1) await checkIssueCommands(db, { groupId: id, commands, actor: { kind: "api" }, source: "api" }, Date.now);
-  let last: IssueChanged | null = null;
-  for (const command of commands) {
-    last = await changeIssue(db, { groupId: id, command, actor: { kind: "api" }, source: "api" }, Date.now);
-    await afterIssueChange(c.env, c.executionCtx, last);
-  }
-  return c.json({
-    issue: publicGroup(last!.group),
-    assignee: last!.assignee,
-    assigneeLabel: assigneeLabel(last!.assignee),
-  });
+  // Status and assignee are applied together, in one guarded write: a refused part leaves nothing written.
+  const changed = await changeIssue(db, { groupId: id, commands, actor: { kind: "api" }, source: "api" }, Date.now);
+  const [assignee] = await Promise.all([getAssigneeView(db, id), afterIssueChange(c.env, c.executionCtx, changed)]);
+  return c.json({ issue: publicGroup(changed.group), assignee, assigneeLabel: assigneeLabel(assignee) });
 }
 
 issueAdminRoutes.put("/issues/:id", updateIssue);
