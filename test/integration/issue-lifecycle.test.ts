@@ -210,6 +210,21 @@ describe("assignment", () => {
     ]);
   });
 
+  it("status and assignee in one request are applied together, or not at all", async () => {
+    const s = await seedOrg();
+    const { groupId } = await ingest(s, {});
+    const before = await snapshotCounts();
+    const refused = await update(groupId, { status: "resolved", assignedTo: `user:${s.outsider.id}` });
+    expect(refused.status).toBe(400);
+    expect(await snapshotCounts()).toEqual(before);
+    expect((await getGroup(s.db, groupId))!.status).toBe("unresolved");
+    const both = await updateOk(groupId, { status: "resolved", assignedTo: `user:${s.member.id}` });
+    expect(both.issue).toMatchObject({ status: "resolved" });
+    expect(both.assigneeLabel).toBe(s.member.email);
+    expect((await audit(groupId)).map((a) => a.type)).toEqual(["first_seen", "set_resolved", "assigned"]);
+    expect((await getGroup(s.db, groupId))!.version).toBe(2);
+  });
+
   it("lists and shows issues with filters, assignee and activity", async () => {
     const s = await seedOrg();
     const a = await ingest(s, { message: "Payment failed for order 17" });
