@@ -22,7 +22,8 @@ export class ConnectorError extends AppError {
     opts: { terminal: boolean; disablesTarget?: boolean },
   ) {
     super(message);
-    this.name = new.target.name;
+    // A fixed name: the bundle is minified without keeping class names; `code` says which failure it was.
+    this.name = "ConnectorError";
     this.terminal = opts.terminal;
     this.disablesTarget = opts.disablesTarget ?? false;
   }
