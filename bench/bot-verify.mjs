@@ -21,6 +21,7 @@ import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { build } from "esbuild";
 import { exportJWK, generateKeyPair, SignJWT } from "jose";
+import { closedLoopRaw } from "./lib/common.mjs";
 
 process.env.CLOUDFLARE_CF_FETCH_ENABLED ??= "false";
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -99,29 +100,8 @@ async function loop(name, op, seconds, concurrency = CONCURRENCY) {
   return stats(name, r.latencies, r.errors, r.firstError, (performance.now() - started) / 1000);
 }
 
-async function loopRaw(op, seconds, concurrency = CONCURRENCY) {
-  const latencies = [];
-  let errors = 0;
-  let firstError = "";
-  const deadline = performance.now() + seconds * 1000;
-  async function worker() {
-    while (performance.now() < deadline) {
-      const t0 = performance.now();
-      try {
-        const outcome = await op();
-        if (outcome === true) latencies.push(performance.now() - t0);
-        else {
-          errors++;
-          firstError ||= String(outcome);
-        }
-      } catch (err) {
-        errors++;
-        firstError ||= String(err);
-      }
-    }
-  }
-  await Promise.all(Array.from({ length: concurrency }, worker));
-  return { latencies, errors, firstError };
+function loopRaw(op, seconds, concurrency = CONCURRENCY) {
+  return closedLoopRaw(op, { seconds, concurrency });
 }
 
 /**

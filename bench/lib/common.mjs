@@ -93,8 +93,11 @@ export async function cannon({ url, connections, seconds, method = "GET", header
   };
 }
 
-/** Closed loop of `concurrency` callers of `op` for `seconds`; `op` resolves true on the expected outcome. */
-export async function closedLoop(op, { seconds, concurrency }) {
+/**
+ * Closed loop of `concurrency` callers of `op` for `seconds`; `op` resolves true on the expected outcome.
+ * Returns the raw latencies (ms), error count, first error and elapsed seconds.
+ */
+export async function closedLoopRaw(op, { seconds, concurrency }) {
   const latencies = [];
   let errors = 0;
   let firstError = "";
@@ -117,7 +120,12 @@ export async function closedLoop(op, { seconds, concurrency }) {
     }
   }
   await Promise.all(Array.from({ length: concurrency }, worker));
-  const elapsed = (performance.now() - started) / 1000;
+  return { latencies, errors, firstError, elapsed: (performance.now() - started) / 1000 };
+}
+
+/** closedLoopRaw summarised: p50/p99/max, operations per second, errors. */
+export async function closedLoop(op, { seconds, concurrency }) {
+  const { latencies, errors, firstError, elapsed } = await closedLoopRaw(op, { seconds, concurrency });
   return { ...summarize(latencies), perSecond: latencies.length / elapsed, errors, firstError };
 }
 
