@@ -20,6 +20,7 @@ import { startMicrosoftStandIn, type MicrosoftStandIn } from "../support/microso
 import { signBotToken } from "../support/bot-tokens";
 import { seedOrg, type SeededOrg } from "../support/seed";
 import { BOT_ID, dispatch, newTeamsWorld, TEAM_ID, TENANT, ALERTS_CHANNEL, teamsUser, type TeamsUser } from "../support/teams";
+import { paths, setPath } from "../support/json-paths";
 
 
 const RUNS = 10_000;
@@ -231,24 +232,7 @@ const junk = fc.oneof(
   fc.jsonValue({ maxDepth: 2 }),
 );
 
-function paths(node: unknown, prefix: string[] = [], out: string[][] = []): string[][] {
-  if (node && typeof node === "object") {
-    for (const [k, v] of Object.entries(node as Record<string, unknown>)) {
-      out.push([...prefix, k]);
-      paths(v, [...prefix, k], out);
-    }
-  }
-  return out;
-}
 
-function setPath(root: Record<string, unknown>, path: string[], value: unknown, remove: boolean): Record<string, unknown> {
-  const copy = structuredClone(root);
-  let node: any = copy;
-  for (const k of path.slice(0, -1)) node = node[k];
-  if (remove) delete node[path.at(-1)!];
-  else node[path.at(-1)!] = value;
-  return copy;
-}
 
 /** Any field of a valid activity removed or replaced by arbitrary JSON. May or may not stay valid: only no 5xx. */
 const structuralArb = fc

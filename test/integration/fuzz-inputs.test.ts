@@ -14,6 +14,7 @@ import { admin, ingest, installAndSetUp } from "../support/flows";
 import { startMicrosoftStandIn, type MicrosoftStandIn } from "../support/microsoft-stand-in";
 import { seedOrg, type SeededOrg } from "../support/seed";
 import { dispatch, newTeamsWorld, teamsUser } from "../support/teams";
+import { paths } from "../support/json-paths";
 
 
 /** Tables whose rows are bookkeeping a refused request may legitimately touch (dedupe keys, rate windows). */
@@ -74,15 +75,6 @@ const junk = fc.oneof(
   fc.jsonValue({ maxDepth: 3 }),
 );
 
-function paths(node: unknown, prefix: string[] = [], out: string[][] = []): string[][] {
-  if (node && typeof node === "object") {
-    for (const [k, v] of Object.entries(node as Record<string, unknown>)) {
-      out.push([...prefix, k]);
-      paths(v, [...prefix, k], out);
-    }
-  }
-  return out;
-}
 
 /** A valid object with one field removed or replaced, or a field added; `valid` when nothing was changed. */
 function mutated<T extends Record<string, unknown>>(validArb: fc.Arbitrary<T>): fc.Arbitrary<{ body: unknown; valid: boolean }> {
