@@ -1,12 +1,16 @@
 /** Gathers the plain data the (pure) issue card builder needs, in as few D1 round trips as possible. */
-import { and, asc, eq, inArray } from "drizzle-orm";
+import { and, asc, eq, inArray, sql } from "drizzle-orm";
+import { alias } from "drizzle-orm/sqlite-core";
+import { DEFAULT_ASSIGN_CAPS } from "../cards/issue-actions";
 import type { CardAssignee, IssueCardInput } from "../cards/types";
 import type { Db } from "../db/client";
 import { alertRules, groupAssignees, groups, memberships, organizations, projects, teams, users } from "../db/schema";
 
-/** Upper bound on members loaded for the Assign list (the card shows fewer and says how many exist). */
-const MEMBER_LOAD_LIMIT = 2000;
-const TEAM_LOAD_LIMIT = 500;
+/** The Assign list offers this many at most; the card says how many exist in all (`count(*) over ()`). */
+const MEMBER_LOAD_LIMIT = DEFAULT_ASSIGN_CAPS.members;
+const TEAM_LOAD_LIMIT = DEFAULT_ASSIGN_CAPS.teams;
+const assigneeUser = alias(users, "assignee_user");
+const assigneeTeam = alias(teams, "assignee_team");
 
 export async function loadIssueCardInput(
   db: Db,
@@ -15,28 +19,41 @@ export async function loadIssueCardInput(
   // Parallel queries, not db.batch: drizzle's D1 batch maps joined rows by column name, and these joins share names.
   const [head, members, ruleRows, orgTeams] = await Promise.all([
     db
-      .select({ group: groups, project: projects, org: organizations, a: groupAssignees, changer: users })
+      .select({
+        group: groups,
+        project: projects,
+        org: organizations,
+        changerEmail: users.email,
+        assigneeUserId: groupAssignees.userId,
+        assigneeTeamId: groupAssignees.teamId,
+        assigneeEmail: assigneeUser.email,
+        assigneeSlug: assigneeTeam.slug,
+      })
       .from(groups)
       .innerJoin(projects, eq(projects.id, groups.projectId))
       .innerJoin(organizations, eq(organizations.id, projects.organizationId))
-      .leftJoin(groupAssignees, eq(groupAssignees.groupId, groups.id))
       .leftJoin(users, eq(users.id, groups.statusChangedBy))
+      .leftJoin(groupAssignees, eq(groupAssignees.groupId, groups.id))
+      .leftJoin(assigneeUser, eq(assigneeUser.id, groupAssignees.userId))
+      .leftJoin(assigneeTeam, eq(assigneeTeam.id, groupAssignees.teamId))
       .where(eq(groups.id, input.groupId))
       .limit(1),
     db
-      .select({ id: users.id, email: users.email, name: users.name })
+      .select({ id: users.id, email: users.email, name: users.name, total: sql<number>`count(*) over ()` })
       .from(memberships)
       .innerJoin(users, eq(users.id, memberships.userId))
       .innerJoin(groups, eq(groups.id, input.groupId))
       .innerJoin(projects, and(eq(projects.id, groups.projectId), eq(projects.organizationId, memberships.organizationId)))
       .orderBy(asc(users.name), asc(users.email))
       .limit(MEMBER_LOAD_LIMIT),
+    input.ruleIds.length
+      ? db
+          .select({ id: alertRules.id, name: alertRules.name, projectId: alertRules.projectId })
+          .from(alertRules)
+          .where(inArray(alertRules.id, input.ruleIds.slice(0, 50)))
+      : Promise.resolve([]),
     db
-      .select({ id: alertRules.id, name: alertRules.name, projectId: alertRules.projectId })
-      .from(alertRules)
-      .where(inArray(alertRules.id, input.ruleIds.length ? input.ruleIds.slice(0, 50) : [-1])),
-    db
-      .select({ id: teams.id, slug: teams.slug })
+      .select({ id: teams.id, slug: teams.slug, total: sql<number>`count(*) over ()` })
       .from(teams)
       .innerJoin(groups, eq(groups.id, input.groupId))
       .innerJoin(projects, and(eq(projects.id, groups.projectId), eq(projects.organizationId, teams.organizationId)))
@@ -47,15 +64,12 @@ export async function loadIssueCardInput(
   if (!row) return null;
   const { group, project, org } = row;
 
-  let assignee: CardAssignee | null = null;
-  if (row.a?.userId) {
-    const u = members.find((m) => m.id === row.a!.userId);
-    const email = u?.email ?? (await db.select({ email: users.email }).from(users).where(eq(users.id, row.a.userId)))[0]?.email;
-    if (email) assignee = { kind: "user", id: row.a.userId, email };
-  } else if (row.a?.teamId) {
-    const t = orgTeams.find((x) => x.id === row.a!.teamId);
-    if (t) assignee = { kind: "team", id: t.id, slug: t.slug };
-  }
+  const assignee: CardAssignee | null =
+    row.assigneeUserId && row.assigneeEmail
+      ? { kind: "user", id: row.assigneeUserId, email: row.assigneeEmail }
+      : row.assigneeTeamId && row.assigneeSlug
+        ? { kind: "team", id: row.assigneeTeamId, slug: row.assigneeSlug }
+        : null;
   // Keep the rules' order as given (the first is the one shown as "via").
   const byId = new Map(ruleRows.filter((r) => r.projectId === project.id).map((r) => [r.id, r]));
   const rules = input.ruleIds.flatMap((id) => (byId.has(id) ? [{ id, name: byId.get(id)!.name }] : []));
@@ -78,7 +92,7 @@ export async function loadIssueCardInput(
       lastEnvironment: group.lastEnvironment,
       resolution: group.resolution,
       ignoreConditions: group.ignoreConditions,
-      statusChangedBy: row.changer ? { email: row.changer.email } : null,
+      statusChangedBy: row.changerEmail ? { email: row.changerEmail } : null,
     },
     project: { id: project.id, slug: project.slug, name: project.name },
     organization: { id: org.id, slug: org.slug },
@@ -86,8 +100,10 @@ export async function loadIssueCardInput(
     rules,
     eventId: input.eventId ?? group.lastEventId ?? null,
     integrationId: input.integrationId,
-    members,
-    teams: orgTeams,
+    members: members.map(({ total: _t, ...m }) => m),
+    teams: orgTeams.map(({ total: _t, ...t }) => t),
+    memberTotal: members[0]?.total ?? 0,
+    teamTotal: orgTeams[0]?.total ?? 0,
     baseUrl: input.baseUrl,
   };
 }

@@ -106,15 +106,18 @@ function assignBody(input: IssueCardInput, caps: AssignListCaps): AdaptiveElemen
     choiceSet(ASSIGN_INPUT_ID, "Assign to", choices, { value: "ME", style: "filtered" }),
   ];
 
-  const hiddenMembers = input.members.length - members.length;
-  const hiddenTeams = input.teams.length - teams.length;
+  // The caller may pass only the first members/teams and say how many there are in all.
+  const memberTotal = Math.max(input.memberTotal ?? 0, input.members.length);
+  const teamTotal = Math.max(input.teamTotal ?? 0, input.teams.length);
+  const hiddenMembers = memberTotal - members.length;
+  const hiddenTeams = teamTotal - teams.length;
   if (hiddenMembers > 0 || hiddenTeams > 0) {
     // Say so: a filtered dropdown only searches what it holds.
     const url = issueUrl(input.baseUrl, input.organization.slug, input.issue.id);
     body.push(
       textBlock(
-        `Showing ${formatCount(members.length)} of ${formatCount(input.members.length)} people and ` +
-          `${formatCount(teams.length)} of ${formatCount(input.teams.length)} teams. Type to filter these, or ` +
+        `Showing ${formatCount(members.length)} of ${formatCount(memberTotal)} people and ` +
+          `${formatCount(teams.length)} of ${formatCount(teamTotal)} teams. Type to filter these, or ` +
           `${markdownLink("assign on the web", url, 40)} to pick anyone.`,
         { size: "Small", isSubtle: true, spacing: "Small" },
       ),

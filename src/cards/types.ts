@@ -170,6 +170,9 @@ export type IssueCardInput = {
   members: CardMember[];
   /** Assignable teams, in the order to offer them (same cap rule). */
   teams: CardTeam[];
+  /** How many members / teams exist in all, when only the first ones are passed (default: the arrays' lengths). */
+  memberTotal?: number;
+  teamTotal?: number;
   /** PUBLIC_BASE_URL, without a trailing slash (one is tolerated). */
   baseUrl: string;
 };
