@@ -15,13 +15,12 @@
  * Microsoft is a stand-in at the worker's outboundService (OpenID metadata + JWKS with endorsements); keys are
  * made here. Results go to bench/results/bot-verify.md (and stdout).
  */
-import { mkdir, rm, writeFile } from "node:fs/promises";
+import { mkdir, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { build } from "esbuild";
 import { exportJWK, generateKeyPair, SignJWT } from "jose";
-import { closedLoopRaw } from "./lib/common.mjs";
+import { closedLoopRaw, importTs, loadHarness } from "./lib/common.mjs";
 
 process.env.CLOUDFLARE_CF_FETCH_ENABLED ??= "false";
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -34,24 +33,6 @@ const METADATA_URL = "https://login.botframework.test/v1/.well-known/openidconfi
 const JWKS_URL = "https://login.botframework.test/v1/.well-known/keys";
 const SERVICE_URL = "https://smba.trafficmanager.test/amer/";
 
-/** Node 20 cannot import .ts: bundle an entry (its npm imports stay external) to a temp .mjs and import it. */
-async function importTs(entry, name) {
-  const outfile = path.join(ROOT, "node_modules", ".cache", `${name}-${process.pid}.mjs`);
-  await mkdir(path.dirname(outfile), { recursive: true });
-  await build({
-    entryPoints: [path.join(ROOT, entry)],
-    bundle: true,
-    platform: "node",
-    format: "esm",
-    packages: "external",
-    outfile,
-    // Modules that find the repo from their own location must still see their source path.
-    define: { "import.meta.url": JSON.stringify(pathToFileURL(path.join(ROOT, entry)).href) },
-    logLevel: "silent",
-  });
-  const mod = await import(pathToFileURL(outfile).href);
-  return { mod, cleanup: () => rm(outfile, { force: true }) };
-}
 
 /** The stand-in for Microsoft's key endpoints; everything else is refused (the bench never leaves the host). */
 function microsoft(jwks) {
@@ -139,7 +120,7 @@ async function main() {
   const ms = microsoft(jwks);
 
   // ---- 1. The verifier alone, in Node, warm keys.
-  const { mod: verifier, cleanup: cleanVerifier } = await importTs("src/bot/verify-bot-token.ts", "bench-verify");
+  const verifier = await importTs("src/bot/verify-bot-token.ts", "bench-verify");
   const options = { appId: APP_ID, openIdMetadataUrl: METADATA_URL };
   const deps = { fetch: async (input) => ms.handler(typeof input === "string" ? input : input.url), kv: null };
   const binding = { channelId: "msteams", serviceUrl: SERVICE_URL };
@@ -160,10 +141,9 @@ async function main() {
       console.log(`${`${r.name} ×${concurrency}`.padEnd(34)} ${r.perSecond.toFixed(0).padStart(7)}/s  p50 ${r.p50.toFixed(3)} ms  errors ${r.errors}${r.firstError ? ` (${r.firstError})` : ""}`);
     }
   }
-  await cleanVerifier();
 
   // ---- 2. The whole inbound path through the worker.
-  const { mod: harness, cleanup: cleanHarness } = await importTs("test/node/support/worker-harness.ts", "bench-harness");
+  const harness = await loadHarness();
   const worker = await harness.startWorker({ outboundService: (req) => ms.handler(req) });
   const httpResults = [];
   try {
@@ -193,7 +173,6 @@ async function main() {
     }
   } finally {
     await worker.dispose();
-    await cleanHarness();
   }
 
   // ---- Report.

@@ -16,12 +16,12 @@
  *   same-issue-gzip as same-issue, gzip-compressed body (what SDKs send above 32 KB)
  * Results go to bench/results/sentry-envelopes.md (and stdout).
  */
-import { mkdir, rm, writeFile } from "node:fs/promises";
+import { mkdir, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { gzipSync } from "node:zlib";
-import { build } from "esbuild";
+import { loadHarness } from "./lib/common.mjs";
 
 process.env.CLOUDFLARE_CF_FETCH_ENABLED ??= "false";
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -29,24 +29,6 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 6);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
 const WARMUP_SECONDS = Math.min(2, SECONDS);
 
-/** Node 20 cannot import .ts: transpile the harness (its imports stay external) and import that. */
-export async function loadHarness() {
-  const outfile = path.join(ROOT, "node_modules", ".cache", `worker-harness-${process.pid}.mjs`);
-  await mkdir(path.dirname(outfile), { recursive: true });
-  await build({
-    entryPoints: [path.join(ROOT, "test/node/support/worker-harness.ts")],
-    bundle: true,
-    platform: "node",
-    format: "esm",
-    packages: "external",
-    outfile,
-    // The harness finds the repo from its own location; keep that pointing at test/node/support.
-    define: { "import.meta.url": JSON.stringify(pathToFileURL(path.join(ROOT, "test/node/support/worker-harness.ts")).href) },
-    logLevel: "silent",
-  });
-  const mod = await import(pathToFileURL(outfile).href);
-  return { ...mod, cleanup: () => rm(outfile, { force: true }) };
-}
 
 const hex32 = () => crypto.randomUUID().replace(/-/g, "");
 
@@ -197,7 +179,6 @@ async function main() {
     if (results.some((r) => r.errors)) process.exitCode = 1;
   } finally {
     await worker.dispose();
-    await harness.cleanup();
   }
 }
 

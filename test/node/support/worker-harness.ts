@@ -13,7 +13,7 @@
  *     await worker.dispose();
  *
  * From a plain .mjs script (Node 20 cannot import .ts), transpile this file first — see
- * bench/sentry-envelopes.mjs (`loadHarness`), which does it with esbuild in ~50 ms:
+ * bench/lib/common.mjs (`loadHarness`, `importTs`), which does it with esbuild in ~50 ms:
  *
  *     await esbuild.build({ entryPoints: ["test/node/support/worker-harness.ts"], bundle: true, platform: "node",
  *       format: "esm", packages: "external", outfile: tmpFile });
