@@ -10,6 +10,7 @@
  */
 
 import { fetchWithTimeout } from "./fetch-with-timeout";
+import { clearVerifiedTokenCache } from "./verified-token-cache";
 
 /** One key of the set, as Microsoft publishes it (extra members such as x5c are dropped). */
 export type BotJwk = {
@@ -215,9 +216,10 @@ export function openIdKeyStore(metadataUrl: string): OpenIdKeyStore {
   return store;
 }
 
-/** Forgets every key set held in this isolate (tests start from a cold isolate; KV is not touched). */
+/** Forgets every key set held in this isolate, and the tokens verified with them (tests start from a cold isolate; KV is not touched). */
 export function clearOpenIdKeyCache(): void {
   stores.clear();
+  clearVerifiedTokenCache();
 }
 
 export type { OpenIdKeyStore };

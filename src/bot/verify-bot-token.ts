@@ -24,6 +24,7 @@ import { decodeJwt, decodeProtectedHeader, errors as joseErrors, importJWK, jwtV
 import { UnauthorizedError } from "../errors";
 import { bearerToken } from "../http/bearer";
 import { openIdKeyStore, SigningKeysUnavailableError, type BotJwk, type OpenIdKeyDeps } from "./openid-keys";
+import { cachedVerification, forgetVerification, rememberVerification } from "./verified-token-cache";
 
 export const BOT_FRAMEWORK_ISSUER = "https://api.botframework.com";
 export const ALLOWED_ALGORITHMS = ["RS256", "RS384", "RS512"] as const;
@@ -121,6 +122,22 @@ async function verifyOrThrow(
   const token = bearerToken(authorization);
   if (!token) fail("invalid_authorization_scheme", "The Authorization header must be `Bearer <token>`.");
 
+  // The Connector reuses one token for many activities: a token verified before in this isolate skips the
+  // signature check while its time claims pass now and its key is still the published one (see
+  // verified-token-cache.ts for what is re-checked and why that is enough).
+  const nowSeconds = Math.floor((deps.now ?? Date.now)() / 1000);
+  const hit = cachedVerification(token, nowSeconds, CLOCK_TOLERANCE_SECONDS);
+  if (hit) {
+    if (
+      hit.appId === options.appId &&
+      hit.metadataUrl === options.openIdMetadataUrl &&
+      (await openIdKeyStore(options.openIdMetadataUrl).getKey(hit.verified.kid, deps)) === hit.jwk
+    ) {
+      return hit.verified;
+    }
+    forgetVerification(token);
+  }
+
   // 2. Unverified peek: shape, issuer pre-check and algorithm, before any key lookup.
   let header: ReturnType<typeof decodeProtectedHeader>;
   let unverified: JWTPayload;
@@ -169,7 +186,22 @@ async function verifyOrThrow(
   const serviceUrl = payload.serviceurl;
   if (typeof serviceUrl !== "string" || serviceUrl.length === 0) fail("missing_service_url", "The token has no serviceurl claim.");
 
-  return { appId: payload.aud, serviceUrl, expiresAt: payload.exp as number, kid, endorsements: jwk.endorsements ?? null };
+  const verified: VerifiedBotToken = Object.freeze({
+    appId: payload.aud,
+    serviceUrl,
+    expiresAt: payload.exp as number,
+    kid,
+    endorsements: jwk.endorsements ?? null,
+  });
+  rememberVerification(token, {
+    verified,
+    jwk,
+    appId: options.appId,
+    metadataUrl: options.openIdMetadataUrl,
+    exp: payload.exp as number,
+    nbf: typeof payload.nbf === "number" ? payload.nbf : undefined,
+  });
+  return verified;
 }
 
 // Imported CryptoKeys per published key and algorithm: importing costs more than verifying.

@@ -30,7 +30,8 @@ export type ClassifiedActivity = ActivityCommon &
     | { kind: "botRemovedFromTeam" }
     | { kind: "personalInstall" }
     | { kind: "personalUninstall" }
-    | { kind: "ignored"; reason: string }
+    /** `routine`: traffic every bot gets (typing, reactions, member changes), not worth a log line each. */
+    | { kind: "ignored"; reason: string; routine: boolean }
   );
 
 function str(v: unknown): string | null {
@@ -64,9 +65,12 @@ function hasActionPayload(value: unknown): boolean {
   return !!payload && typeof payload === "object" && (payload as { actionType?: unknown }).actionType !== undefined;
 }
 
+/** Activity types Teams sends as a matter of course that this bot has no use for. */
+const ROUTINE_TYPES = new Set(["typing", "messageReaction", "messageUpdate", "messageDelete", "event", "endOfConversation"]);
+
 export function classifyActivity(a: Activity): ClassifiedActivity {
   const c = common(a);
-  if (!c.conversationId) return { ...c, kind: "ignored", reason: "no conversation" };
+  if (!c.conversationId) return { ...c, kind: "ignored", reason: "no conversation", routine: false };
   switch (a.type) {
     case "message": {
       if (hasActionPayload(a.value)) {
@@ -79,14 +83,14 @@ export function classifyActivity(a: Activity): ClassifiedActivity {
       if (a.name === "adaptiveCard/action") {
         return { ...c, kind: "cardAction", via: "execute", action: parseCardAction(a.value), replyToId: str(a.replyToId) };
       }
-      return { ...c, kind: "ignored", reason: `invoke ${String(a.name).slice(0, 64)}` };
+      return { ...c, kind: "ignored", reason: `invoke ${String(a.name).slice(0, 64)}`, routine: false };
     }
     case "conversationUpdate": {
       const eventType = a.channelData?.eventType;
       if (eventType === "teamMemberAdded" && includesBot(a.membersAdded, c.botId) && c.team) return { ...c, kind: "botAddedToTeam" };
       if (eventType === "teamMemberRemoved" && includesBot(a.membersRemoved, c.botId) && c.team) return { ...c, kind: "botRemovedFromTeam" };
       if (c.conversationType === "personal" && includesBot(a.membersAdded, c.botId)) return { ...c, kind: "personalInstall" };
-      return { ...c, kind: "ignored", reason: `conversationUpdate ${String(eventType ?? "")}`.slice(0, 80) };
+      return { ...c, kind: "ignored", reason: `conversationUpdate ${String(eventType ?? "")}`.slice(0, 80), routine: true };
     }
     case "installationUpdate": {
       const action = String(a.action ?? "");
@@ -98,9 +102,9 @@ export function classifyActivity(a: Activity): ClassifiedActivity {
         if (c.team) return { ...c, kind: "botRemovedFromTeam" };
         if (c.conversationType === "personal") return { ...c, kind: "personalUninstall" };
       }
-      return { ...c, kind: "ignored", reason: `installationUpdate ${action}`.slice(0, 80) };
+      return { ...c, kind: "ignored", reason: `installationUpdate ${action}`.slice(0, 80), routine: true };
     }
     default:
-      return { ...c, kind: "ignored", reason: `type ${String(a.type).slice(0, 40)}` };
+      return { ...c, kind: "ignored", reason: `type ${String(a.type).slice(0, 40)}`, routine: ROUTINE_TYPES.has(String(a.type)) };
   }
 }

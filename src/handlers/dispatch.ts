@@ -8,15 +8,17 @@ import { eq } from "drizzle-orm";
 import type { AppEnv } from "../app";
 import type { Activity } from "../bot/activity-types";
 import { processedActivities } from "../db/schema";
-import { handleCardAction } from "./card-action";
+import { handleCardAction, prefetchCardAction } from "./card-action";
 import { classifyActivity, type ClassifiedActivity } from "./classify-activity";
 import { handleChannelMessage, handlePersonalMessage } from "./commands";
 import { botContext, type BotContext } from "./context";
 import { handleBotAddedToTeam, handleBotRemovedFromTeam, handlePersonalInstall, handlePersonalUninstall } from "./install";
 
-type Handler<K extends ClassifiedActivity["kind"]> = (ctx: BotContext, a: Extract<ClassifiedActivity, { kind: K }>) => Promise<unknown>;
+type Kind = ClassifiedActivity["kind"];
+type Handler<K extends Kind> = (ctx: BotContext, a: Extract<ClassifiedActivity, { kind: K }>, prefetched?: never) => Promise<unknown>;
+type Prefetch<K extends Kind> = (ctx: BotContext, a: Extract<ClassifiedActivity, { kind: K }>) => Promise<unknown>;
 
-const handlers: { [K in ClassifiedActivity["kind"]]: Handler<K> } = {
+const handlers: { [K in Kind]: Handler<K> } = {
   cardAction: handleCardAction,
   personalMessage: handlePersonalMessage,
   channelMessage: handleChannelMessage,
@@ -24,7 +26,18 @@ const handlers: { [K in ClassifiedActivity["kind"]]: Handler<K> } = {
   botRemovedFromTeam: handleBotRemovedFromTeam,
   personalInstall: handlePersonalInstall,
   personalUninstall: handlePersonalUninstall,
-  ignored: async (_ctx, a) => console.log(`activity ignored: ${a.reason}`),
+  // A log line per typing indicator would drown the ones worth reading (an invoke we do not answer, say).
+  ignored: async (_ctx, a) => {
+    if (!a.routine) console.log(`activity ignored: ${a.reason}`);
+  },
+};
+
+/**
+ * Reads a handler needs first, with no effect: they run alongside the de-dup claim instead of after it, and their
+ * result is the handler's third argument. (Only card clicks, the hot path, have one.)
+ */
+const prefetchers: { [K in Kind]?: Prefetch<K> } = {
+  cardAction: prefetchCardAction,
 };
 
 export async function handleVerifiedActivity(c: Context<AppEnv>, raw: Record<string, unknown>): Promise<Response> {
@@ -35,12 +48,18 @@ export async function handleVerifiedActivity(c: Context<AppEnv>, raw: Record<str
   // The same activity delivered twice (Teams retries) is processed once. Activities we ignore have no effect to
   // repeat, so they cost no D1 write.
   const key = activity.activityId && activity.kind !== "ignored" ? `activity:${activity.conversationId}|${activity.activityId}` : null;
-  if (key) {
-    const r = await ctx.db.insert(processedActivities).values({ key, receivedAt: ctx.now() }).onConflictDoNothing();
-    if ((r.meta.changes ?? 0) === 0) return isInvoke ? c.json({ statusCode: 200, type: "application/vnd.microsoft.activity.message", value: "Already handled." }) : c.body(null, 200);
+  const prefetch = prefetchers[activity.kind] as Prefetch<Kind> | undefined;
+  const [claim, pre] = await Promise.allSettled([
+    key ? ctx.db.insert(processedActivities).values({ key, receivedAt: ctx.now() }).onConflictDoNothing() : null,
+    prefetch ? prefetch(ctx, activity as never) : undefined,
+  ]);
+  if (claim.status === "rejected") throw claim.reason;
+  if (claim.value && (claim.value.meta.changes ?? 0) === 0) {
+    return isInvoke ? c.json({ statusCode: 200, type: "application/vnd.microsoft.activity.message", value: "Already handled." }) : c.body(null, 200);
   }
   try {
-    const result = await (handlers[activity.kind] as Handler<typeof activity.kind>)(ctx, activity as never);
+    if (pre.status === "rejected") throw pre.reason;
+    const result = await (handlers[activity.kind] as Handler<Kind>)(ctx, activity as never, pre.value as never);
     if (isInvoke) return c.json(result as object);
     return c.body(null, 200);
   } catch (err) {

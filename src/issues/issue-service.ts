@@ -6,8 +6,8 @@
  * the previous ones leave, and all are written in one guarded batch — a request is applied whole or not at all.
  */
 import type { Db } from "../db/client";
-import { applyGuardedChange, findRelease, getAssignee, getGroupWithOrg, type GroupRow } from "../db/groups";
-import { latestRelease } from "../db/releases";
+import { applyGuardedChange, findRelease, getAssignee, getGroupWithOrg, type AssigneeRow, type GroupRow } from "../db/groups";
+import { latestRelease, type ReleaseRow } from "../db/releases";
 import { isOrgMember } from "../auth/org-role";
 import { teamInOrg } from "../db/teams";
 import type { ActivitySource } from "../db/schema";
@@ -31,8 +31,19 @@ export type ChangeIssueInput = {
   source: ActivitySource;
   /** When set, the issue must belong to this organization (else 404: not visible). */
   organizationId?: number;
-  /** The issue as the caller just read it (getGroupWithOrg): used for the first attempt instead of reading again. */
-  loaded?: { group: GroupRow; organizationId: number } | null;
+  /**
+   * The issue as the caller just read it (getGroupWithOrg, or a card click's one query): used for the first attempt
+   * instead of reading again. When the caller read them in the same query, the assignee, the project's latest
+   * release and whether the acting user is a member of the organization save those reads too. A stale read costs
+   * nothing but a retry: the write is guarded by the issue's version.
+   */
+  loaded?: {
+    group: GroupRow;
+    organizationId: number;
+    assignee?: AssigneeRow | null;
+    latestRelease?: ReleaseRow | null;
+    actorIsMember?: boolean;
+  } | null;
 };
 
 const MAX_ATTEMPTS = 10;
@@ -41,16 +52,17 @@ export async function changeIssue(db: Db, input: ChangeIssueInput, now: () => nu
   if (!input.commands.length) throw new ValidationError("body: nothing to change.");
   const needsRelease = input.commands.some((c) => c.kind === "resolve");
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-    const found = attempt === 0 && input.loaded?.group.id === input.groupId ? input.loaded : await getGroupWithOrg(db, input.groupId);
+    const pre = attempt === 0 && input.loaded?.group.id === input.groupId ? input.loaded : null;
+    const found = pre ?? (await getGroupWithOrg(db, input.groupId));
     if (!found || (input.organizationId !== undefined && found.organizationId !== input.organizationId)) {
       throw new NotFoundError("No such issue.");
     }
     const { group, organizationId } = found;
     // The permission checks and the planning reads are independent: one D1 round trip, not several.
     const [, current, release] = await Promise.all([
-      Promise.all(input.commands.map((cmd) => checkCommand(db, group, organizationId, cmd, input.actor))),
-      getAssignee(db, group.id),
-      needsRelease ? latestRelease(db, group.projectId) : Promise.resolve(null),
+      Promise.all(input.commands.map((cmd) => checkCommand(db, group, organizationId, cmd, input.actor, pre?.actorIsMember))),
+      pre?.assignee !== undefined ? pre.assignee : getAssignee(db, group.id),
+      !needsRelease ? null : pre?.latestRelease !== undefined ? pre.latestRelease : latestRelease(db, group.projectId),
     ]);
     const at = now();
     let issue: IssueState = group;
@@ -68,8 +80,8 @@ export async function changeIssue(db: Db, input: ChangeIssueInput, now: () => nu
   throw new ConflictError("The issue is being changed by others right now; try again.", "concurrent_change");
 }
 
-async function checkCommand(db: Db, group: GroupRow, organizationId: number, cmd: IssueCommand, actor: Actor) {
-  if (actor.kind === "user" && !(await isOrgMember(db, actor.userId, organizationId))) {
+async function checkCommand(db: Db, group: GroupRow, organizationId: number, cmd: IssueCommand, actor: Actor, actorIsMember?: boolean) {
+  if (actor.kind === "user" && !(actorIsMember ?? (await isOrgMember(db, actor.userId, organizationId)))) {
     throw new NotFoundError("No such issue.");
   }
   if (cmd.kind === "resolve" && cmd.mode === "inRelease" && !(await findRelease(db, group.projectId, cmd.release))) {
@@ -77,7 +89,9 @@ async function checkCommand(db: Db, group: GroupRow, organizationId: number, cmd
   }
   if (cmd.kind !== "assign") return;
   if (cmd.target.kind === "user") {
-    if (!(await isOrgMember(db, cmd.target.id, organizationId))) {
+    // "Assign to me": the actor's membership was just checked.
+    const self = actor.kind === "user" && cmd.target.id === actor.userId && actorIsMember === true;
+    if (!self && !(await isOrgMember(db, cmd.target.id, organizationId))) {
       throw new ValidationError("assignedTo: that user is not a member of this organization.");
     }
   } else if (!(await teamInOrg(db, organizationId, cmd.target.id))) {

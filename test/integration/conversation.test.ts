@@ -244,6 +244,45 @@ describe("card actions", () => {
     expect(cardText(cardOf(refusal.body))).toContain("not a member");
   });
 
+  it("a linked user who has left the organization can no longer act (404), nothing changed", async () => {
+    const { s, ada, integrationId, groupId, card } = await setUpIssueCard();
+    await link(ada, integrationId, s.member.id);
+    await env.DB.prepare("delete from memberships where organization_id = ? and user_id = ?").bind(s.org.id, s.member.id).run();
+    const before = await snapshotCounts();
+    const res = await sendActivity(ms, cardSubmit(ms, ada, dataOf(card, "Resolve"), { resolveInput: "resolved" }, { replyToId: "card-1" }));
+    expect(res.status).toBe(404);
+    expect(await snapshotCounts()).toEqual(before);
+    expect((await issueRow(groupId))!.status).toBe("unresolved");
+    expect(ms.connector.calls.filter((c) => c.method === "PUT")).toHaveLength(0);
+  });
+
+  it("'resolve in the current release' takes the project's newest release at the time of each click", async () => {
+    const { s, ada, integrationId, groupId, card } = await setUpIssueCard();
+    await link(ada, integrationId, s.admin.id);
+    const t = Date.now() + 60_000; // newer than any release the ingest above may have recorded
+    await env.DB.batch([
+      env.DB.prepare("insert into releases (project_id, version, created_at) values (?, '7.0.0', ?)").bind(s.project.id, t - 1000),
+      env.DB.prepare("insert into releases (project_id, version, created_at) values (?, '7.1.0', ?)").bind(s.project.id, t),
+    ]);
+    await sendActivity(ms, cardSubmit(ms, ada, dataOf(card, "Resolve"), { resolveInput: "resolved:inCurrentRelease" }, { replyToId: "card-1" }));
+    expect(JSON.parse((await issueRow(groupId))!.resolution)).toEqual({ kind: "inRelease", release: "7.1.0" });
+    const resolvedCard = cardOf(ms.connector.calls.filter((x) => x.method === "PUT").at(-1)!.body);
+    await sendActivity(ms, cardSubmit(ms, ada, dataOf(resolvedCard, "Unresolve"), {}, { replyToId: "card-1" }));
+    await env.DB.prepare("insert into releases (project_id, version, created_at) values (?, '8.0.0', ?)").bind(s.project.id, t + 1000).run();
+    await sendActivity(ms, cardSubmit(ms, ada, dataOf(card, "Resolve"), { resolveInput: "resolved:inCurrentRelease" }, { replyToId: "card-1" }));
+    expect(JSON.parse((await issueRow(groupId))!.resolution)).toEqual({ kind: "inRelease", release: "8.0.0" });
+  });
+
+  it("a click and its redelivery racing each other change the issue once", async () => {
+    const { s, ada, integrationId, groupId, card } = await setUpIssueCard();
+    await link(ada, integrationId, s.admin.id);
+    const click = cardSubmit(ms, ada, dataOf(card, "Resolve"), { resolveInput: "resolved" }, { replyToId: "card-1" });
+    const statuses = await Promise.all(Array.from({ length: 5 }, () => sendActivity(ms, click).then((r) => r.status)));
+    expect(statuses).toEqual([200, 200, 200, 200, 200]);
+    expect((await issueRow(groupId))!.status).toBe("resolved");
+    expect((await auditTypes(groupId)).map((a) => a.type)).toEqual(["first_seen", "set_resolved"]);
+  });
+
   it("cross-tenant, cross-org and edited payloads are rejected, nothing changed", async () => {
     const { s, ada, integrationId, groupId, card } = await setUpIssueCard();
     await link(ada, integrationId, s.admin.id);

@@ -46,4 +46,63 @@ describe("issue card data for a large organization", () => {
     const byTeam = (await loadIssueCardInput(db, { groupId, integrationId: 1, ruleIds: [], baseUrl: "https://alerts.test" }))!;
     expect(byTeam.assignee).toEqual({ kind: "team", id: moreTeams.at(-1)!.id, slug: "zz-team-59" });
   });
+
+  it("offers members and teams in SQLite's order (byte order, astral characters after U+FFFF-range letters), names and slugs intact", async () => {
+    const s = await seedOrg();
+    const db = getDb(env.DB);
+    const now = Date.now();
+    const names = ["\u{1F600} Smile", "\uFB00 Ligature", "Émile", "zoë", "Zed", "adam", "Adam", 'Quote "q" \\ back'];
+    const added = await db
+      .insert(users)
+      .values(names.map((name, i) => ({ email: `order-${i}-${s.org.slug}@example.com`, name, createdAt: now })))
+      .returning({ id: users.id });
+    await db.insert(memberships).values(added.map((u) => ({ organizationId: s.org.id, userId: u.id, role: "member" as const, createdAt: now })));
+    await db.insert(teams).values(["\u{1F600}-team", "\uFB00-team", "b-team"].map((slug) => ({ organizationId: s.org.id, slug, name: slug, createdAt: now })));
+    const { groupId } = await ingest(s);
+    const input = (await loadIssueCardInput(db, { groupId, integrationId: 1, ruleIds: [], baseUrl: "https://alerts.test" }))!;
+
+    const expected = await env.DB.prepare(
+      "select u.id, u.email, u.name from memberships m join users u on u.id = m.user_id where m.organization_id = ? order by u.name, u.email",
+    )
+      .bind(s.org.id)
+      .all<{ id: number; email: string; name: string }>();
+    expect(input.members).toEqual(expected.results);
+    expect(input.members.map((m) => m.name)).toEqual(expect.arrayContaining(names));
+    const ligature = input.members.findIndex((m) => m.name.startsWith("\uFB00"));
+    const smile = input.members.findIndex((m) => m.name.startsWith("\u{1F600}"));
+    expect(ligature).toBeLessThan(smile); // code point order, not UTF-16 unit order
+    const expectedTeams = await env.DB.prepare("select id, slug from teams where organization_id = ? order by slug").bind(s.org.id).all();
+    expect(input.teams).toEqual(expectedTeams.results);
+    expect(input.memberTotal).toBe(expected.results.length);
+    expect(input.teamTotal).toBe(expectedTeams.results.length);
+  });
+
+  it("names the rules that fired, in the order given, and only this project's", async () => {
+    const s = await seedOrg();
+    const other = await seedOrg();
+    const db = getDb(env.DB);
+    const now = Date.now();
+    const integration = await env.DB.prepare(
+      `insert into integrations (tenant_id, external_id, name, service_url, installation_type, status, organization_id, created_at, updated_at)
+       values ('t', ?, 'Team', 'https://smba.trafficmanager.test/amer/', 'team', 'active', ?, ?, ?) returning id`,
+    )
+      .bind(`19:rules-${s.org.slug}@thread.tacv2`, s.org.id, now, now)
+      .first<{ id: number }>();
+    const rule = (projectId: number, name: string) =>
+      env.DB.prepare(
+        `insert into alert_rules (project_id, name, conditions, filters, integration_id, target_name, target_type, conversation_id, frequency_minutes, created_at)
+         values (?, ?, '{"newIssue":true}', '{}', ?, 'alerts', 'channel', '19:alerts@thread.tacv2', 30, ?) returning id`,
+      )
+        .bind(projectId, name, integration!.id, now)
+        .first<{ id: number }>();
+    const a = (await rule(s.project.id, "Checkout \"errors\""))!.id;
+    const b = (await rule(s.project.id, "All new issues"))!.id;
+    const foreign = (await rule(other.project.id, "Not ours"))!.id;
+    const { groupId } = await ingest(s);
+    const input = (await loadIssueCardInput(db, { groupId, integrationId: 1, ruleIds: [b, foreign, a, 999_999], baseUrl: "https://alerts.test" }))!;
+    expect(input.rules).toEqual([
+      { id: b, name: "All new issues" },
+      { id: a, name: 'Checkout "errors"' },
+    ]);
+  });
 });
