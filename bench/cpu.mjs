@@ -82,9 +82,22 @@ export async function runCpu({ requests = 400, concurrency = 4, microRounds = 15
   const headers = { "content-type": "application/json", authorization: `Bearer ${token}` };
   const nextClick = cardActionCycler(ms.serviceUrl, world.groupIds, world.integrationId);
   const noop = noOpActivity(ms.serviceUrl);
+  // The Connector reuses a token for up to an hour (the worker then skips the RSA check); a token never seen before
+  // on every request is the worst case: the full verification each time.
+  const fresh = await Promise.all(Array.from({ length: requests + 40 }, (_, i) => ms.signToken(undefined, { jti: `cpu-${i}` })));
+  let nextFresh = 0;
   const scenarios = [
     ["GET /health (baseline)", () => fetch(`${world.worker.url}/health`)],
     ["signed no-op activity", () => fetch(`${world.worker.url}/api/messages`, { method: "POST", headers, body: noop })],
+    [
+      "signed no-op activity, a new token every request",
+      () =>
+        fetch(`${world.worker.url}/api/messages`, {
+          method: "POST",
+          headers: { ...headers, authorization: `Bearer ${fresh[nextFresh++ % fresh.length]}` },
+          body: noop,
+        }),
+    ],
     ["signed card action (incl. deferred PUT)", () => fetch(`${world.worker.url}/api/messages`, { method: "POST", headers, body: nextClick() })],
   ];
   const inWorkerd = [];
@@ -124,6 +137,9 @@ export async function runCpu({ requests = 400, concurrency = 4, microRounds = 15
   const ms2 = await startStandIn({ appId: APP_ID });
   const verifier = await importTs("src/bot/verify-bot-token.ts", "bench-cpu-verify");
   const jwt = await ms2.signToken();
+  // More distinct tokens than the verifier keeps (1,000), cycled: every call is a full verification.
+  const distinct = await Promise.all(Array.from({ length: 3000 }, (_, i) => ms2.signToken(undefined, { jti: `micro-${i}` })));
+  let nextDistinct = 0;
   const options = { appId: APP_ID, openIdMetadataUrl: ms2.metadataUrl };
   const binding = { channelId: "msteams", serviceUrl: ms2.serviceUrl };
   const deps = { kv: null };
@@ -138,7 +154,9 @@ export async function runCpu({ requests = 400, concurrency = 4, microRounds = 15
       buildIssueMessage: () => cards.buildIssueMessage(input),
       "buildIssueMessage + JSON.stringify": () => JSON.stringify(cards.buildIssueMessage(input)),
       "WebCrypto RS256 verify (baseline)": () => crypto.subtle.verify("RSASSA-PKCS1-v1_5", rawKey, signature, signingInput),
-      "verifyBotToken, warm keys": () => verifier.verifyBotToken(`Bearer ${jwt}`, binding, options, deps),
+      "verifyBotToken, new token each call (full check, warm keys)": () =>
+        verifier.verifyBotToken(`Bearer ${distinct[nextDistinct++ % distinct.length]}`, binding, options, deps),
+      "verifyBotToken, token seen before (cached verification)": () => verifier.verifyBotToken(`Bearer ${jwt}`, binding, options, deps),
     },
     { rounds: microRounds },
   );
@@ -173,6 +191,7 @@ export function cpuMarkdown(r) {
         [k[2], m[k[2]].toFixed(2), fmt.ratio(m[k[2]], m[k[0]])],
         [k[3], m[k[3]].toFixed(1), "1.00×"],
         [k[4], m[k[4]].toFixed(1), fmt.ratio(m[k[4]], m[k[3]])],
+        [k[5], m[k[5]].toFixed(1), fmt.ratio(m[k[5]], m[k[3]])],
       ],
     ),
     "",

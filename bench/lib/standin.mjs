@@ -79,9 +79,9 @@ export async function startStandIn({ appId, tokenDelayMs = 0 } = {}) {
       onConnector = fn;
     },
     /** A Bot Framework channel token for this app and serviceUrl (valid one hour). */
-    async signToken(serviceUrl = `${base}/connector/`) {
+    async signToken(serviceUrl = `${base}/connector/`, extraClaims = {}) {
       const now = Math.floor(Date.now() / 1000);
-      return new SignJWT({ iss: "https://api.botframework.com", aud: appId, serviceurl: serviceUrl, nbf: now - 5, exp: now + 3600 })
+      return new SignJWT({ iss: "https://api.botframework.com", aud: appId, serviceurl: serviceUrl, nbf: now - 5, exp: now + 3600, ...extraClaims })
         .setProtectedHeader({ alg: "RS256", kid, typ: "JWT" })
         .sign(privateKey);
     },

@@ -63,7 +63,12 @@ export function summary(f) {
   const build = f.cpu.micro.buildIssueMessage;
   const withJson = f.cpu.micro["buildIssueMessage + JSON.stringify"];
   rows.push(["issue card build (buildIssueMessage; + JSON.stringify)", "≤ 50 µs", `${build.toFixed(1)} µs; ${withJson.toFixed(1)} µs`, build <= 50 ? "met" : "not met"]);
-  rows.push(["warm JWT verification", "–", `${f.cpu.micro["verifyBotToken, warm keys"].toFixed(1)} µs`, ""]);
+  rows.push([
+    "warm JWT verification: new token (full check); token seen before",
+    "–",
+    `${f.cpu.micro["verifyBotToken, new token each call (full check, warm keys)"].toFixed(1)} µs; ${f.cpu.micro["verifyBotToken, token seen before (cached verification)"].toFixed(1)} µs`,
+    "",
+  ]);
   rows.push(["bundle, minified + gzip", "≤ 100 KB", `${fmt.n(f.bundle.gzip / 1024, 1)} KB`, f.bundle.gzip <= 100 * 1024 ? "met" : "not met"]);
   rows.push(["startup over a one-line worker", "–", `+${fmt.n(f.bundle.ours.p50 - f.bundle.base.p50)} ms (${fmt.ratio(f.bundle.ours.p50, f.bundle.base.p50)})`, ""]);
   return table(["target", "goal", "this run", ""], rows);

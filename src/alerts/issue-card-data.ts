@@ -1,64 +1,33 @@
-/** Gathers the plain data the (pure) issue card builder needs, in as few D1 round trips as possible. */
-import { eq, sql } from "drizzle-orm";
-import { alias } from "drizzle-orm/sqlite-core";
-import { DEFAULT_ASSIGN_CAPS } from "../cards/issue-actions";
+/** Gathers the plain data the (pure) issue card builder needs, in one D1 statement (db/issue-card-query.ts). */
+import { eq } from "drizzle-orm";
 import type { CardAssignee, CardMember, CardTeam, IssueCardInput } from "../cards/types";
 import type { Db } from "../db/client";
-import { groupAssignees, groups, organizations, projects, teams, users } from "../db/schema";
+import { assigneeTeam, assigneeUser, cardDataColumns, changerUser, type CardDataRow } from "../db/issue-card-query";
+import { groupAssignees, groups, organizations, projects } from "../db/schema";
+import type { GroupRow } from "../db/groups";
+import type { PlannedChange } from "../issues/lifecycle";
 
-/** The Assign list offers this many at most; the card says how many exist in all. */
-const MEMBER_LOAD_LIMIT = DEFAULT_ASSIGN_CAPS.members;
-const TEAM_LOAD_LIMIT = DEFAULT_ASSIGN_CAPS.teams;
-const assigneeUser = alias(users, "assignee_user");
-const assigneeTeam = alias(teams, "assignee_team");
+export type CardDataRequest = { groupId: number; integrationId: number; ruleIds: number[]; eventId?: string | null; baseUrl: string };
 
-export async function loadIssueCardInput(
-  db: Db,
-  input: { groupId: number; integrationId: number; ruleIds: number[]; eventId?: string | null; baseUrl: string },
-): Promise<IssueCardInput | null> {
-  // One statement: the issue row with its labels, and the Assign lists, totals and rule names as JSON built by
-  // correlated subqueries. Every statement costs a D1 round trip in production and CPU in local D1, and this
-  // runs on every card click and every card delivery.
-  const ruleIds = input.ruleIds.slice(0, 50);
-  const head = await db
-    .select({
-      group: groups,
-      project: projects,
-      org: organizations,
-      changerEmail: users.email,
-      assigneeUserId: groupAssignees.userId,
-      assigneeTeamId: groupAssignees.teamId,
-      assigneeEmail: assigneeUser.email,
-      assigneeSlug: assigneeTeam.slug,
-      // The subqueries order their rows; the aggregate keeps that order, and the rows are sorted again below
-      // because SQL does not promise it.
-      membersJson: sql<string>`(select json_group_array(json_object('id', x.id, 'email', x.email, 'name', x.name)) from (
-          select u.id, u.email, u.name from memberships m join users u on u.id = m.user_id
-          where m.organization_id = ${projects.organizationId} order by u.name, u.email limit ${MEMBER_LOAD_LIMIT}) x)`,
-      memberTotal: sql<number>`(select count(*) from memberships m where m.organization_id = ${projects.organizationId})`,
-      teamsJson: sql<string>`(select json_group_array(json_object('id', x.id, 'slug', x.slug)) from (
-          select t.id, t.slug from teams t where t.organization_id = ${projects.organizationId} order by t.slug limit ${TEAM_LOAD_LIMIT}) x)`,
-      teamTotal: sql<number>`(select count(*) from teams t where t.organization_id = ${projects.organizationId})`,
-      rulesJson: ruleIds.length
-        ? sql<string>`(select json_group_array(json_object('id', r.id, 'name', r.name)) from alert_rules r
-            where r.project_id = ${groups.projectId} and r.id in (${sql.join(
-              ruleIds.map((id) => sql`${id}`),
-              sql`, `,
-            )}))`
-        : sql<string>`'[]'`,
-    })
+export async function loadIssueCardInput(db: Db, input: CardDataRequest): Promise<IssueCardInput | null> {
+  const rows = await db
+    .select(cardDataColumns(input.ruleIds))
     .from(groups)
     .innerJoin(projects, eq(projects.id, groups.projectId))
     .innerJoin(organizations, eq(organizations.id, projects.organizationId))
-    .leftJoin(users, eq(users.id, groups.statusChangedBy))
+    .leftJoin(changerUser, eq(changerUser.id, groups.statusChangedBy))
     .leftJoin(groupAssignees, eq(groupAssignees.groupId, groups.id))
     .leftJoin(assigneeUser, eq(assigneeUser.id, groupAssignees.userId))
     .leftJoin(assigneeTeam, eq(assigneeTeam.id, groupAssignees.teamId))
     .where(eq(groups.id, input.groupId))
     .limit(1);
-  const row = head[0];
-  if (!row) return null;
+  return rows[0] ? issueCardInputFrom(rows[0], input) : null;
+}
+
+/** The builder's input from a row of cardDataColumns. */
+export function issueCardInputFrom(row: CardDataRow, input: Omit<CardDataRequest, "groupId">): IssueCardInput {
   const { group, project, org } = row;
+  const ruleIds = input.ruleIds.slice(0, 50);
 
   const assignee: CardAssignee | null =
     row.assigneeUserId && row.assigneeEmail
@@ -121,4 +90,45 @@ function byBinary(a: string, b: string): number {
 function codePointRank(unit: number): number {
   if (unit >= 0xd800 && unit <= 0xdfff) return unit + 0x2000;
   return unit >= 0xe000 ? unit - 0x800 : unit;
+}
+
+/**
+ * The card input read before a change, brought up to date with what the change wrote (status fields, who changed
+ * it, the assignee) — so a click needs no second read. Null when a label is not at hand (an assignee beyond the
+ * loaded Assign lists, or an actor whose email was not read): then read the card data again.
+ * Only valid when nobody else changed the issue between the read and the write (same version + changes).
+ */
+export function cardInputAfterChange(
+  before: IssueCardInput,
+  changed: { group: Pick<GroupRow, "status" | "substatus" | "resolution" | "ignoreConditions">; changes: PlannedChange[] },
+  actor: { userId: number; email: string | null },
+): IssueCardInput | null {
+  const g = changed.group;
+  const issue: IssueCardInput["issue"] = {
+    ...before.issue,
+    status: g.status,
+    substatus: g.substatus,
+    resolution: g.resolution,
+    ignoreConditions: g.ignoreConditions,
+  };
+  if (changed.changes.some((c) => c.status)) {
+    if (!actor.email) return null;
+    issue.statusChangedBy = { email: actor.email };
+  }
+  let assignee = before.assignee;
+  const last = changed.changes.findLast((c) => c.assignee !== undefined);
+  if (last) {
+    const a = last.assignee!;
+    if (a === null) assignee = null;
+    else if (a.userId !== null) {
+      const email = a.userId === actor.userId ? actor.email : (before.members.find((m) => m.id === a.userId)?.email ?? null);
+      if (!email) return null;
+      assignee = { kind: "user", id: a.userId, email };
+    } else if (a.teamId !== null) {
+      const slug = before.teams.find((t) => t.id === a.teamId)?.slug;
+      if (!slug) return null;
+      assignee = { kind: "team", id: a.teamId, slug };
+    } else assignee = null;
+  }
+  return { ...before, issue, assignee };
 }

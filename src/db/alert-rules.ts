@@ -72,6 +72,9 @@ export async function eventsInWindow(db: Db, groupId: number, since: number): Pr
   return row?.n ?? 0;
 }
 
+/** What refreshing a posted card needs of its notification row. */
+export type PostedCard = Pick<NotificationRow, "id" | "ruleId" | "integrationId" | "conversationId" | "activityId">;
+
 export async function notificationsForGroup(db: Db, groupId: number): Promise<NotificationRow[]> {
   return db.select().from(notificationMessages).where(eq(notificationMessages.groupId, groupId)).limit(200);
 }

@@ -3,7 +3,7 @@
  * organization; find who clicked (or ask them to link); apply the change as that user; update the card in place.
  */
 import { afterIssueChange } from "../alerts/after-change";
-import { loadIssueCardInput } from "../alerts/issue-card-data";
+import { cardInputAfterChange, issueCardInputFrom, loadIssueCardInput } from "../alerts/issue-card-data";
 import type { CardAction } from "../cards/action-payload";
 import { buildActionResultCard, buildLinkPromptCard } from "../cards/conversation-cards";
 import { buildIssueMessage } from "../cards/issue-card";
@@ -34,13 +34,17 @@ export type InvokeAnswer =
  */
 export async function prefetchCardAction(ctx: BotContext, a: CardActionActivity): Promise<CardClick | null | undefined> {
   if (a.action.kind === "invalid") return undefined;
-  return loadCardClick(ctx.db, { integrationId: a.action.integrationId, groupId: a.action.groupId, teamsUserId: a.from.id });
+  return loadCardClick(ctx.db, clickQuery(a, a.action));
+}
+
+function clickQuery(a: CardActionActivity, action: CardAction) {
+  return { integrationId: action.integrationId, groupId: action.groupId, teamsUserId: a.from.id, ruleIds: action.rules };
 }
 
 export async function handleCardAction(ctx: BotContext, a: CardActionActivity, prefetched?: CardClick | null): Promise<InvokeAnswer> {
   if (a.action.kind === "invalid") throw new ValidationError(`Card action: ${a.action.reason}.`);
   const action = a.action;
-  const click = prefetched !== undefined ? prefetched : await loadCardClick(ctx.db, { integrationId: action.integrationId, groupId: action.groupId, teamsUserId: a.from.id });
+  const click = prefetched !== undefined ? prefetched : await loadCardClick(ctx.db, clickQuery(a, action));
   const integration = click?.integration;
   if (!click || !integration) throw new NotFoundError("No such integration.");
   if (integration.status !== "active" || !integration.organizationId) {
@@ -72,9 +76,11 @@ export async function handleCardAction(ctx: BotContext, a: CardActionActivity, p
     return message("Link your Teams account first: I sent you a message with a link (valid for 15 minutes).");
   }
 
+  const request = { integrationId: integration.id, ruleIds: action.rules, eventId: action.eventId, baseUrl: ctx.baseUrl };
+  const before = issueCardInputFrom(found.card, request);
   if (action.kind === "empty") {
     // Pressed Resolve / Ignore / Assign without choosing an option: nothing changes, the card stays as it is.
-    return (await cardFor(ctx, action, integration)).answer;
+    return answerWith(buildIssueMessage(before));
   }
 
   const command = toCommand(action, userId);
@@ -93,13 +99,20 @@ export async function handleCardAction(ctx: BotContext, a: CardActionActivity, p
       },
       ctx.now,
     );
-    // The card and the refresh of other posted cards read independently: one round trip for both.
-    const [{ answer, message: updated }] = await Promise.all([
-      cardFor(ctx, action, integration),
+    // Nobody changed the issue between the click's read and our write (the write is guarded by that version):
+    // the card data and posted cards read with the click are current, brought up to date with what we wrote.
+    const unchangedSince = changed.group.version === found.group.version + changed.changes.length;
+    const upToDate = unchangedSince ? cardInputAfterChange(before, changed, { userId, email: click.linkedUserEmail }) : null;
+    const [input] = await Promise.all([
+      upToDate ?? loadIssueCardInput(ctx.db, { groupId: action.groupId, ...request }),
       afterIssueChange(ctx.env, { waitUntil: (p) => ctx.defer("card refresh", () => p) }, changed, {
         skip: a.replyToId ? { conversationId: a.conversationId, activityId: a.replyToId } : undefined,
+        posted: unchangedSince ? found.posted : undefined,
       }),
     ]);
+    if (!input) throw new NotFoundError("No such issue.");
+    const updated = buildIssueMessage(input);
+    const answer = answerWith(updated);
     if (a.via === "submit" && a.replyToId) {
       ctx.defer("card update", () => ctx.connector(a.serviceUrl).updateActivity(a.conversationId, a.replyToId!, { ...updated, id: a.replyToId! }));
     }
@@ -164,17 +177,8 @@ function toCommand(action: Exclude<CardAction, { kind: "empty" }>, userId: numbe
   }
 }
 
-async function cardFor(ctx: BotContext, action: CardAction, integration: IntegrationRow): Promise<{ answer: InvokeAnswer; message: CardMessage }> {
-  const input = await loadIssueCardInput(ctx.db, {
-    groupId: action.groupId,
-    integrationId: integration.id,
-    ruleIds: action.rules,
-    eventId: action.eventId,
-    baseUrl: ctx.baseUrl,
-  });
-  if (!input) throw new NotFoundError("No such issue.");
-  const msg = buildIssueMessage(input);
-  return { answer: { statusCode: 200, type: "application/vnd.microsoft.card.adaptive", value: msg.attachments[0].content }, message: msg };
+function answerWith(msg: CardMessage): InvokeAnswer {
+  return { statusCode: 200, type: "application/vnd.microsoft.card.adaptive", value: msg.attachments[0].content };
 }
 
 function message(text: string): InvokeAnswer {

@@ -244,6 +244,59 @@ describe("card actions", () => {
     expect(cardText(cardOf(refusal.body))).toContain("not a member");
   });
 
+  it("the card PUT after each click is exactly the card built from D1 afterwards (no second read, same truth)", async () => {
+    const { s, ada, integrationId, groupId, card } = await setUpIssueCard();
+    await link(ada, integrationId, s.admin.id);
+    // An assignee beyond the Assign list (which holds the first 100 by name) needs its label read again.
+    const far = await env.DB.prepare("insert into users (email, name, created_at) values (?, 'zzz Far', 1) returning id")
+      .bind(`far-${s.org.slug}@example.com`)
+      .first<{ id: number }>();
+    const now = Date.now();
+    await env.DB.batch([
+      env.DB.prepare("insert into memberships (organization_id, user_id, role, created_at) values (?, ?, 'member', ?)").bind(s.org.id, far!.id, now),
+      ...Array.from({ length: 100 }, (_, i) =>
+        env.DB.prepare("insert into users (email, name, created_at) values (?, ?, 1)").bind(`bulk-${i}-${s.org.slug}@example.com`, `bulk ${i}`),
+      ),
+    ]);
+    await env.DB.prepare(
+      `insert into memberships (organization_id, user_id, role, created_at)
+       select ?, id, 'member', ? from users where email like ?`,
+    )
+      .bind(s.org.id, now, `bulk-%-${s.org.slug}@example.com`)
+      .run();
+    const { loadIssueCardInput } = await import("../../src/alerts/issue-card-data");
+    const { buildIssueMessage } = await import("../../src/cards/issue-card");
+    let c: Record<string, any> = card;
+    const click = async (title: string, inputs: Record<string, string> = {}) => {
+      const data = dataOf(c, title);
+      await sendActivity(ms, cardSubmit(ms, ada, data, inputs, { replyToId: "card-1" }));
+      const { id: _id, ...put } = ms.connector.calls.filter((x) => x.method === "PUT").at(-1)!.body as Record<string, unknown>;
+      const fromD1 = await loadIssueCardInput(db(), {
+        groupId,
+        integrationId,
+        ruleIds: data.payload.rules,
+        eventId: data.payload.eventId,
+        baseUrl: "https://alerts.test",
+      });
+      expect(put, title).toEqual(JSON.parse(JSON.stringify(buildIssueMessage(fromD1!))));
+      c = cardOf(put);
+    };
+    await click("Resolve", { resolveInput: "resolved" });
+    await click("Unresolve");
+    await click("Ignore", { ignoreInput: "duration:30" });
+    await click("Stop ignoring");
+    await click("Assign", { assignInput: "ME" });
+    await click("Unassign");
+    await click("Assign", { assignInput: `team:${s.team.id}` });
+    await click("Unassign");
+    await click("Assign", { assignInput: `user:${s.member.id}` });
+    await click("Unassign");
+    await click("Assign", { assignInput: `user:${far!.id}` });
+    expect(cardText(c)).toContain(`Assigned to far-${s.org.slug}@example.com`);
+    await click("Unassign");
+    await click("Resolve", { resolveInput: "resolved:inNextRelease" });
+  });
+
   it("a linked user who has left the organization can no longer act (404), nothing changed", async () => {
     const { s, ada, integrationId, groupId, card } = await setUpIssueCard();
     await link(ada, integrationId, s.member.id);
