@@ -24,6 +24,11 @@ export async function readBodyBytes(req: Request, maxBytes: number): Promise<Uin
   const declared = req.headers.get("content-length");
   if (declared !== null && Number(declared) > maxBytes) throw tooLarge(maxBytes);
   if (!req.body) return new Uint8Array(0);
+  if (declared !== null && /^\d+$/.test(declared)) {
+    const bytes = new Uint8Array(await req.arrayBuffer());
+    if (bytes.byteLength > maxBytes) throw tooLarge(maxBytes);
+    return bytes;
+  }
   return readStreamCapped(req.body, maxBytes);
 }
 
@@ -58,11 +63,14 @@ export async function readStreamCapped(stream: ReadableStream<Uint8Array>, maxBy
 export async function readBodyText(req: Request, maxBytes: number): Promise<string> {
   const bytes = await readBodyBytes(req, maxBytes);
   try {
-    return new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes);
+    return utf8.decode(bytes);
   } catch {
     throw new MalformedBodyError("The body is not valid UTF-8.");
   }
 }
+
+// One decoder for the isolate: a fatal decoder keeps no state between non-streaming decode() calls.
+const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
 
 function tooLarge(maxBytes: number) {
   return new PayloadTooLargeError(`The body is larger than ${Math.floor(maxBytes / 1024)} KB.`);
