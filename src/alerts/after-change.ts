@@ -4,7 +4,7 @@
  * or assigned it to themselves).
  */
 import { and, eq, inArray } from "drizzle-orm";
-import { notificationsForGroup, type NewDelivery, type PostedCard } from "../db/alert-rules";
+import type { NewDelivery } from "../db/alert-rules";
 import { getDb } from "../db/client";
 import { identities, integrations, users } from "../db/schema";
 import type { Env } from "../env";
@@ -15,17 +15,14 @@ export async function afterIssueChange(
   env: Env,
   _ctx: { waitUntil(p: Promise<unknown>): void } | undefined,
   changed: IssueChanged,
-  opts: {
-    skip?: { conversationId: string; activityId: string };
-    /** The issue's posted cards, when the caller read them with the issue's version it changed (saves the read). */
-    posted?: PostedCard[];
-  } = {},
+  opts: { skip?: { conversationId: string; activityId: string } } = {},
 ): Promise<void> {
   const db = getDb(env.DB);
   const groupId = changed.group.id;
   const rows: NewDelivery[] = [];
   const skipConversation = opts.skip ? baseConversationId(opts.skip.conversationId) : null;
-  for (const n of opts.posted ?? (await notificationsForGroup(db, groupId))) {
+  // Read in the write's own transaction (changeIssue): no card posted before the change can be missed.
+  for (const n of changed.posted) {
     // The clicked card was already updated directly (a click in a channel thread carries "…;messageid=…").
     if (opts.skip && baseConversationId(n.conversationId) === skipConversation && n.activityId === opts.skip.activityId) continue;
     rows.push({

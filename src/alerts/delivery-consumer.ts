@@ -21,13 +21,16 @@ import {
   olderPendingInConversation,
   updateRule,
   type DeliveryRow,
+  type NewDelivery,
 } from "../db/alert-rules";
 import { getDb, type Db } from "../db/client";
+import { getGroupVersion } from "../db/groups";
 import { getIntegration, type IntegrationRow } from "../db/integrations";
 import { incrementWindow } from "../db/rate-limits";
 import { publicBaseUrl, type Env } from "../env";
 import type { DeliveryMessage } from "./enqueue";
-import { loadIssueCardInput } from "./issue-card-data";
+import { enqueueDeliveries } from "./enqueue";
+import { loadIssueCard } from "./issue-card-data";
 
 export const MAX_DELIVERY_ATTEMPTS = 8;
 const ORDER_WINDOW_MS = 10 * 60_000;
@@ -136,16 +139,32 @@ async function perform(db: Db, env: Env, d: DeliveryRow, integration: Integratio
   const data = d.data as Record<string, unknown>;
   const connector = deps.connector(integration.serviceUrl);
   const ruleIds = Array.isArray(data.ruleIds) ? (data.ruleIds as number[]) : d.ruleId ? [d.ruleId] : [];
+  let builtFrom = -1;
   const card = async () => {
-    const input = await loadIssueCardInput(db, {
+    const loaded = await loadIssueCard(db, {
       groupId: d.groupId!,
       integrationId: integration.id,
       ruleIds,
       eventId: (data.eventId as string | undefined) ?? null,
       baseUrl: publicBaseUrl(env),
     });
-    if (!input) throw new PermanentDeliveryError("the issue no longer exists");
-    return buildIssueMessage(input);
+    if (!loaded) throw new PermanentDeliveryError("the issue no longer exists");
+    builtFrom = loaded.version;
+    return buildIssueMessage(loaded.input);
+  };
+  /**
+   * A change that landed between building a new card and recording it (notification_messages) could not see the
+   * card to refresh it: if the issue's version moved meanwhile, queue an update of the card just posted. Never
+   * throws: the card is posted, and a failed post would be retried (a second card).
+   */
+  const catchUp = async (conversationId: string, activityId: string) => {
+    try {
+      if ((await getGroupVersion(db, d.groupId!)) === builtFrom) return;
+      const update: NewDelivery = { kind: "update", groupId: d.groupId!, ruleId: d.ruleId, integrationId: integration.id, conversationId, data: { activityId } };
+      await enqueueDeliveries(env, db, [update], deps.now());
+    } catch (err) {
+      console.error("delivery: could not queue the catch-up update", err instanceof Error ? err.message : String(err));
+    }
   };
   switch (d.kind) {
     case "post": {
@@ -160,6 +179,7 @@ async function perform(db: Db, env: Env, d: DeliveryRow, integration: Integratio
         postedAt: deps.now(),
       });
       d.data = { ...data, activityId: sent.id };
+      await catchUp(d.conversationId!, sent.id);
       return;
     }
     case "update": {
@@ -192,6 +212,7 @@ async function perform(db: Db, env: Env, d: DeliveryRow, integration: Integratio
         postedAt: deps.now(),
       });
       d.data = { ...data, conversationId: chat.id, activityId: sent.id };
+      await catchUp(chat.id, sent.id);
       return;
     }
   }

@@ -4,12 +4,16 @@ import type { CardAssignee, CardMember, CardTeam, IssueCardInput } from "../card
 import type { Db } from "../db/client";
 import { assigneeTeam, assigneeUser, cardDataColumns, changerUser, type CardDataRow } from "../db/issue-card-query";
 import { groupAssignees, groups, organizations, projects } from "../db/schema";
-import type { GroupRow } from "../db/groups";
 import type { PlannedChange } from "../issues/lifecycle";
 
 export type CardDataRequest = { groupId: number; integrationId: number; ruleIds: number[]; eventId?: string | null; baseUrl: string };
 
 export async function loadIssueCardInput(db: Db, input: CardDataRequest): Promise<IssueCardInput | null> {
+  return (await loadIssueCard(db, input))?.input ?? null;
+}
+
+/** The card input and the issue's version it was built from. */
+export async function loadIssueCard(db: Db, input: CardDataRequest): Promise<{ input: IssueCardInput; version: number } | null> {
   const rows = await db
     .select(cardDataColumns(input.ruleIds))
     .from(groups)
@@ -21,7 +25,7 @@ export async function loadIssueCardInput(db: Db, input: CardDataRequest): Promis
     .leftJoin(assigneeTeam, eq(assigneeTeam.id, groupAssignees.teamId))
     .where(eq(groups.id, input.groupId))
     .limit(1);
-  return rows[0] ? issueCardInputFrom(rows[0], input) : null;
+  return rows[0] ? { input: issueCardInputFrom(rows[0], input), version: rows[0].group.version } : null;
 }
 
 /** The builder's input from a row of cardDataColumns. */
@@ -93,42 +97,35 @@ function codePointRank(unit: number): number {
 }
 
 /**
- * The card input read before a change, brought up to date with what the change wrote (status fields, who changed
- * it, the assignee) — so a click needs no second read. Null when a label is not at hand (an assignee beyond the
- * loaded Assign lists, or an actor whose email was not read): then read the card data again.
- * Only valid when nobody else changed the issue between the read and the write (same version + changes).
+ * The card input from the row as written and the labels read before the change, brought up to date with what the
+ * change did (who changed the status, the assignee) — so a click needs no second read. Null when a label is not at
+ * hand (an assignee beyond the loaded Assign lists, or an actor whose email was not read): then read the card data
+ * again. Only valid when nobody else changed the issue between the read and the write (same version + changes).
  */
 export function cardInputAfterChange(
-  before: IssueCardInput,
-  changed: { group: Pick<GroupRow, "status" | "substatus" | "resolution" | "ignoreConditions">; changes: PlannedChange[] },
+  written: IssueCardInput,
+  changed: { changes: PlannedChange[] },
   actor: { userId: number; email: string | null },
 ): IssueCardInput | null {
-  const g = changed.group;
-  const issue: IssueCardInput["issue"] = {
-    ...before.issue,
-    status: g.status,
-    substatus: g.substatus,
-    resolution: g.resolution,
-    ignoreConditions: g.ignoreConditions,
-  };
+  let issue = written.issue;
   if (changed.changes.some((c) => c.status)) {
     if (!actor.email) return null;
-    issue.statusChangedBy = { email: actor.email };
+    issue = { ...issue, statusChangedBy: { email: actor.email } };
   }
-  let assignee = before.assignee;
+  let assignee = written.assignee;
   const last = changed.changes.findLast((c) => c.assignee !== undefined);
   if (last) {
     const a = last.assignee!;
     if (a === null) assignee = null;
     else if (a.userId !== null) {
-      const email = a.userId === actor.userId ? actor.email : (before.members.find((m) => m.id === a.userId)?.email ?? null);
+      const email = a.userId === actor.userId ? actor.email : (written.members.find((m) => m.id === a.userId)?.email ?? null);
       if (!email) return null;
       assignee = { kind: "user", id: a.userId, email };
     } else if (a.teamId !== null) {
-      const slug = before.teams.find((t) => t.id === a.teamId)?.slug;
+      const slug = written.teams.find((t) => t.id === a.teamId)?.slug;
       if (!slug) return null;
       assignee = { kind: "team", id: a.teamId, slug };
     } else assignee = null;
   }
-  return { ...before, issue, assignee };
+  return { ...written, issue, assignee };
 }

@@ -39,7 +39,7 @@ export type VerifiedBotToken = {
   expiresAt: number;
   kid: string;
   /** The signing key's endorsements (channel ids), or null when the key is unrestricted. */
-  endorsements: string[] | null;
+  endorsements: readonly string[] | null;
 };
 
 export type VerifyBotTokenOptions = {
@@ -191,7 +191,8 @@ async function verifyOrThrow(
     serviceUrl,
     expiresAt: payload.exp as number,
     kid,
-    endorsements: jwk.endorsements ?? null,
+    // A copy, frozen: the verified token is shared by every request that reuses it.
+    endorsements: jwk.endorsements ? Object.freeze([...jwk.endorsements]) : null,
   });
   rememberVerification(token, {
     verified,

@@ -1,20 +1,19 @@
 /**
  * Everything a card click needs to decide, plan and answer, in one statement: the integration it came through,
  * the clicker's linked user (with email) and whether they belong to the integration's organization, the issue
- * with its assignee and the project's latest release (for "resolve in the current release"), the card's data
- * (db/issue-card-query.ts), and the other cards posted for the issue (to refresh after a change).
+ * with its assignee and the project's latest release (for "resolve in the current release"), and the card's data
+ * (db/issue-card-query.ts). (The issue's posted cards are read after the write, in its transaction.)
  *
- * Card clicks are the bot's hot path: read separately, this was eleven statements in four round trips.
+ * Card clicks are the bot's hot path: read separately, this was ten statements in three round trips.
  */
 import { and, eq, sql } from "drizzle-orm";
 import { alias } from "drizzle-orm/sqlite-core";
-import type { PostedCard } from "./alert-rules";
 import type { Db } from "./client";
 import type { AssigneeRow, GroupRow } from "./groups";
 import type { IntegrationRow } from "./integrations";
 import { assigneeTeam, assigneeUser, cardDataColumns, changerUser, type CardDataRow } from "./issue-card-query";
 import type { ReleaseRow } from "./releases";
-import { groupAssignees, groups, identities, integrations, memberships, notificationMessages, organizations, projects, releases, users } from "./schema";
+import { groupAssignees, groups, identities, integrations, memberships, organizations, projects, releases, users } from "./schema";
 
 const clicker = alias(users, "clicker_user");
 
@@ -33,8 +32,6 @@ export type CardClick = {
     latestRelease: ReleaseRow | null;
     /** The card's data as read (before any change). */
     card: CardDataRow;
-    /** Cards posted for the issue (at most 200, as notificationsForGroup). */
-    posted: PostedCard[];
   } | null;
 };
 
@@ -54,9 +51,6 @@ export async function loadCardClick(
       memberUserId: memberships.userId,
       assignee: groupAssignees,
       latestRelease: releases,
-      postedJson: sql<string>`(select json_group_array(json_object('id', n.id, 'ruleId', n.rule_id, 'integrationId', n.integration_id,
-          'conversationId', n.conversation_id, 'activityId', n.activity_id)) from (
-          select * from ${notificationMessages} n where n.group_id = ${groups.id} limit 200) n)`,
     })
     .from(integrations)
     .leftJoin(identities, and(eq(identities.integrationId, integrations.id), eq(identities.teamsUserId, input.teamsUserId)))
@@ -88,7 +82,6 @@ export async function loadCardClick(
             assignee: row.assignee ?? null,
             latestRelease: row.latestRelease ?? null,
             card: { ...row, group, project, org },
-            posted: JSON.parse(row.postedJson ?? "[]") as PostedCard[],
           }
         : null,
   };

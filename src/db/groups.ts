@@ -1,6 +1,7 @@
 /** Storage for issues (groups): reads, guarded state changes, assignee and audit rows. */
-import { and, desc, eq, like, or, sql, type SQL } from "drizzle-orm";
+import { and, desc, eq, getTableColumns, like, or, sql, type SQL } from "drizzle-orm";
 import type { Actor, PlannedChange } from "../issues/lifecycle";
+import type { PostedCard } from "./alert-rules";
 import type { Db } from "./client";
 import {
   events,
@@ -22,6 +23,12 @@ export type ActivityRow = typeof groupActivity.$inferSelect;
 export async function getGroup(db: Db, groupId: number): Promise<GroupRow | null> {
   const rows = await db.select().from(groups).where(eq(groups.id, groupId)).limit(1);
   return rows[0] ?? null;
+}
+
+/** The issue's version (bumped by every status or assignee change), or null when there is no such issue. */
+export async function getGroupVersion(db: Db, groupId: number): Promise<number | null> {
+  const rows = await db.select({ version: groups.version }).from(groups).where(eq(groups.id, groupId)).limit(1);
+  return rows[0]?.version ?? null;
 }
 
 /** An issue with its project's organization, in one query. */
@@ -83,17 +90,28 @@ function actorColumns(actor: Actor): { actorUserId: number | null; actorKind: "u
   return actor.kind === "user" ? { actorUserId: actor.userId, actorKind: "user" } : { actorUserId: null, actorKind: actor.kind };
 }
 
+/** What a guarded change wrote, and what it read in the same transaction. */
+export type GuardedWrite = {
+  /** The issue row as written (all columns, counters included, as of the write). */
+  group: GroupRow;
+  /**
+   * The issue's posted cards, read after the write in the same transaction: a card posted before the change is
+   * in this list, and one posted after it was built from the changed issue (or is corrected by its delivery).
+   */
+  posted: PostedCard[];
+};
+
 /**
  * Writes planned changes (one or several, e.g. a status and an assignee from one request) in one D1 batch — a
  * transaction — guarded by the issue's version: the first statement updates the issue only if nobody changed it
  * since it was read, bumps the version once per change and stamps the row with a fresh token; the assignee and
- * audit statements run only where that token is present. Returns the issue as written, or null when the guard
- * failed (re-read and re-plan).
+ * audit statements run only where that token is present. Returns the issue as written with the posted cards read
+ * in the same batch, or null when the guard failed (re-read and re-plan).
  */
 export async function applyGuardedChange(
   db: Db,
   input: { group: GroupRow; changes: PlannedChange[]; actor: Actor; source: ActivitySource; now: number },
-): Promise<GroupRow | null> {
+): Promise<GuardedWrite | null> {
   const { group, changes, actor, source, now } = input;
   const d1 = db.$client;
   const token = crypto.randomUUID();
@@ -111,7 +129,7 @@ export async function applyGuardedChange(
         .prepare(
           `update groups set status = ?, substatus = ?, resolution = ?, resolved_at = ?, ignore_conditions = ?,
              status_changed_by = ?, status_changed_at = ?, version = ?, write_token = ?
-           where id = ? and version = ?`,
+           where id = ? and version = ? returning *`,
         )
         .bind(
           status.status,
@@ -129,7 +147,7 @@ export async function applyGuardedChange(
     );
   } else {
     stmts.push(
-      d1.prepare("update groups set version = ?, write_token = ? where id = ? and version = ?").bind(version, token, group.id, group.version),
+      d1.prepare("update groups set version = ?, write_token = ? where id = ? and version = ? returning *").bind(version, token, group.id, group.version),
     );
   }
   if (assigneeChange?.assignee === null) {
@@ -157,14 +175,30 @@ export async function applyGuardedChange(
         .bind(group.id, change.activity.type, actorCols.actorUserId, actorCols.actorKind, source, JSON.stringify(change.activity.data), now, group.id, token),
     );
   }
-  const results = await d1.batch(stmts);
-  if (changesOf(results[0]) !== 1) return null;
-  return {
-    ...group,
-    ...(status && { ...status, statusChangedBy: actorCols.actorUserId, statusChangedAt: now }),
-    version,
-    writeToken: token,
-  };
+  stmts.push(
+    d1
+      .prepare(
+        `select id, rule_id as ruleId, integration_id as integrationId, conversation_id as conversationId, activity_id as activityId
+         from notification_messages where group_id = ? limit 200`,
+      )
+      .bind(group.id),
+  );
+  const results = await d1.batch<Record<string, unknown>>(stmts);
+  const row = results[0].results?.[0];
+  if (!row) return null;
+  return { group: groupFromColumns(row), posted: (results.at(-1)!.results ?? []) as unknown as PostedCard[] };
+}
+
+const groupColumns = Object.entries(getTableColumns(groups));
+
+/** A `groups` row as SQLite returns it (snake_case, JSON as text) → the typed row drizzle would give. */
+function groupFromColumns(raw: Record<string, unknown>): GroupRow {
+  const out: Record<string, unknown> = {};
+  for (const [key, column] of groupColumns) {
+    const value = raw[column.name];
+    out[key] = value === null || value === undefined ? null : column.mapFromDriverValue(value);
+  }
+  return out as GroupRow;
 }
 
 export function changesOf(result: unknown): number {

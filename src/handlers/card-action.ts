@@ -99,15 +99,17 @@ export async function handleCardAction(ctx: BotContext, a: CardActionActivity, p
       },
       ctx.now,
     );
-    // Nobody changed the issue between the click's read and our write (the write is guarded by that version):
-    // the card data and posted cards read with the click are current, brought up to date with what we wrote.
+    // Nobody changed the issue's status or assignee between the click's read and our write (the write is guarded
+    // by that version): the card is the row as written (counters as of the write) with the labels and Assign lists
+    // read with the click, brought up to date with what we changed. Otherwise, read the card data again.
     const unchangedSince = changed.group.version === found.group.version + changed.changes.length;
-    const upToDate = unchangedSince ? cardInputAfterChange(before, changed, { userId, email: click.linkedUserEmail }) : null;
+    const upToDate = unchangedSince
+      ? cardInputAfterChange(issueCardInputFrom({ ...found.card, group: changed.group }, request), changed, { userId, email: click.linkedUserEmail })
+      : null;
     const [input] = await Promise.all([
       upToDate ?? loadIssueCardInput(ctx.db, { groupId: action.groupId, ...request }),
       afterIssueChange(ctx.env, { waitUntil: (p) => ctx.defer("card refresh", () => p) }, changed, {
         skip: a.replyToId ? { conversationId: a.conversationId, activityId: a.replyToId } : undefined,
-        posted: unchangedSince ? found.posted : undefined,
       }),
     ]);
     if (!input) throw new NotFoundError("No such issue.");

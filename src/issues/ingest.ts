@@ -192,7 +192,7 @@ async function applyIngestTransition(
             activity: { type: "set_escalating", data: { eventId: event.eventId, reason: transition.reason } },
           };
     const written = await applyGuardedChange(db, { group, changes: [change], actor: { kind: "system" }, source: "ingest", now });
-    if (written) return { transition, group: written };
+    if (written) return { transition, group: written.group };
     group = (await getGroup(db, group.id))!;
     if (group.status === "unresolved") return { transition: { kind: "none" }, group };
   }

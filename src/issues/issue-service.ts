@@ -10,13 +10,16 @@ import { applyGuardedChange, findRelease, getAssignee, getGroupWithOrg, type Ass
 import { latestRelease, type ReleaseRow } from "../db/releases";
 import { isOrgMember } from "../auth/org-role";
 import { teamInOrg } from "../db/teams";
+import type { PostedCard } from "../db/alert-rules";
 import type { ActivitySource } from "../db/schema";
 import { ConflictError, NotFoundError, ValidationError } from "../errors";
 import { planCommand, type Actor, type AssigneeState, type IssueCommand, type IssueState, type PlannedChange } from "./lifecycle";
 
 export type IssueChanged = {
-  /** The issue as written (status fields and version; counters as they were read). */
+  /** The issue as written (every column as of the write). */
   group: GroupRow;
+  /** The issue's posted cards, read in the write's transaction (see GuardedWrite). */
+  posted: PostedCard[];
   organizationId: number;
   /** What was applied, in order (one audit row each). */
   changes: PlannedChange[];
@@ -34,8 +37,10 @@ export type ChangeIssueInput = {
   /**
    * The issue as the caller just read it (getGroupWithOrg, or a card click's one query): used for the first attempt
    * instead of reading again. When the caller read them in the same query, the assignee, the project's latest
-   * release and whether the acting user is a member of the organization save those reads too. A stale read costs
-   * nothing but a retry: the write is guarded by the issue's version.
+   * release and whether the acting user is a member of the organization save those reads too. The write is guarded
+   * by the issue's version, so a status or assignee read that went stale means a re-read and re-plan; a refusal
+   * planned from the read (already resolved, not a member) stands, as it would had the request come a moment earlier.
+   * Only pass `actorIsMember` for this issue's organization.
    */
   loaded?: {
     group: GroupRow;
@@ -74,7 +79,7 @@ export async function changeIssue(db: Db, input: ChangeIssueInput, now: () => nu
       return change;
     });
     const written = await applyGuardedChange(db, { group, changes, actor: input.actor, source: input.source, now: at });
-    if (written) return { group: written, organizationId, changes, actor: input.actor, source: input.source };
+    if (written) return { group: written.group, posted: written.posted, organizationId, changes, actor: input.actor, source: input.source };
     // Someone changed the issue between our read and write: re-read and re-plan (the transition may now be invalid).
   }
   throw new ConflictError("The issue is being changed by others right now; try again.", "concurrent_change");

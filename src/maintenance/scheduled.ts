@@ -43,7 +43,8 @@ export async function expireIgnores(env: Env, db: Db, now: number): Promise<numb
     if (!written) continue;
     changed++;
     await afterIssueChange(env, undefined, {
-      group: written,
+      group: written.group,
+      posted: written.posted,
       organizationId: found.organizationId,
       changes: [change],
       actor: { kind: "system" },

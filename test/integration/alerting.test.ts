@@ -96,6 +96,29 @@ describe("alert rules", () => {
     expect((await deliveries(first.groupId)).map((d) => [d.kind, d.status])).toEqual([["post", "delivered"]]);
   });
 
+  it("a change landing while a new card is being posted (before it is recorded) still reaches that card", async () => {
+    const { s } = await setUp();
+    let changedWhilePosting = false;
+    ms.connector.beforeAnswer = async (call) => {
+      if (call.method !== "POST" || call.segments[2] !== ALERTS_CHANNEL || changedWhilePosting) return;
+      changedWhilePosting = true;
+      // The card on its way was built from the unresolved issue; resolve it now, before the post is recorded.
+      const row = await env.DB.prepare("select id from groups where project_id = ? order by id desc limit 1").bind(s.project.id).first<{ id: number }>();
+      expect((await admin(`/issues/${row!.id}`, { method: "PUT", body: { status: "resolved" } })).status).toBe(200);
+    };
+    const { groupId } = await ingest(s, { level: "error" });
+    await settleDeliveries();
+    ms.connector.beforeAnswer = null;
+    expect(changedWhilePosting).toBe(true);
+    const [post] = posts(ALERTS_CHANNEL);
+    expect(cardText(cardOf(post.body))).not.toContain('"title":"Unresolve"');
+    const postedId = (await db().select().from(notificationMessages).where(eq(notificationMessages.groupId, groupId)))[0].activityId;
+    const update = ms.connector.calls.filter((c) => c.method === "PUT" && c.segments.at(-1) === postedId);
+    expect(update).toHaveLength(1);
+    expect(cardText(cardOf(update[0].body))).toContain('"title":"Unresolve"');
+    expect((await deliveries(groupId)).map((d) => `${d.kind} ${d.status}`).sort()).toEqual(["post delivered", "update delivered"]);
+  });
+
   it("filters: level and environment must match", async () => {
     const { s } = await setUp({ filters: { levelAtLeast: "error", environment: "production" } });
     await ingest(s, { message: "just a warning", level: "warning", environment: "production" });

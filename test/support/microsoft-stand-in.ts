@@ -49,6 +49,8 @@
  *      ms.connector.enqueue({ status: 429, headers: { "Retry-After": "2" } });
  *      ms.connector.enqueue({ status: 403, body: { error: { code: "ConversationBlockedByUser" } } }, { method: "POST" });
  *    `connector.sent(conversationId)` lists the activities posted to a conversation.
+ *    `connector.beforeAnswer = async (call) => {...}` runs after a call is recorded and before it is answered
+ *    (to land a change while the bot is waiting on Teams); set it back to null afterwards.
  *
  * Starting a stand-in also clears the isolate's bot caches (signing keys, bot token, serviceUrl memo) and
  * their KV entries, because KV is not reset between tests and every stand-in has new keys.
@@ -206,6 +208,8 @@ export class MicrosoftStandIn {
     /** Roster per conversation id (a team's roster lives under the team id). */
     members: new Map<string, MemberFixture[]>(),
     script: [] as { answer: ScriptedAnswer; match?: ConnectorMatch }[],
+    /** Runs after a call is recorded and before it is answered (e.g. to change D1 while the bot waits on Teams). */
+    beforeAnswer: null as ((call: ConnectorCall) => Promise<void>) | null,
     /** Scripts the next answer for calls matching `match` (all calls when omitted). */
     enqueue: (answer: ScriptedAnswer, match?: ConnectorMatch) => {
       this.connector.script.push({ answer, match });
@@ -372,6 +376,7 @@ export class MicrosoftStandIn {
       at: Date.now(),
     };
     this.connector.calls.push(call);
+    if (this.connector.beforeAnswer) await this.connector.beforeAnswer(call);
     const res = this.answerConnector(call);
     call.status = res.status;
     return res;
