@@ -35,14 +35,30 @@ export type CardClick = {
   } | null;
 };
 
+type ClickInput = { integrationId: number; groupId: number; teamsUserId: string; ruleIds: number[] };
+
 /** Null when there is no such integration. */
-export async function loadCardClick(
-  db: Db,
-  input: { integrationId: number; groupId: number; teamsUserId: string; ruleIds: number[] },
-): Promise<CardClick | null> {
+export async function loadCardClick(db: Db, input: ClickInput): Promise<CardClick | null> {
+  return toCardClick(await clickQuery(db, input));
+}
+
+/**
+ * The same query as one D1 statement, to go into a batch with other statements (dispatch sends it with the de-dup
+ * claim: one round trip), and the reader of its result.
+ */
+export function cardClickStatement(db: Db, input: ClickInput): { statement: D1PreparedStatement; read: (result: D1Result) => CardClick | null } {
+  const prepared = clickQuery(db, input).prepare();
+  const { sql: text, params } = prepared.getQuery();
+  // A D1 batch answers rows as objects keyed by column name, and this query's joins repeat names (id, name, ...);
+  // selected through a subquery, SQLite names the repeats uniquely ("id:1", ...), so every column keeps its place.
+  const statement = db.$client.prepare(`select * from (${text})`).bind(...params);
+  return { statement, read: (result) => toCardClick(prepared.mapResult(result, true) as ClickRow[]) };
+}
+
+function clickQuery(db: Db, input: ClickInput) {
   const latestReleaseId = sql`(select r2.id from ${releases} r2 where r2.project_id = ${groups.projectId}
     order by r2.created_at desc, r2.id desc limit 1)`;
-  const rows = await db
+  return db
     .select({
       ...cardDataColumns(input.ruleIds),
       integration: integrations,
@@ -66,6 +82,11 @@ export async function loadCardClick(
     .leftJoin(releases, eq(releases.id, latestReleaseId))
     .where(eq(integrations.id, input.integrationId))
     .limit(1);
+}
+
+type ClickRow = Awaited<ReturnType<typeof clickQuery>>[number];
+
+function toCardClick(rows: ClickRow[]): CardClick | null {
   const row = rows[0];
   if (!row) return null;
   const { group, project, org } = row;

@@ -9,7 +9,7 @@ import { buildActionResultCard, buildLinkPromptCard } from "../cards/conversatio
 import { buildIssueMessage } from "../cards/issue-card";
 import { cardMessage } from "../cards/message";
 import type { AdaptiveCard, CardMessage } from "../cards/types";
-import { loadCardClick, type CardClick } from "../db/card-click";
+import { cardClickStatement, loadCardClick, type CardClick } from "../db/card-click";
 import { linkIdentity } from "../db/identities";
 import type { IntegrationRow } from "../db/integrations";
 import { organizations, users, memberships } from "../db/schema";
@@ -19,7 +19,7 @@ import type { IssueCommand } from "../issues/lifecycle";
 import { and, eq, sql } from "drizzle-orm";
 import type { ClassifiedActivity } from "./classify-activity";
 import { linkUrl } from "./commands";
-import type { BotContext } from "./context";
+import type { BotContext, Prefetch } from "./context";
 
 type CardActionActivity = Extract<ClassifiedActivity, { kind: "cardAction" }>;
 
@@ -29,9 +29,15 @@ export type InvokeAnswer =
   | { statusCode: 200; type: "application/vnd.microsoft.activity.message"; value: string };
 
 /**
- * The click's reads (one statement, see db/card-click.ts). They change nothing, so dispatch runs them alongside
- * its de-dup claim: a repeated delivery costs one wasted read instead of an extra round trip on every click.
+ * The click's reads (one statement, see db/card-click.ts). They change nothing, so dispatch sends them in one batch
+ * with its de-dup claim: a repeated delivery costs one wasted read instead of an extra round trip on every click.
  */
+export function cardActionPrefetch(ctx: BotContext, a: CardActionActivity): Prefetch<CardClick | null> | null {
+  if (a.action.kind === "invalid") return null;
+  return cardClickStatement(ctx.db, clickQuery(a, a.action));
+}
+
+/** The same reads on their own (what dispatch's batch gives the handler). */
 export async function prefetchCardAction(ctx: BotContext, a: CardActionActivity): Promise<CardClick | null | undefined> {
   if (a.action.kind === "invalid") return undefined;
   return loadCardClick(ctx.db, clickQuery(a, a.action));

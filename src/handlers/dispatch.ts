@@ -7,16 +7,17 @@ import type { Context } from "hono";
 import { eq } from "drizzle-orm";
 import type { AppEnv } from "../app";
 import type { Activity } from "../bot/activity-types";
+import { changesOf } from "../db/groups";
 import { processedActivities } from "../db/schema";
-import { handleCardAction, prefetchCardAction } from "./card-action";
+import { cardActionPrefetch, handleCardAction } from "./card-action";
 import { classifyActivity, type ClassifiedActivity } from "./classify-activity";
 import { handleChannelMessage, handlePersonalMessage } from "./commands";
-import { botContext, type BotContext } from "./context";
+import { botContext, type BotContext, type Prefetch } from "./context";
 import { handleBotAddedToTeam, handleBotRemovedFromTeam, handlePersonalInstall, handlePersonalUninstall } from "./install";
 
 type Kind = ClassifiedActivity["kind"];
 type Handler<K extends Kind> = (ctx: BotContext, a: Extract<ClassifiedActivity, { kind: K }>, prefetched?: never) => Promise<unknown>;
-type Prefetch<K extends Kind> = (ctx: BotContext, a: Extract<ClassifiedActivity, { kind: K }>) => Promise<unknown>;
+type PrefetchFor<K extends Kind> = (ctx: BotContext, a: Extract<ClassifiedActivity, { kind: K }>) => Prefetch<unknown> | null;
 
 const handlers: { [K in Kind]: Handler<K> } = {
   cardAction: handleCardAction,
@@ -33,11 +34,11 @@ const handlers: { [K in Kind]: Handler<K> } = {
 };
 
 /**
- * Reads a handler needs first, with no effect: they run alongside the de-dup claim instead of after it, and their
- * result is the handler's third argument. (Only card clicks, the hot path, have one.)
+ * Reads a handler needs first, with no effect: they go in one D1 batch with the de-dup claim instead of after it,
+ * and their result is the handler's third argument. (Only card clicks, the hot path, have one.)
  */
-const prefetchers: { [K in Kind]?: Prefetch<K> } = {
-  cardAction: prefetchCardAction,
+const prefetchers: { [K in Kind]?: PrefetchFor<K> } = {
+  cardAction: cardActionPrefetch,
 };
 
 export async function handleVerifiedActivity(c: Context<AppEnv>, raw: Record<string, unknown>): Promise<Response> {
@@ -48,18 +49,20 @@ export async function handleVerifiedActivity(c: Context<AppEnv>, raw: Record<str
   // The same activity delivered twice (Teams retries) is processed once. Activities we ignore have no effect to
   // repeat, so they cost no D1 write.
   const key = activity.activityId && activity.kind !== "ignored" ? `activity:${activity.conversationId}|${activity.activityId}` : null;
-  const prefetch = prefetchers[activity.kind] as Prefetch<Kind> | undefined;
-  const [claim, pre] = await Promise.allSettled([
-    key ? ctx.db.insert(processedActivities).values({ key, receivedAt: ctx.now() }).onConflictDoNothing() : null,
-    prefetch ? prefetch(ctx, activity as never) : undefined,
-  ]);
-  if (claim.status === "rejected") throw claim.reason;
-  if (claim.value && (claim.value.meta.changes ?? 0) === 0) {
+  const prefetch = (prefetchers[activity.kind] as PrefetchFor<Kind> | undefined)?.(ctx, activity as never) ?? null;
+  const d1 = ctx.db.$client;
+  const statements = [
+    ...(key ? [d1.prepare("insert into processed_activities (key, received_at) values (?, ?) on conflict do nothing").bind(key, ctx.now())] : []),
+    ...(prefetch ? [prefetch.statement] : []),
+  ];
+  // One batch (a transaction): if it fails, nothing was claimed.
+  const results = statements.length ? await d1.batch(statements) : [];
+  if (key && changesOf(results[0]) === 0) {
     return isInvoke ? c.json({ statusCode: 200, type: "application/vnd.microsoft.activity.message", value: "Already handled." }) : c.body(null, 200);
   }
   try {
-    if (pre.status === "rejected") throw pre.reason;
-    const result = await (handlers[activity.kind] as Handler<Kind>)(ctx, activity as never, pre.value as never);
+    const pre = prefetch ? prefetch.read(results[results.length - 1]) : undefined;
+    const result = await (handlers[activity.kind] as Handler<Kind>)(ctx, activity as never, pre as never);
     if (isInvoke) return c.json(result as object);
     return c.body(null, 200);
   } catch (err) {
