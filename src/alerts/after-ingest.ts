@@ -3,7 +3,7 @@
  * true when the event changed the issue's state (regression, escalation). Runs inside the ingest request, before
  * it answers, so an accepted event's alerts are on the queue (nothing lost if the isolate goes away).
  */
-import { activeRulesForProject, claimRuleFire, eventsInWindow, notificationsForGroup, type NewDelivery } from "../db/alert-rules";
+import { activeRulesForProject, claimRuleFireQuery, eventsInWindowStatement, notificationsForGroupQuery, type NewDelivery } from "../db/alert-rules";
 import { getDb } from "../db/client";
 import type { Env } from "../env";
 import type { IngestOutcome } from "../issues/ingest";
@@ -21,23 +21,29 @@ export async function afterIngest(env: Env, o: IngestOutcome, now: number): Prom
   const stateChanged = o.isRegression || o.isEscalation;
   if (!rules.length && !stateChanged) return;
 
-  // Each rule's checks and claim touch only that rule's rows: all rules in parallel (one D1 round trip per step,
-  // not one per rule), keeping the rules' order in `firing`.
-  const verdicts = await Promise.all(
-    rules.map(async (r) => {
-      if (!passesFilters(r.rule.filters, o.event)) return false;
-      const m = matchingConditions(r.rule.conditions, o);
-      let fires = m.immediate;
-      if (!fires && m.needsFrequency) {
-        const f = r.rule.conditions.frequency!;
-        fires = (await eventsInWindow(db, o.group.id, now - f.windowMinutes * 60_000)) > f.count;
-      }
-      return fires && (await claimRuleFire(db, r.rule.id, o.group.id, r.rule.frequencyMinutes, now));
-    }),
-  );
-  const firing = rules.filter((_, i) => verdicts[i]);
-
-  const posted = stateChanged || firing.length ? await notificationsForGroup(db, o.group.id) : [];
+  // Each step is one D1 batch across all rules (one call, not one per rule): the frequency counts the rules need,
+  // then every matching rule's claim together with the issue's posted cards. `firing` keeps the rules' order.
+  const candidates = rules
+    .filter((r) => passesFilters(r.rule.filters, o.event))
+    .map((r) => ({ r, m: matchingConditions(r.rule.conditions, o) }))
+    .filter(({ m }) => m.immediate || m.needsFrequency);
+  const counted = candidates.filter(({ m }) => !m.immediate);
+  const counts = counted.length
+    ? await db.$client.batch<{ n: number }>(
+        counted.map(({ r }) => eventsInWindowStatement(db, o.group.id, now - r.rule.conditions.frequency!.windowMinutes * 60_000)),
+      )
+    : [];
+  const matching = candidates.filter(({ r, m }) => {
+    if (m.immediate) return true;
+    const n = counts[counted.findIndex((c) => c.r === r)]?.results[0]?.n ?? 0;
+    return n > r.rule.conditions.frequency!.count;
+  });
+  if (!matching.length && !stateChanged) return;
+  const [posted, ...claims] = await db.batch([
+    notificationsForGroupQuery(db, o.group.id),
+    ...matching.map(({ r }) => claimRuleFireQuery(db, r.rule.id, o.group.id, r.rule.frequencyMinutes, now)),
+  ]);
+  const firing = matching.filter((_, i) => claims[i].length === 1).map(({ r }) => r);
   const rows: NewDelivery[] = [];
   if (stateChanged) {
     // Every posted card of this issue shows the new state.

@@ -48,11 +48,11 @@ export async function activeRulesForProject(db: Db, projectId: number) {
 }
 
 /**
- * Claims the right to alert for (rule, issue): true when the rule has not fired for the issue within its
- * frequency window (one atomic upsert, so concurrent events can't both claim it).
+ * Claims the right to alert for (rule, issue), as a query for a D1 batch: it returns one row when the rule had not
+ * fired for the issue within its frequency window (one atomic upsert, so concurrent events can't both claim it).
  */
-export async function claimRuleFire(db: Db, ruleId: number, groupId: number, frequencyMinutes: number, now: number): Promise<boolean> {
-  const rows = await db
+export function claimRuleFireQuery(db: Db, ruleId: number, groupId: number, frequencyMinutes: number, now: number) {
+  return db
     .insert(ruleFires)
     .values({ ruleId, groupId, lastFiredAt: now })
     .onConflictDoUpdate({
@@ -61,21 +61,22 @@ export async function claimRuleFire(db: Db, ruleId: number, groupId: number, fre
       setWhere: lt(ruleFires.lastFiredAt, now - frequencyMinutes * 60_000 + 1),
     })
     .returning({ ruleId: ruleFires.ruleId });
-  return rows.length === 1;
 }
 
-export async function eventsInWindow(db: Db, groupId: number, since: number): Promise<number> {
-  const row = await db.$client
-    .prepare("select count(*) as n from events where group_id = ? and timestamp >= ?")
-    .bind(groupId, since)
-    .first<{ n: number }>();
-  return row?.n ?? 0;
+/** How many events the issue had since `since`, as a statement for a D1 batch: one row `{ n }`. */
+export function eventsInWindowStatement(db: Db, groupId: number, since: number): D1PreparedStatement {
+  return db.$client.prepare("select count(*) as n from events where group_id = ? and timestamp >= ?").bind(groupId, since);
 }
 
 /** What refreshing a posted card needs of its notification row. */
 export type PostedCard = Pick<NotificationRow, "id" | "ruleId" | "integrationId" | "conversationId" | "activityId">;
 
 export async function notificationsForGroup(db: Db, groupId: number): Promise<NotificationRow[]> {
+  return notificationsForGroupQuery(db, groupId);
+}
+
+/** notificationsForGroup's query, for a D1 batch. */
+export function notificationsForGroupQuery(db: Db, groupId: number) {
   return db.select().from(notificationMessages).where(eq(notificationMessages.groupId, groupId)).limit(200);
 }
 

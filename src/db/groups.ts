@@ -191,8 +191,8 @@ export async function applyGuardedChange(
 
 const groupColumns = Object.entries(getTableColumns(groups));
 
-/** A `groups` row as SQLite returns it (snake_case, JSON as text) → the typed row drizzle would give. */
-function groupFromColumns(raw: Record<string, unknown>): GroupRow {
+/** A `groups` row as SQLite returns it (`returning *`: snake_case, JSON as text) → the typed row drizzle would give. */
+export function groupFromColumns(raw: Record<string, unknown>): GroupRow {
   const out: Record<string, unknown> = {};
   for (const [key, column] of groupColumns) {
     const value = raw[column.name];

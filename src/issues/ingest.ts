@@ -4,9 +4,8 @@
  * done; a status transition is a second, version-guarded batch.
  */
 import type { Db } from "../db/client";
-import { applyGuardedChange, findRelease, getGroup, type GroupRow } from "../db/groups";
+import { applyGuardedChange, findRelease, getGroup, groupFromColumns, type GroupRow } from "../db/groups";
 import type { ProjectRow } from "../db/projects";
-import type { GroupStatus, GroupSubstatus, IgnoreConditions, Resolution } from "../db/schema";
 import type { NormalizedEvent } from "./event";
 import { groupEvent, type GroupingResult } from "./grouping";
 import { planIngestTransition, type IngestTransition, type PlannedChange } from "./lifecycle";
@@ -35,14 +34,15 @@ export async function ingestEvent(db: Db, project: ProjectRow, event: Normalized
   const grouping = await groupEvent(event);
   const now = deps.now();
 
-  const [existing, duplicate, eventRelease] = await Promise.all([
-    d1
-      .prepare("select id from groups where project_id = ? and fingerprint_hash = ?")
-      .bind(project.id, grouping.hash)
-      .first<{ id: number }>(),
-    d1.prepare("select group_id from events where id = ?").bind(event.eventId).first<{ group_id: number }>(),
-    event.release ? findRelease(db, project.id, event.release) : Promise.resolve(null),
+  // The three lookups in one D1 batch: one call, where each call costs a round trip (and locally ~0.7 ms of CPU).
+  const lookups = await d1.batch<Record<string, unknown>>([
+    d1.prepare("select id from groups where project_id = ? and fingerprint_hash = ?").bind(project.id, grouping.hash),
+    d1.prepare("select group_id from events where id = ?").bind(event.eventId),
+    d1.prepare("select version, created_at as createdAt from releases where project_id = ? and version = ?").bind(project.id, event.release ?? null),
   ]);
+  const existing = lookups[0].results[0] as { id: number } | undefined;
+  const duplicate = lookups[1].results[0] as { group_id: number } | undefined;
+  const eventRelease = event.release ? ((lookups[2].results[0] as { version: string; createdAt: number } | undefined) ?? null) : null;
 
   if (duplicate) {
     // The same event sent twice (SDK retry): answer as before, count nothing again.
@@ -136,7 +136,7 @@ export async function ingestEvent(db: Db, project: ProjectRow, event: Normalized
 
   const results = await d1.batch(stmts);
   const raw = results[counterIndex].results[0] as Record<string, unknown>;
-  let group = rowToGroup(raw);
+  let group = groupFromColumns(raw);
   const isNew = !existing && raw.write_token === token;
 
   let transition: IngestTransition = { kind: "none" };
@@ -265,21 +265,4 @@ function boundedPayload(event: NormalizedEvent): string {
   json = JSON.stringify(slim);
   if (json.length <= PAYLOAD_MAX_BYTES) return json;
   return JSON.stringify({ eventId: event.eventId, truncated: true, message: event.message?.slice(0, 4096) });
-}
-
-const JSON_COLUMNS = new Set(["metadata", "resolution", "ignore_conditions"]);
-
-/** A raw `returning *` row (snake_case, JSON as text) → the drizzle row shape. */
-function rowToGroup(raw: Record<string, unknown>): GroupRow {
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(raw)) {
-    const key = k.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
-    out[key] = JSON_COLUMNS.has(k) && typeof v === "string" ? JSON.parse(v) : v;
-  }
-  return out as GroupRow & {
-    status: GroupStatus;
-    substatus: GroupSubstatus;
-    resolution: Resolution | null;
-    ignoreConditions: IgnoreConditions | null;
-  };
 }

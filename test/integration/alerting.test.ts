@@ -119,6 +119,33 @@ describe("alert rules", () => {
     expect((await deliveries(groupId)).map((d) => `${d.kind} ${d.status}`).sort()).toEqual(["post delivered", "update delivered"]);
   });
 
+  it("frequency: fires when the issue is seen more than `count` times in the window, alongside an immediate rule, each once", async () => {
+    const { s, integrationId } = await setUp({ name: "New only", conditions: { newIssue: true } });
+    const res = await admin(`/projects/${s.project.id}/rules`, {
+      method: "POST",
+      body: { name: "Busy", conditions: { frequency: { count: 2, windowMinutes: 60 } }, action: { integrationId, target: "alerts" } },
+    });
+    expect(res.status).toBe(201);
+    const busy = (await res.json()) as { id: number };
+    const first = await ingest(s, { message: "Busy endpoint" });
+    await settleDeliveries();
+    // The new issue: only the immediate rule fires (seen once, not more than twice).
+    expect(posts(ALERTS_CHANNEL)).toHaveLength(1);
+    await ingest(s, { message: "Busy endpoint" });
+    await settleDeliveries();
+    expect(posts(ALERTS_CHANNEL)).toHaveLength(1);
+    await ingest(s, { message: "Busy endpoint" }); // third event: more than 2 in the window
+    await settleDeliveries();
+    const cards = posts(ALERTS_CHANNEL);
+    expect(cards).toHaveLength(2);
+    expect(cardText(cardOf(cards[1].body))).toContain("Busy");
+    await ingest(s, { message: "Busy endpoint" }); // still busy, but the rule already fired within its frequency
+    await settleDeliveries();
+    expect(posts(ALERTS_CHANNEL)).toHaveLength(2);
+    const fires = await env.DB.prepare("select rule_id from rule_fires where group_id = ?").bind(first.groupId).all<{ rule_id: number }>();
+    expect(fires.results.map((r) => r.rule_id)).toContain(busy.id);
+  });
+
   it("filters: level and environment must match", async () => {
     const { s } = await setUp({ filters: { levelAtLeast: "error", environment: "production" } });
     await ingest(s, { message: "just a warning", level: "warning", environment: "production" });
