@@ -3,21 +3,29 @@
  * true when the event changed the issue's state (regression, escalation). Runs inside the ingest request, before
  * it answers, so an accepted event's alerts are on the queue (nothing lost if the isolate goes away).
  */
-import { activeRulesForProject, claimRuleFireQuery, eventsInWindowStatement, notificationsForGroupQuery, type NewDelivery } from "../db/alert-rules";
+import { activeRulesQuery, claimRuleFireQuery, eventsInWindowStatement, notificationsForGroupQuery, type NewDelivery } from "../db/alert-rules";
 import { getDb } from "../db/client";
 import type { Env } from "../env";
-import type { IngestOutcome } from "../issues/ingest";
+import type { AfterIngest, IngestOutcome } from "../issues/ingest";
+import { batchRead } from "../db/batch-read";
 import { enqueueDeliveries } from "./enqueue";
 import { matchingConditions, passesFilters } from "./evaluate-rule";
 
-export function alertingHook(env: Env, _ctx: { waitUntil(p: Promise<unknown>): void } | undefined): (o: IngestOutcome) => Promise<void> {
-  return (o) => afterIngest(env, o, Date.now());
+type ActiveRules = Awaited<ReturnType<typeof activeRulesQuery>>;
+
+/** The alerting work after an ingest; the project's active rules are read in ingest's own lookup batch. */
+export function alertingHook(env: Env, _ctx: { waitUntil(p: Promise<unknown>): void } | undefined): AfterIngest<unknown> {
+  const db = getDb(env.DB);
+  const hook: AfterIngest<ActiveRules> = {
+    prefetch: (projectId) => batchRead(db, activeRulesQuery(db, projectId)),
+    run: (o, rules) => afterIngest(env, o, Date.now(), rules),
+  };
+  return hook as AfterIngest<unknown>;
 }
 
-export async function afterIngest(env: Env, o: IngestOutcome, now: number): Promise<void> {
+export async function afterIngest(env: Env, o: IngestOutcome, now: number, rules: ActiveRules): Promise<void> {
   if (o.duplicate) return;
   const db = getDb(env.DB);
-  const rules = await activeRulesForProject(db, o.group.projectId);
   const stateChanged = o.isRegression || o.isEscalation;
   if (!rules.length && !stateChanged) return;
 

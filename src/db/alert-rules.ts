@@ -39,7 +39,8 @@ export async function updateRule(db: Db, id: number, set: Partial<typeof alertRu
 }
 
 /** Active rules of a project whose integration is active, with the integration's send details. */
-export async function activeRulesForProject(db: Db, projectId: number) {
+/** The project's active rules whose integration is active (with its serviceUrl and tenant), as a query. */
+export function activeRulesQuery(db: Db, projectId: number) {
   return db
     .select({ rule: alertRules, serviceUrl: integrations.serviceUrl, tenantId: integrations.tenantId })
     .from(alertRules)

@@ -8,6 +8,7 @@
  */
 import { and, eq, sql } from "drizzle-orm";
 import { alias } from "drizzle-orm/sqlite-core";
+import { batchRead, type BatchRead } from "./batch-read";
 import type { Db } from "./client";
 import type { AssigneeRow, GroupRow } from "./groups";
 import type { IntegrationRow } from "./integrations";
@@ -46,13 +47,9 @@ export async function loadCardClick(db: Db, input: ClickInput): Promise<CardClic
  * The same query as one D1 statement, to go into a batch with other statements (dispatch sends it with the de-dup
  * claim: one round trip), and the reader of its result.
  */
-export function cardClickStatement(db: Db, input: ClickInput): { statement: D1PreparedStatement; read: (result: D1Result) => CardClick | null } {
-  const prepared = clickQuery(db, input).prepare();
-  const { sql: text, params } = prepared.getQuery();
-  // A D1 batch answers rows as objects keyed by column name, and this query's joins repeat names (id, name, ...);
-  // selected through a subquery, SQLite names the repeats uniquely ("id:1", ...), so every column keeps its place.
-  const statement = db.$client.prepare(`select * from (${text})`).bind(...params);
-  return { statement, read: (result) => toCardClick(prepared.mapResult(result, true) as ClickRow[]) };
+export function cardClickStatement(db: Db, input: ClickInput): BatchRead<CardClick | null> {
+  const rows = batchRead(db, clickQuery(db, input));
+  return { statement: rows.statement, read: (result) => toCardClick(rows.read(result)) };
 }
 
 function clickQuery(db: Db, input: ClickInput) {

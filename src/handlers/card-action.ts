@@ -9,6 +9,7 @@ import { buildActionResultCard, buildLinkPromptCard } from "../cards/conversatio
 import { buildIssueMessage } from "../cards/issue-card";
 import { cardMessage } from "../cards/message";
 import type { AdaptiveCard, CardMessage } from "../cards/types";
+import type { BatchRead } from "../db/batch-read";
 import { cardClickStatement, loadCardClick, type CardClick } from "../db/card-click";
 import { linkIdentity } from "../db/identities";
 import type { IntegrationRow } from "../db/integrations";
@@ -19,7 +20,7 @@ import type { IssueCommand } from "../issues/lifecycle";
 import { and, eq, sql } from "drizzle-orm";
 import type { ClassifiedActivity } from "./classify-activity";
 import { linkUrl } from "./commands";
-import type { BotContext, Prefetch } from "./context";
+import type { BotContext } from "./context";
 
 type CardActionActivity = Extract<ClassifiedActivity, { kind: "cardAction" }>;
 
@@ -32,7 +33,7 @@ export type InvokeAnswer =
  * The click's reads (one statement, see db/card-click.ts). They change nothing, so dispatch sends them in one batch
  * with its de-dup claim: a repeated delivery costs one wasted read instead of an extra round trip on every click.
  */
-export function cardActionPrefetch(ctx: BotContext, a: CardActionActivity): Prefetch<CardClick | null> | null {
+export function cardActionPrefetch(ctx: BotContext, a: CardActionActivity): BatchRead<CardClick | null> | null {
   if (a.action.kind === "invalid") return null;
   return cardClickStatement(ctx.db, clickQuery(a, a.action));
 }

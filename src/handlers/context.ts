@@ -3,9 +3,6 @@ import type { Db } from "../db/client";
 import { getDb } from "../db/client";
 import { publicBaseUrl, type Env } from "../env";
 
-/** A handler's first reads as one D1 statement, for dispatch to batch with its de-dup claim, and their reader. */
-export type Prefetch<T> = { statement: D1PreparedStatement; read: (result: D1Result) => T };
-
 /** What every conversation handler gets: storage, clock, links, the Connector, and a way to work after answering. */
 export type BotContext = {
   env: Env;

@@ -7,17 +7,18 @@ import type { Context } from "hono";
 import { eq } from "drizzle-orm";
 import type { AppEnv } from "../app";
 import type { Activity } from "../bot/activity-types";
+import type { BatchRead } from "../db/batch-read";
 import { changesOf } from "../db/groups";
 import { processedActivities } from "../db/schema";
 import { cardActionPrefetch, handleCardAction } from "./card-action";
 import { classifyActivity, type ClassifiedActivity } from "./classify-activity";
 import { handleChannelMessage, handlePersonalMessage } from "./commands";
-import { botContext, type BotContext, type Prefetch } from "./context";
+import { botContext, type BotContext } from "./context";
 import { handleBotAddedToTeam, handleBotRemovedFromTeam, handlePersonalInstall, handlePersonalUninstall } from "./install";
 
 type Kind = ClassifiedActivity["kind"];
 type Handler<K extends Kind> = (ctx: BotContext, a: Extract<ClassifiedActivity, { kind: K }>, prefetched?: never) => Promise<unknown>;
-type PrefetchFor<K extends Kind> = (ctx: BotContext, a: Extract<ClassifiedActivity, { kind: K }>) => Prefetch<unknown> | null;
+type PrefetchFor<K extends Kind> = (ctx: BotContext, a: Extract<ClassifiedActivity, { kind: K }>) => BatchRead<unknown> | null;
 
 const handlers: { [K in Kind]: Handler<K> } = {
   cardAction: handleCardAction,

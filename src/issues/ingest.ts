@@ -3,6 +3,7 @@
  * issue, escalation of an ignored one). Writes go in one D1 batch (a transaction) so a failure leaves nothing half
  * done; a status transition is a second, version-guarded batch.
  */
+import type { BatchRead } from "../db/batch-read";
 import type { Db } from "../db/client";
 import { applyGuardedChange, findRelease, getGroup, groupFromColumns, type GroupRow } from "../db/groups";
 import type { ProjectRow } from "../db/projects";
@@ -23,8 +24,14 @@ export type IngestOutcome = IngestResult & {
 
 export type IngestDeps = {
   now: () => number;
-  /** Called after the event is stored (alert rule evaluation, card updates). Errors propagate. */
-  afterIngest?: (outcome: IngestOutcome) => Promise<void>;
+  /** Runs after the event is stored (alert rule evaluation, card updates). Errors propagate. */
+  afterIngest?: AfterIngest<unknown>;
+};
+
+/** Work after an event is stored, with a read of its own that travels in ingest's lookup batch. */
+export type AfterIngest<T> = {
+  prefetch: (projectId: number) => BatchRead<T>;
+  run: (outcome: IngestOutcome, prefetched: T) => Promise<void>;
 };
 
 const PAYLOAD_MAX_BYTES = 16 * 1024;
@@ -35,10 +42,13 @@ export async function ingestEvent(db: Db, project: ProjectRow, event: Normalized
   const now = deps.now();
 
   // The three lookups in one D1 batch: one call, where each call costs a round trip (and locally ~0.7 ms of CPU).
+  // (The after-ingest work's own read comes along.)
+  const extra = deps.afterIngest?.prefetch(project.id);
   const lookups = await d1.batch<Record<string, unknown>>([
     d1.prepare("select id from groups where project_id = ? and fingerprint_hash = ?").bind(project.id, grouping.hash),
     d1.prepare("select group_id from events where id = ?").bind(event.eventId),
     d1.prepare("select version, created_at as createdAt from releases where project_id = ? and version = ?").bind(project.id, event.release ?? null),
+    ...(extra ? [extra.statement] : []),
   ]);
   const existing = lookups[0].results[0] as { id: number } | undefined;
   const duplicate = lookups[1].results[0] as { group_id: number } | undefined;
@@ -157,7 +167,7 @@ export async function ingestEvent(db: Db, project: ProjectRow, event: Normalized
     group,
     event,
   };
-  if (deps.afterIngest) await deps.afterIngest(outcome);
+  if (deps.afterIngest && extra) await deps.afterIngest.run(outcome, extra.read(lookups[3]));
   return outcome;
 }
 

@@ -1,9 +1,12 @@
 /**
- * The click query read two ways gives the same result: alone (drizzle maps the row) and inside a D1 batch (rows come
- * back as objects keyed by column name, so the statement selects through a subquery to keep repeated names apart).
+ * Reads sent in a D1 batch (db/batch-read.ts) give what awaiting them gives. D1 batches answer rows as objects keyed
+ * by column name, and both queries here join tables that share column names (id, name, status, created_at), so the
+ * statement selects through a subquery to keep the repeats apart: the card click query and the rules query.
  */
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { activeRulesQuery } from "../../src/db/alert-rules";
+import { batchRead } from "../../src/db/batch-read";
 import { cardClickStatement, loadCardClick } from "../../src/db/card-click";
 import { db, ingest } from "../support/flows";
 import { seedOrg } from "../support/seed";
@@ -51,5 +54,41 @@ describe("card click query", () => {
     expect(noIssue.alone!.issue).toBeNull();
     const noIntegration = await bothWays({ ...input, integrationId: 987_654_321 });
     expect(noIntegration).toEqual({ alone: null, batched: null });
+  });
+
+  it("batchRead gives the rows awaiting the query gives, for a join whose tables share column names", async () => {
+    const s = await seedOrg();
+    const now = Date.now();
+    // Make the integration's id, name, status and created_at differ from the rule's.
+    await env.DB.prepare(
+      `insert into integrations (tenant_id, external_id, name, service_url, installation_type, status, organization_id, created_at, updated_at)
+       values ('t-b', ?, 'Spare', 'https://smba.trafficmanager.test/amer/', 'team', 'active', ?, 1, 1)`,
+    )
+      .bind(`19:spare-${s.org.slug}@thread.tacv2`, s.org.id)
+      .run();
+    const integration = await env.DB.prepare(
+      `insert into integrations (tenant_id, external_id, name, service_url, installation_type, status, organization_id, created_at, updated_at)
+       values ('t-b', ?, 'Integration name', 'https://smba.trafficmanager.test/emea/', 'team', 'active', ?, 2, 2) returning id`,
+    )
+      .bind(`19:b-${s.org.slug}@thread.tacv2`, s.org.id)
+      .first<{ id: number }>();
+    for (const name of ["Rule one", "Rule two"]) {
+      await env.DB.prepare(
+        `insert into alert_rules (project_id, name, conditions, filters, integration_id, target_name, target_type, conversation_id, frequency_minutes, created_at)
+         values (?, ?, '{"newIssue":true}', '{"levelAtLeast":"error"}', ?, 'alerts', 'channel', '19:alerts@thread.tacv2', 15, ?)`,
+      )
+        .bind(s.project.id, name, integration!.id, now)
+        .run();
+    }
+    const awaited = await activeRulesQuery(db(), s.project.id);
+    const { statement, read } = batchRead(db(), activeRulesQuery(db(), s.project.id));
+    const [result] = await env.DB.batch([statement]);
+    expect(read(result)).toEqual(awaited);
+    expect(awaited).toHaveLength(2);
+    expect(awaited[0]).toMatchObject({
+      rule: { name: "Rule one", integrationId: integration!.id, conditions: { newIssue: true }, filters: { levelAtLeast: "error" }, createdAt: now },
+      serviceUrl: "https://smba.trafficmanager.test/emea/",
+      tenantId: "t-b",
+    });
   });
 });
