@@ -72,11 +72,7 @@ export function eventsInWindowStatement(db: Db, groupId: number, since: number):
 /** What refreshing a posted card needs of its notification row. */
 export type PostedCard = Pick<NotificationRow, "id" | "ruleId" | "integrationId" | "conversationId" | "activityId">;
 
-export async function notificationsForGroup(db: Db, groupId: number): Promise<NotificationRow[]> {
-  return notificationsForGroupQuery(db, groupId);
-}
-
-/** notificationsForGroup's query, for a D1 batch. */
+/** The posted cards (at most 200), as a query to await or to put in a D1 batch. */
 export function notificationsForGroupQuery(db: Db, groupId: number) {
   return db.select().from(notificationMessages).where(eq(notificationMessages.groupId, groupId)).limit(200);
 }

@@ -38,11 +38,6 @@ export function cardActionPrefetch(ctx: BotContext, a: CardActionActivity): Batc
   return cardClickStatement(ctx.db, clickQuery(a, a.action));
 }
 
-/** The same reads on their own (what dispatch's batch gives the handler). */
-export async function prefetchCardAction(ctx: BotContext, a: CardActionActivity): Promise<CardClick | null | undefined> {
-  if (a.action.kind === "invalid") return undefined;
-  return loadCardClick(ctx.db, clickQuery(a, a.action));
-}
 
 function clickQuery(a: CardActionActivity, action: CardAction) {
   return { integrationId: action.integrationId, groupId: action.groupId, teamsUserId: a.from.id, ruleIds: action.rules };

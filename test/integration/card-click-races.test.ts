@@ -7,7 +7,7 @@ import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { loadIssueCardInput } from "../../src/alerts/issue-card-data";
 import { buildIssueCard } from "../../src/cards/issue-card";
-import { handleCardAction, prefetchCardAction } from "../../src/handlers/card-action";
+import { cardActionPrefetch, handleCardAction } from "../../src/handlers/card-action";
 import { classifyActivity } from "../../src/handlers/classify-activity";
 import { botContext } from "../../src/handlers/context";
 import { db, ingest, installAndSetUp, link } from "../support/flows";
@@ -37,13 +37,19 @@ async function setUp() {
   // The card as D1 has it now, for the event the clicked card names (as the answer is built).
   const truth = async () =>
     buildIssueCard((await loadIssueCardInput(db(), { groupId, integrationId, ruleIds: [], eventId: data.payload.eventId, baseUrl: "https://alerts.test" }))!);
-  return { s, integrationId, groupId, activity, ctx, truth };
+  // What dispatch does first: the click's reads as one D1 batch (here without the de-dup claim).
+  const prefetch = async () => {
+    const { statement, read } = cardActionPrefetch(ctx, activity)!;
+    const [result] = await env.DB.batch([statement]);
+    return read(result);
+  };
+  return { s, integrationId, groupId, activity, ctx, truth, prefetch };
 }
 
 describe("card click: work landing between the click's read and its write", () => {
   it("events ingested meanwhile are counted on the card it answers with", async () => {
-    const { s, groupId, activity, ctx, truth } = await setUp();
-    const pre = await prefetchCardAction(ctx, activity);
+    const { s, groupId, activity, ctx, truth, prefetch } = await setUp();
+    const pre = await prefetch();
     await ingest(s);
     await ingest(s); // times_seen 1 → 3; the issue's version does not move for events
     const answer = (await handleCardAction(ctx, activity, pre)) as { value: unknown };
@@ -52,8 +58,8 @@ describe("card click: work landing between the click's read and its write", () =
   });
 
   it("a card posted meanwhile is refreshed like every other posted card", async () => {
-    const { integrationId, groupId, activity, ctx } = await setUp();
-    const pre = await prefetchCardAction(ctx, activity);
+    const { integrationId, groupId, activity, ctx, prefetch } = await setUp();
+    const pre = await prefetch();
     await env.DB.prepare(
       `insert into notification_messages (group_id, rule_id, integration_id, conversation_id, activity_id, service_url, posted_at)
        values (?, null, ?, 'conv-late', 'late-card', ?, ?)`,
@@ -68,8 +74,8 @@ describe("card click: work landing between the click's read and its write", () =
   });
 
   it("someone else's change meanwhile: the write re-plans, and the card is read again after it", async () => {
-    const { s, groupId, activity, ctx, truth } = await setUp();
-    const pre = await prefetchCardAction(ctx, activity);
+    const { s, groupId, activity, ctx, truth, prefetch } = await setUp();
+    const pre = await prefetch();
     // Another member assigns the issue to a team between our read and our write (the version moves).
     await env.DB.batch([
       env.DB.prepare("insert into group_assignees (group_id, team_id, assigned_at) values (?, ?, ?)").bind(groupId, s.team.id, Date.now()),
