@@ -347,7 +347,7 @@
       : "(complete step 2 first: the command appears here with your installation's id)";
     const eventCommand = `curl -sS -X POST "${g.worker}/api/projects/${g.project.id}/events" \\
   -H "Authorization: Bearer ${g.ingestKey}" -H "Content-Type: application/json" \\
-  -d '{"message": "TypeError: Cannot read properties of undefined (reading \\'total\\')", "level": "error"}'`;
+  -d '{"message": "TypeError: cart.total is undefined", "level": "error"}'`;
     const tokenCommand = `curl -sS -X POST "${g.worker}/api/admin/users/${g.adminUserId}/tokens" \\
   -H "Authorization: Bearer ${g.adminToken}" -H "Content-Type: application/json" -d '{"name": "playground"}'`;
     const step = (done, html, name) => `<li${done ? ' class="done"' : ""} data-step="${name}">${html}</li>`;
