@@ -197,6 +197,7 @@
 
     const box = $("messages");
     const nearBottom = box.scrollHeight - box.scrollTop - box.clientHeight < 80;
+    const scrolled = box.scrollTop;
     box.className = `messages${inChannel ? "" : " chat"}`;
     const messages = conv.messages.filter((m) => !m.deleted);
     if (!messages.length) {
@@ -220,7 +221,8 @@
         return post;
       }),
     );
-    if (nearBottom || renderConversation.last !== conv.id) box.scrollTop = box.scrollHeight;
+    // Follow new messages when at the bottom (or on arrival); otherwise stay where the reader is.
+    box.scrollTop = nearBottom || renderConversation.last !== conv.id ? box.scrollHeight : scrolled;
     renderConversation.last = conv.id;
   }
 
