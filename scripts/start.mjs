@@ -4,8 +4,9 @@
  *
  *   0. checks that the ports are free (before printing anything else);
  *   1. creates .dev.vars (gitignored) with a random ADMIN_TOKEN and LINK_SIGNING_SECRET if it is missing;
- *   2. applies the D1 migrations to the local database;
- *   3. seeds a demo organization, admin user and project (with an ingest key) when no organization exists;
+ *   2. applies the D1 migrations to the local database (skipped when the ones it applied last time are all there);
+ *   3. seeds a demo organization, admin user and project (with an ingest key) when no organization exists, and
+ *      reads what to print, in one wrangler run;
  *   4. starts the local Microsoft stand-in with the Teams playground (scripts/dev-standin) on the next port;
  *   5. prints how to use them (addresses, tokens, DSN, curl commands, the first five minutes);
  *   6. runs `wrangler dev` on 127.0.0.1:8787 until Ctrl-C, pointed at the stand-in: MICROSOFT_APP_ID,
@@ -26,8 +27,7 @@
  */
 import { spawn, spawnSync } from "node:child_process";
 import { randomBytes, randomUUID } from "node:crypto";
-import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { readDevVars } from "./lib/local-config.mjs";
@@ -112,12 +112,12 @@ function wrangler(args, { allowFail = false } = {}) {
   return r;
 }
 
-/** Rows of one SQL statement against the local D1. */
+/** The result sets (rows) of `;`-separated statements against the local D1, in one wrangler run (each run costs seconds). */
 function query(sql, { allowFail = false } = {}) {
   const r = wrangler(["d1", "execute", "DB", "--local", ...persistArgs, "--json", "--command", sql], { allowFail });
   if (r.status !== 0) return null;
   try {
-    return JSON.parse(r.stdout)[0].results;
+    return JSON.parse(r.stdout).map((set) => set.results);
   } catch {
     fail(`unexpected output from wrangler d1 execute: ${r.stdout.slice(0, 200)}`);
   }
@@ -164,14 +164,39 @@ function ensureDevVars() {
   }
 }
 
-/** Step 2. */
+/**
+ * Step 2. `wrangler d1 migrations apply` takes seconds even with nothing to do, so the names it applied are noted
+ * next to the local state, and it runs only when migrations/ holds others (or the local D1 is new).
+ */
+const MIGRATIONS_DIR = join(ROOT, "migrations");
+const migrationsNote = join(stateDir, "npm-start-migrations.json");
+
+function migrationFiles() {
+  return readdirSync(MIGRATIONS_DIR).filter((f) => f.endsWith(".sql")).sort();
+}
+
+function migrationsUpToDate() {
+  if (!existsSync(join(stateDir, "v3", "d1")) || !existsSync(migrationsNote)) return false;
+  try {
+    return JSON.stringify(JSON.parse(readFileSync(migrationsNote, "utf8")).applied) === JSON.stringify(migrationFiles());
+  } catch {
+    return false;
+  }
+}
+
 function applyMigrations() {
+  if (migrationsUpToDate()) {
+    console.log("Local D1 migrations: up to date.");
+    return;
+  }
   wrangler(["d1", "migrations", "apply", "DB", "--local", ...persistArgs]);
+  mkdirSync(stateDir, { recursive: true });
+  writeFileSync(migrationsNote, `${JSON.stringify({ applied: migrationFiles() })}\n`);
   console.log("Local D1 migrations applied.");
 }
 
-const STATE_SQL = `select
-  (select count(*) from organizations) as orgs,
+const STATE_SQL = `select count(*) as orgs from organizations;
+select
   p.id as projectId, o.id as orgId, o.slug as orgSlug, k.public_key as publicKey,
   (select u.id from memberships m join users u on u.id = m.user_id where m.organization_id = o.id and m.role = 'admin' order by u.id limit 1) as adminUserId,
   (select u.name from memberships m join users u on u.id = m.user_id where m.organization_id = o.id and m.role = 'admin' order by u.id limit 1) as adminUserName
@@ -180,42 +205,46 @@ join organizations o on o.id = p.organization_id
 join project_keys k on k.project_id = p.id and k.revoked_at is null
 order by p.id, k.id desc limit 1`;
 
-/** The first project with a live key (what the printed examples use), and whether any organization exists. */
-function readState({ allowFail = false } = {}) {
-  const rows = query(STATE_SQL, { allowFail });
-  if (rows === null) return null;
-  if (rows.length) return rows[0];
-  const [{ n }] = query("select count(*) as n from organizations");
-  return { orgs: n };
-}
-
-/** Step 3: one SQL file, so the demo rows land together; ids are looked up by their unique slugs / email. */
-function seed() {
+/**
+ * Step 3 (with `seed`): the demo rows when no organization exists, and in the same wrangler run the state: the
+ * first project with a live key (what the printed examples use) and how many organizations exist. Each seed
+ * statement only acts on the organization it just created (matched by slug and this run's timestamp), so on an
+ * existing database they change nothing.
+ */
+function readState({ seed = false, allowFail = false } = {}) {
   const now = Date.now();
   const publicKey = randomBytes(16).toString("hex");
-  const sql = `
-INSERT INTO organizations (name, slug, auto_link_by_email, created_at) VALUES (${sqlString(DEMO.orgName)}, ${sqlString(DEMO.orgSlug)}, 0, ${now});
-INSERT INTO users (email, name, notify_on_assign, created_at) VALUES (${sqlString(DEMO.adminEmail)}, ${sqlString(DEMO.adminName)}, 1, ${now})
+  const org = sqlString(DEMO.orgSlug);
+  const justCreated = `SELECT 1 FROM organizations WHERE slug = ${org} AND created_at = ${now}`;
+  const seedSql = `
+INSERT INTO organizations (name, slug, auto_link_by_email, created_at)
+  SELECT ${sqlString(DEMO.orgName)}, ${org}, 0, ${now} WHERE NOT EXISTS (SELECT 1 FROM organizations);
+INSERT INTO users (email, name, notify_on_assign, created_at)
+  SELECT ${sqlString(DEMO.adminEmail)}, ${sqlString(DEMO.adminName)}, 1, ${now} WHERE EXISTS (${justCreated})
   ON CONFLICT(email) DO NOTHING;
 INSERT INTO memberships (organization_id, user_id, role, created_at)
-  SELECT o.id, u.id, 'admin', ${now} FROM organizations o, users u WHERE o.slug = ${sqlString(DEMO.orgSlug)} AND u.email = ${sqlString(DEMO.adminEmail)};
+  SELECT o.id, u.id, 'admin', ${now} FROM organizations o, users u
+  WHERE o.slug = ${org} AND o.created_at = ${now} AND u.email = ${sqlString(DEMO.adminEmail)};
 INSERT INTO projects (organization_id, slug, name, short_id_prefix, created_at)
-  SELECT id, ${sqlString(DEMO.projectSlug)}, ${sqlString(DEMO.projectName)}, ${sqlString(DEMO.shortIdPrefix)}, ${now} FROM organizations WHERE slug = ${sqlString(DEMO.orgSlug)};
+  SELECT id, ${sqlString(DEMO.projectSlug)}, ${sqlString(DEMO.projectName)}, ${sqlString(DEMO.shortIdPrefix)}, ${now} FROM organizations
+  WHERE slug = ${org} AND created_at = ${now};
 INSERT INTO project_keys (project_id, public_key, label, created_at)
   SELECT p.id, ${sqlString(publicKey)}, 'default', ${now} FROM projects p JOIN organizations o ON o.id = p.organization_id
-  WHERE o.slug = ${sqlString(DEMO.orgSlug)} AND p.slug = ${sqlString(DEMO.projectSlug)};
+  WHERE o.slug = ${org} AND o.created_at = ${now} AND p.slug = ${sqlString(DEMO.projectSlug)};
+SELECT count(*) AS seeded FROM organizations WHERE slug = ${org} AND created_at = ${now};
 `;
-  const dir = mkdtempSync(join(tmpdir(), "teams-alerts-seed-"));
-  const file = join(dir, "seed.sql");
-  try {
-    writeFileSync(file, sql);
-    wrangler(["d1", "execute", "DB", "--local", ...persistArgs, "--file", file]);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
+  const sets = query(`${seed ? seedSql : ""}${STATE_SQL}`, { allowFail });
+  if (sets === null) return null;
+  const [[{ orgs }], rows] = sets.slice(-2);
+  if (seed) {
+    const [{ seeded }] = sets.at(-3);
+    console.log(
+      seeded
+        ? `Seeded a demo organization '${DEMO.orgSlug}', admin user ${DEMO.adminEmail} and project '${DEMO.projectSlug}' (with an ingest key).`
+        : "Organizations exist already: not seeding.",
+    );
   }
-  console.log(
-    `Seeded a demo organization '${DEMO.orgSlug}', admin user ${DEMO.adminEmail} and project '${DEMO.projectSlug}' (with an ingest key).`,
-  );
+  return { orgs, ...(rows[0] ?? {}) };
 }
 
 function envLines(vars, state) {
@@ -384,13 +413,7 @@ const startedAt = Date.now();
 await checkPorts();
 ensureDevVars();
 applyMigrations();
-let state = readState();
-if (state.orgs === 0) {
-  seed();
-  state = readState();
-} else {
-  console.log("Organizations exist already: not seeding.");
-}
+const state = readState({ seed: true });
 const playground = opts.dev && opts.playground ? await startStandIn() : null;
 if (playground && state?.projectId) {
   const s = playground.standIn;

@@ -337,7 +337,8 @@ describe("the sign-in authority (OpenID Connect, authorization code + PKCE)", ()
     const before = callback.requests.length;
     const page = await browser.newPage();
     try {
-      for (const extra of [{ client_id: "00000000-0000-0000-0000-000000000000" }, { redirect_uri: "https://evil.example/callback" }]) {
+      const cases: Record<string, string>[] = [{ client_id: "00000000-0000-0000-0000-000000000000" }, { redirect_uri: "https://evil.example/callback" }];
+      for (const extra of cases) {
         const { url } = await authorizeUrl(extra);
         const res = await page.goto(url);
         expect(res?.status()).toBe(400);

@@ -104,7 +104,8 @@ describe("the Teams playground (npm start, headless Chromium)", () => {
     await expect(page.locator("#messages .empty").textContent()).resolves.toContain("Nothing here yet");
     await page.getByRole("button", { name: "Add Issue Alerts to Platform" }).click();
     await post("Welcome to Issue Alerts").waitFor();
-    await expect(page.locator('.team[data-team="Platform"] .badge').textContent()).resolves.toBe("app added");
+    // The page learns of the install once the worker took both activities (the welcome card may come first).
+    await expect.poll(() => page.locator('.team[data-team="Platform"] .badge').textContent(), { timeout: UI_TIMEOUT_MS }).toBe("app added");
 
     // 2. Complete setup on the page the card's button opens.
     const [setup] = await Promise.all([page.waitForEvent("popup"), post("Welcome to Issue Alerts").getByRole("button", { name: "Complete setup" }).click()]);
