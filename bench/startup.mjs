@@ -8,13 +8,13 @@
  *   npm start, existing state  the same with the state the previous run left (the everyday restart)
  *   wrangler dev (baseline)    from spawn until /health answers
  *
- * Rounds alternate the three, so load on the machine hits them alike; medians and the ratio to the baseline are
- * printed as markdown, and the raw figures written to bench/results/startup.json.
+ * Rounds alternate the three, so load on the machine hits them alike; medians and the ratio to the baseline go to
+ * bench/STARTUP.md (and stdout), the raw figures to bench/results/startup.json.
  * Options: --rounds N (default 3).
  */
 import { spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { cpus, loadavg, tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { freePort } from "../scripts/lib/ports.mjs";
@@ -80,6 +80,7 @@ async function wranglerDev(stateDir) {
 }
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const loadBefore = loadavg().map((l) => l.toFixed(2)).join(" ");
 const runs = { fresh: [], existing: [], baseline: [] };
 for (let round = 1; round <= ROUNDS; round++) {
   const dir = mkdtempSync(join(tmpdir(), "bench-startup-"));
@@ -95,16 +96,23 @@ for (let round = 1; round <= ROUNDS; round++) {
 
 const base = median(runs.baseline);
 const row = (name, xs) => `| ${name} | ${(median(xs) / 1000).toFixed(1)} s | ${(Math.min(...xs) / 1000).toFixed(1)}–${(Math.max(...xs) / 1000).toFixed(1)} s | ${(median(xs) / base).toFixed(2)}× |`;
-console.log(
-  [
-    `Startup to a usable playground (${ROUNDS} rounds, medians; ${new Date().toISOString().slice(0, 10)})`,
-    "",
-    "| what | median | range | vs wrangler dev |",
-    "|---|---|---|---|",
-    row("`wrangler dev` alone (baseline): /health answers", runs.baseline),
-    row("`npm start`, fresh state: worker + playground ready", runs.fresh),
-    row("`npm start`, existing state (a restart)", runs.existing),
-  ].join("\n"),
-);
+const markdown = [
+  "# `npm start` to a usable playground",
+  "",
+  `Run ${new Date().toISOString()} · ${cpus().length} × ${cpus()[0]?.model ?? "CPU"} · Node ${process.version} · load before the run ${loadBefore}, after ${loadavg().map((l) => l.toFixed(2)).join(" ")} · ${ROUNDS} rounds.`,
+  "",
+  "`npm run bench:startup` writes this file. Time from spawning the command until the worker answers `/health` and the",
+  "playground serves its page and its state (for `npm start`), or until `/health` answers (plain `wrangler dev`, the",
+  "baseline, run in the same rounds). Absolute times move with the machine's load; compare the ratios.",
+  "",
+  "| what | median | range | vs `wrangler dev` |",
+  "|---|---:|---:|---:|",
+  row("`wrangler dev` alone (baseline)", runs.baseline),
+  row("`npm start`, fresh state (migrations, seed, new keys)", runs.fresh),
+  row("`npm start`, existing state (an everyday restart)", runs.existing),
+  "",
+].join("\n");
+console.log(markdown);
+writeFileSync(join(ROOT, "bench/STARTUP.md"), markdown);
 mkdirSync(join(ROOT, "bench/results"), { recursive: true });
 writeFileSync(join(ROOT, "bench/results/startup.json"), `${JSON.stringify({ rounds: ROUNDS, ms: runs }, null, 2)}\n`);

@@ -86,6 +86,7 @@ function parseArgs(argv) {
     } else fail(`unknown option ${a} (try --help)`);
   }
   opts.playgroundPort ??= opts.port === 65535 ? opts.port - 1 : opts.port + 1;
+  if (opts.playgroundPort === opts.port) fail("--playground-port must differ from --port");
   return opts;
 }
 
@@ -390,8 +391,9 @@ function runDev(playground) {
 
 /** Step 0: a port in use would otherwise show up as workerd's "Address already in use", after the whole banner. */
 async function checkPorts() {
+  if (!opts.dev) return; // nothing will listen
   const wanted = [[opts.port, "the worker (wrangler dev)", "--port"]];
-  if (opts.dev && opts.playground) wanted.push([opts.playgroundPort, "the Teams playground (the Microsoft stand-in)", "--playground-port"]);
+  if (opts.playground) wanted.push([opts.playgroundPort, "the Teams playground (the Microsoft stand-in)", "--playground-port"]);
   for (const [port, what, flag] of wanted) {
     if (await isPortFree(port)) continue;
     const other = port + 10;

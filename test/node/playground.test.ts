@@ -108,7 +108,7 @@ describe("the Teams playground (npm start, headless Chromium)", () => {
     await expect.poll(() => page.locator('.team[data-team="Platform"] .badge').textContent(), { timeout: UI_TIMEOUT_MS }).toBe("app added");
 
     // 2. Complete setup on the page the card's button opens.
-    const [setup] = await Promise.all([page.waitForEvent("popup"), post("Welcome to Issue Alerts").getByRole("button", { name: "Complete setup" }).click()]);
+    const [setup] = await Promise.all([page.waitForEvent("popup"), post("Welcome to Issue Alerts").getByRole("link", { name: "Complete setup" }).click()]);
     await setup.getByLabel("Organization slug").fill("demo");
     await setup.getByLabel("Admin token or your personal API token").fill(await guideAdminToken());
     await setup.getByRole("button", { name: "Connect" }).click();
@@ -142,7 +142,7 @@ describe("the Teams playground (npm start, headless Chromium)", () => {
       return shown("token");
     })()).token;
     await page.locator("#chats .nav-item").click();
-    const [link] = await Promise.all([page.waitForEvent("popup"), page.getByRole("button", { name: "Link your account" }).last().click()]);
+    const [link] = await Promise.all([page.waitForEvent("popup"), page.getByRole("link", { name: "Link your account" }).last().click()]);
     await link.getByLabel("Your personal API token").fill(token);
     await link.locator("button[type=submit]").click();
     await link.getByText(/is now linked to admin@example\.com/).waitFor();

@@ -165,7 +165,7 @@
   // ── a conversation ──────────────────────────────────────────────────────────────────────────────────
   function renderConversation(conv) {
     const inChannel = conv.kind === "channel";
-    $("conv-title").textContent = inChannel ? conv.name : conv.name;
+    $("conv-title").textContent = conv.name;
     $("conv-sub").textContent = inChannel ? `${conv.team.name} · channel` : `Chat between ${state.me.name} and the bot`;
     const actions = $("conv-actions");
     actions.replaceChildren();
