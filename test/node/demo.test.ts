@@ -108,6 +108,7 @@ describe("npm run demo (the whole flow against the local stand-in)", () => {
     expect(fact(/links their Teams account/, "linked")).toBe(true);
     expect(fact(/clicks Resolve/, "status")).toBe("resolved");
     expect(fact(/clicks Resolve/, "updatedCard")).toBe(true);
+    expect(fact(/clicks Resolve/, "updatedInPlace")).toBe(true);
     expect(fact(/doctor/, "doctorOk")).toBe(true);
     expect(run.result.cards.map((c) => c.name)).toEqual([
       "Welcome (posted in General)",

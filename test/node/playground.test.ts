@@ -147,7 +147,7 @@ describe("the Teams playground (npm start, headless Chromium)", () => {
     await link.locator("button[type=submit]").click();
     await link.getByText(/is now linked to admin@example\.com/).waitFor();
     await link.close();
-    await post("Your account is linked").waitFor();
+    await post("Your Microsoft Teams account is linked.").waitFor();
 
     // 6. Resolve: the card is re-rendered in place (same message, "Edited") with the resolved status.
     await channel("Platform", "General").click();
@@ -173,6 +173,7 @@ describe("the Teams playground (npm start, headless Chromium)", () => {
 
   it("another person sees their own chat; removing the app marks the team and disables the installation", async () => {
     await page.locator("#user").selectOption({ label: "Ada Lovelace (ada@example.com)" });
+    await page.waitForFunction(() => (window as any).playground?.state()?.me.name === "Ada Lovelace");
     await page.locator("#chats .nav-item").click();
     await expect(page.locator("#messages .empty").textContent()).resolves.toContain("Your chat with Issue Alerts");
     await channel("Platform", "General").click();
@@ -188,6 +189,7 @@ describe("the Teams playground (npm start, headless Chromium)", () => {
     expect(started.log()).toContain("not seeding");
     await page.goto(playground);
     await page.locator("#user").selectOption({ label: "Demo Admin (admin@example.com)" });
+    await page.waitForFunction(() => (window as any).playground?.state()?.me.name === "Demo Admin");
     await channel("Platform", "General").click();
     await post("DEMO-1").getByRole("button", { name: "Unresolve", exact: true }).waitFor();
     await expect(page.locator("#messages article.post").count()).resolves.toBe(3);

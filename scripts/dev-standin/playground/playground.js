@@ -115,6 +115,8 @@
     const select = $("user");
     select.replaceChildren(...state.users.map((u) => new Option(`${u.name} (${u.email})`, u.id, false, u.id === userId)));
     renderSidebar();
+    // "Your chat with the bot" follows the person you act as.
+    if (state.chats.length && view !== state.chats[0].id && view.startsWith("a:")) view = state.chats[0].id;
     const current = conversations().find((c) => c.id === view);
     $("guide").hidden = !!current;
     $("conversation").hidden = !current;
