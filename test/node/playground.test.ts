@@ -128,8 +128,7 @@ describe("the Teams playground (npm start, headless Chromium)", () => {
     await expect(issue.textContent()).resolves.toMatch(/Unresolved · New.*TypeError: cart\.total is undefined/s);
 
     // 5. Not linked yet: Resolve gets the link prompt in the personal chat, and the card stays as it was.
-    await issue.getByRole("button", { name: "Resolve", exact: true }).first().click();
-    await issue.getByRole("button", { name: "Resolve", exact: true }).last().click();
+    await resolveOn(issue);
     await issue.locator(".card-status", { hasText: "answered 200" }).waitFor();
     await page.locator("#chats .nav-item").click();
     await post("Link your account").first().waitFor();
@@ -151,8 +150,7 @@ describe("the Teams playground (npm start, headless Chromium)", () => {
 
     // 6. Resolve: the card is re-rendered in place (same message, "Edited") with the resolved status.
     await channel("Platform", "General").click();
-    await issue.getByRole("button", { name: "Resolve", exact: true }).first().click();
-    await issue.getByRole("button", { name: "Resolve", exact: true }).last().click();
+    await resolveOn(issue);
     await issue.getByRole("button", { name: "Unresolve", exact: true }).waitFor();
     await expect(issue.textContent()).resolves.toMatch(/Edited.*Resolved.*TypeError: cart\.total is undefined.*Resolved by admin@example\.com/s);
     await expect(issue.getByRole("button", { name: "Resolve", exact: true }).count()).resolves.toBe(0);
@@ -194,6 +192,14 @@ describe("the Teams playground (npm start, headless Chromium)", () => {
     await post("DEMO-1").getByRole("button", { name: "Unresolve", exact: true }).waitFor();
     await expect(page.locator("#messages article.post").count()).resolves.toBe(3);
   }, START_TIMEOUT_MS + 60_000);
+
+  /** Resolve → (the panel opens: Immediately is preselected) → its Resolve submit. The panel may be open already. */
+  async function resolveOn(card: ReturnType<typeof post>) {
+    const buttons = card.getByRole("button", { name: "Resolve", exact: true });
+    if ((await buttons.count()) === 1) await buttons.first().click();
+    await expect.poll(() => buttons.count()).toBe(2);
+    await buttons.last().click();
+  }
 
   async function guideAdminToken() {
     const state = await (await fetch(`${playground}playground/api/state`)).json();
