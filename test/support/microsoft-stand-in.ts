@@ -49,6 +49,8 @@
  *      ms.connector.enqueue({ status: 429, headers: { "Retry-After": "2" } });
  *      ms.connector.enqueue({ status: 403, body: { error: { code: "ConversationBlockedByUser" } } }, { method: "POST" });
  *    `connector.sent(conversationId)` lists the activities posted to a conversation.
+ *    `connector.enforceTeamsLimits = true` answers 429 Throttled to a send over Teams' per-conversation limits;
+ *    `connector.outage = { until, answer }` answers every send with `answer` until that time.
  *    `connector.beforeAnswer = async (call) => {...}` runs after a call is recorded and before it is answered
  *    (to land a change while the bot is waiting on Teams); set it back to null afterwards.
  *
@@ -210,6 +212,13 @@ export class MicrosoftStandIn {
     script: [] as { answer: ScriptedAnswer; match?: ConnectorMatch }[],
     /** Runs after a call is recorded and before it is answered (e.g. to change D1 while the bot waits on Teams). */
     beforeAnswer: null as ((call: ConnectorCall) => Promise<void>) | null,
+    /**
+     * Teams' per-conversation send limits (7 per 1 s, 8 per 2 s, 60 per 30 s), enforced as Teams does: a send (POST/PUT
+     * of an activity) over them is answered 429 Throttled, without Retry-After. Off by default.
+     */
+    enforceTeamsLimits: false,
+    /** Until this time (epoch ms) every activity send answers `outage.answer` (an outage of the Connector). */
+    outage: null as { until: number; answer: ScriptedAnswer } | null,
     /** Scripts the next answer for calls matching `match` (all calls when omitted). */
     enqueue: (answer: ScriptedAnswer, match?: ConnectorMatch) => {
       this.connector.script.push({ answer, match });
@@ -393,6 +402,11 @@ export class MicrosoftStandIn {
     }
 
     const [v3, kind, id, sub, subId, ...rest] = call.segments;
+    const isSend = kind === "conversations" && sub === "activities" && (call.method === "POST" || call.method === "PUT");
+    if (isSend && this.connector.outage && call.at < this.connector.outage.until) return scripted(this.connector.outage.answer);
+    if (isSend && this.connector.enforceTeamsLimits && this.overTeamsLimits(id, call.at)) {
+      return json(429, { error: { code: "Throttled", message: "stand-in: over Teams' per-conversation limits" } });
+    }
     if (v3 !== "v3" || rest.length > 0) return json(404, { error: { code: "NotFound", message: "stand-in: unknown path" } });
     const m = call.method;
 
@@ -415,6 +429,18 @@ export class MicrosoftStandIn {
       if (sub === "conversations" && subId === undefined) return json(200, { conversations: team.channels });
     }
     return json(404, { error: { code: "NotFound", message: "stand-in: unknown path" } });
+  }
+
+  /** Whether one more send to `conversationId` at `at` exceeds Teams' limits, counting the sends it accepted. */
+  private overTeamsLimits(conversationId: string, at: number): boolean {
+    const accepted = this.connector.calls
+      .filter((c) => c.status > 0 && c.status < 300 && (c.method === "POST" || c.method === "PUT") && c.segments[2] === conversationId && c.segments[3] === "activities")
+      .map((c) => c.at);
+    return [
+      { ms: 1_000, max: 7 },
+      { ms: 2_000, max: 8 },
+      { ms: 30_000, max: 60 },
+    ].some((w) => accepted.filter((t) => t > at - w.ms).length >= w.max);
   }
 
   private nextActivityId(): string {
