@@ -151,9 +151,16 @@ describe("deliveries through the conversation's outbox", () => {
     }
     const put = accepted(sends(ALERTS_CHANNEL, "PUT"))[0];
     expect(put.at - changedAt).toBeLessThan(5_000);
-    // It overtook the backlog: new cards were still waiting when it went.
+    // It overtook the backlog: new cards were still waiting when it went, and the backlog API says so.
     const pending = await env.DB.prepare("select count(*) as n from deliveries where status = 'queued' and kind = 'post'").first<{ n: number }>();
     expect(pending?.n).toBeGreaterThan(0);
+    const backlogRes = await admin("/deliveries/backlog");
+    expect(backlogRes.status).toBe(200);
+    const { conversations } = (await backlogRes.json()) as { conversations: { conversationId: string; waiting: number; oldestAgeSeconds: number }[] };
+    const channel = conversations.find((b) => b.conversationId === ALERTS_CHANNEL)!;
+    expect(channel.waiting).toBeGreaterThan(0);
+    expect(channel.waiting).toBeLessThanOrEqual(pending!.n);
+    expect(channel.oldestAgeSeconds).toBeGreaterThanOrEqual(0);
     expect(cardText(cardOf(put.body))).toMatch(/Resolved/i);
     await settleDeliveries(180_000);
     await expectInvariant([first, ...backlog]);
@@ -212,5 +219,51 @@ describe("deliveries through the conversation's outbox", () => {
       { id: delivered!.id, status: "delivered", lastError: null },
       { id: row!.id, status: "dead", lastError: "dead-lettered: could not be handed to the conversation's outbox" },
     ]);
+  });
+
+  it("a dead delivery can be retried through the API: re-queued with a fresh budget, delivered, the outcome recorded", async () => {
+    const { s } = await setUp();
+    ms.connector.enqueue({ status: 413, body: { error: { code: "MessageSizeTooBig" } } }, { method: "POST", path: /activities$/ });
+    const ids = await burst(s, 1, "retried");
+    await settleDeliveries();
+    const [dead] = await deliveriesOf(ids);
+    expect(dead).toMatchObject({ status: "dead", lastError: expect.stringContaining("MessageSizeTooBig") });
+    const retry = await admin(`/deliveries/${dead.id}/retry`, { method: "POST" });
+    expect(retry.status, await retry.clone().text()).toBe(200);
+    expect(await retry.json()).toMatchObject({ id: dead.id, status: "queued", attempts: 0 });
+    await settleDeliveries();
+    const [after] = await deliveriesOf(ids);
+    expect(after).toMatchObject({ id: dead.id, status: "delivered", lastError: null, attempts: 1 });
+    expect(accepted(sends(ALERTS_CHANNEL))).toHaveLength(1);
+    // Only a dead one can be retried; an unknown id is a 404; neither changes anything.
+    const again = await admin(`/deliveries/${dead.id}/retry`, { method: "POST" });
+    expect(again.status).toBe(409);
+    expect(((await again.json()) as any).error.message).toBe("Only a dead delivery can be retried; this one is delivered.");
+    expect((await admin(`/deliveries/99999999/retry`, { method: "POST" })).status).toBe(404);
+    expect((await admin(`/deliveries/abc/retry`, { method: "POST" })).status).toBe(400);
+    await expectInvariant(ids);
+  });
+
+  it("the doctor warns about a conversation whose oldest delivery has waited over 2 minutes", async () => {
+    const { s, integrationId } = await setUp();
+    const [groupId] = await burst(s, 1, "doctor");
+    await settleDeliveries();
+    const healthy = ((await (await admin("/doctor")).json()) as { checks: { name: string; ok: boolean; detail: string }[] }).checks;
+    expect(healthy.filter((c) => c.name.endsWith(": backlog"))).toEqual([]);
+    const old = Date.now() - 3 * 60_000;
+    const row = await env.DB.prepare(
+      "insert into deliveries (kind, group_id, integration_id, conversation_id, status, attempts, data, created_at, updated_at) values ('post', ?, ?, ?, 'queued', 0, '{}', ?, ?) returning id",
+    )
+      .bind(groupId, integrationId, ALERTS_CHANNEL, old, old)
+      .first<{ id: number }>();
+    try {
+      const checks = ((await (await admin("/doctor")).json()) as { checks: { name: string; ok: boolean; detail: string; fix?: string }[] }).checks;
+      const backlog = checks.filter((c) => c.name.endsWith(": backlog"));
+      expect(backlog).toHaveLength(1);
+      expect(backlog[0]).toMatchObject({ ok: false, detail: `1 deliveries are waiting for ${ALERTS_CHANNEL}; the oldest since 3 minute(s).` });
+      expect(backlog[0].fix).toContain("60 per 30 s");
+    } finally {
+      await env.DB.prepare("update deliveries set status = 'dead', last_error = 'test cleanup' where id = ?").bind(row!.id).run();
+    }
   });
 });
