@@ -136,6 +136,20 @@ describe("deliveries through the conversation's outbox", () => {
     await expectInvariant(ids);
   });
 
+  it("a Connector call that never answers is aborted at its timeout and retried; the card arrives once", { timeout: 120_000 }, async () => {
+    const { s } = await setUp();
+    ms.connector.enqueue("hang", { method: "POST", path: /activities$/ });
+    const ids = await burst(s, 2, "hang");
+    await settleDeliveries(90_000);
+    const ds = await deliveriesOf(ids);
+    expect(ds.map((d) => d.status)).toEqual(["delivered", "delivered"]);
+    expect(ds[0].attempts).toBe(2);
+    const posts = sends(ALERTS_CHANNEL);
+    expect(posts.filter((c) => c.status === -1)).toHaveLength(1);
+    expect(accepted(posts).map(cardIndex)).toEqual([0, 1]);
+    await expectInvariant(ids);
+  });
+
   it("a card update queued behind a backlog of new cards is delivered within seconds", { timeout: 240_000 }, async () => {
     const { s } = await setUp();
     const [first] = await burst(s, 1, "head");

@@ -49,6 +49,7 @@
  *      ms.connector.enqueue({ status: 429, headers: { "Retry-After": "2" } });
  *      ms.connector.enqueue({ status: 403, body: { error: { code: "ConversationBlockedByUser" } } }, { method: "POST" });
  *    `connector.sent(conversationId)` lists the activities posted to a conversation.
+ *    `connector.enqueue("hang", match)` makes the matching call never answer (until the caller aborts it).
  *    `connector.enforceTeamsLimits = true` answers 429 Throttled to a send over Teams' per-conversation limits;
  *    `connector.outage = { until, answer }` answers every send with `answer` until that time.
  *    `connector.beforeAnswer = async (call) => {...}` runs after a call is recorded and before it is answered
@@ -92,7 +93,7 @@ export type ConnectorCall = {
   body: unknown;
   /** The bearer token sent (null if none). */
   token: string | null;
-  /** The status the stand-in answered. */
+  /** The status the stand-in answered (-1: it never answered, a scripted hang). */
   status: number;
   /** When the call arrived (epoch ms). */
   at: number;
@@ -209,7 +210,7 @@ export class MicrosoftStandIn {
     teams: new Map<string, TeamFixture>(),
     /** Roster per conversation id (a team's roster lives under the team id). */
     members: new Map<string, MemberFixture[]>(),
-    script: [] as { answer: ScriptedAnswer; match?: ConnectorMatch }[],
+    script: [] as { answer: ScriptedAnswer | "hang"; match?: ConnectorMatch }[],
     /** Runs after a call is recorded and before it is answered (e.g. to change D1 while the bot waits on Teams). */
     beforeAnswer: null as ((call: ConnectorCall) => Promise<void>) | null,
     /**
@@ -220,7 +221,7 @@ export class MicrosoftStandIn {
     /** Until this time (epoch ms) every activity send answers `outage.answer` (an outage of the Connector). */
     outage: null as { until: number; answer: ScriptedAnswer } | null,
     /** Scripts the next answer for calls matching `match` (all calls when omitted). */
-    enqueue: (answer: ScriptedAnswer, match?: ConnectorMatch) => {
+    enqueue: (answer: ScriptedAnswer | "hang", match?: ConnectorMatch) => {
       this.connector.script.push({ answer, match });
     },
     addServiceUrl: (url: string) => {
@@ -324,7 +325,7 @@ export class MicrosoftStandIn {
     if (url.href === this.tokenUrl) return this.handleToken(request, signal ?? null);
 
     const base = this.connector.serviceUrls.find((s) => url.href.startsWith(s));
-    if (base) return this.handleConnector(request, base);
+    if (base) return this.handleConnector(request, base, signal ?? null);
 
     this.unexpected.push({ method: request.method, url: request.url });
     return new Response(`stand-in: no route for ${request.method} ${request.url}`, { status: 599 });
@@ -358,7 +359,7 @@ export class MicrosoftStandIn {
     return json(200, { token_type: "Bearer", expires_in: this.token.expiresIn, ext_expires_in: this.token.expiresIn, access_token: token });
   }
 
-  private async handleConnector(request: Request, base: string): Promise<Response> {
+  private async handleConnector(request: Request, base: string, signal: AbortSignal | null): Promise<Response> {
     const url = new URL(request.url);
     const rawPath = url.pathname.slice(new URL(base).pathname.length);
     const segments = rawPath.split("/").map((s) => decodeURIComponent(s));
@@ -387,18 +388,25 @@ export class MicrosoftStandIn {
     this.connector.calls.push(call);
     if (this.connector.beforeAnswer) await this.connector.beforeAnswer(call);
     const res = this.answerConnector(call);
+    if (res === "hang") {
+      // Never answers; the caller's abort signal (its per-attempt timeout) ends the wait.
+      call.status = -1;
+      return new Promise<Response>((_, reject) => {
+        signal?.addEventListener("abort", () => reject(signal.reason ?? new DOMException("timed out", "TimeoutError")), { once: true });
+      });
+    }
     call.status = res.status;
     return res;
   }
 
-  private answerConnector(call: ConnectorCall): Response {
+  private answerConnector(call: ConnectorCall): Response | "hang" {
     if (!call.token || !this.token.issued.includes(call.token) || this.token.revoked.has(call.token)) {
       return json(401, { message: "Authorization has been denied for this request." });
     }
     const i = this.connector.script.findIndex(({ match }) => matches(call, match));
     if (i >= 0) {
       const [{ answer }] = this.connector.script.splice(i, 1);
-      return scripted(answer);
+      return answer === "hang" ? "hang" : scripted(answer);
     }
 
     const [v3, kind, id, sub, subId, ...rest] = call.segments;
