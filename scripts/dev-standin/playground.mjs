@@ -7,6 +7,7 @@
  *   GET  /                           the page (playground/index.html, its script and style, the adaptivecards bundle)
  *   GET  /playground/api/state       teams, channels, chats and messages as `?user=<id>` sees them, plus the guide
  *   GET  /playground/api/events      server-sent events: "change" whenever a message or an install changes
+ *   GET  /playground/api/installations  the worker's Teams installations (via its admin API), for the guide
  *   POST /playground/api/install     { user, team, action: "add" | "remove" }    the app added to / removed from a team
  *   POST /playground/api/message     { user, conversation, text }                 a message (an @mention in a channel)
  *   POST /playground/api/submit      { user, replyToId, value }                   an Action.Submit on a card
@@ -76,7 +77,7 @@ export function createPlayground({ log, world, sign, workerUrl, guide }) {
     }
   }
 
-  async function stateFor(userId) {
+  function stateFor(userId) {
     const me = userById(userId) ?? DEMO_USERS[0];
     const view = (message) => ({ ...message, mine: message.from.id === me.id });
     const teams = DEMO_TEAMS.filter((t) => t.members.includes(me.id)).map((t) => ({
@@ -94,7 +95,7 @@ export function createPlayground({ log, world, sign, workerUrl, guide }) {
       users: DEMO_USERS,
       teams,
       chats: [{ id: chat, name: world().botName, messages: log.inConversation(chat).map(view) }],
-      guide: guide() && { ...guide(), installations: await installations() },
+      guide: guide(),
     };
   }
 
@@ -162,7 +163,9 @@ export function createPlayground({ log, world, sign, workerUrl, guide }) {
       }
       if (!url.pathname.startsWith("/playground/api/")) return null;
       const name = url.pathname.slice("/playground/api/".length);
-      if (name === "state" && method === "GET") return json(200, await stateFor(url.searchParams.get("user")));
+      if (name === "state" && method === "GET") return json(200, stateFor(url.searchParams.get("user")));
+      // Asked by the guide only (it is an admin API call, logged by wrangler dev: not on every change).
+      if (name === "installations" && method === "GET") return json(200, await installations());
       if (name === "events" && method === "GET") {
         res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-store", connection: "keep-alive" });
         res.write(`event: change\ndata: ${log.version}\n\n`);

@@ -333,15 +333,25 @@
   }
 
   // ── getting started ─────────────────────────────────────────────────────────────────────────────────
+  /** The worker's installations, for the rule command: asked when the guide is shown, re-rendered if they changed. */
+  let installations = [];
+  async function refreshInstallations() {
+    const fresh = await (await fetch("/playground/api/installations")).json();
+    if (JSON.stringify(fresh) === JSON.stringify(installations)) return;
+    installations = fresh;
+    if (view === "guide") renderGuide();
+  }
+
   function renderGuide() {
     const g = state.guide;
     const installed = state.teams.filter((t) => t.installed);
-    const active = (g && g.installations ? g.installations : []).filter((i) => i.status === "active");
+    const active = installations.filter((i) => i.status === "active");
     const el = $("guide");
     if (!g) {
       el.innerHTML = `<h1>Teams playground</h1><p>No worker is connected to this stand-in yet.</p>`;
       return;
     }
+    void refreshInstallations();
     const me = state.me;
     const integration = active[0];
     const ruleCommand = integration
