@@ -573,7 +573,7 @@ async function main() {
     say(`  issue ${row.shortId ?? issue.shortId}: ${row.status}`);
     // What Teams (and the playground) would show: the one message, replaced, not a second card.
     const shown = standIn.log.get(issueCard.activityId);
-    const issueCards = standIn.log.inConversation(TEAM.id).filter((m) => m.activity.summary?.startsWith(issue.shortId));
+    const issueCards = standIn.log.inConversation(TEAM.id).filter((m) => !m.threadId && m.activity.summary?.includes(`${issue.shortId}:`));
     return { status: row.status, updatedCard: true, updatedInPlace: Boolean(shown?.updatedAt) && issueCards.length === 1, lastActivity: last?.type ?? null };
   });
 
