@@ -46,7 +46,7 @@ const DEMO = {
   shortIdPrefix: "DEMO",
 };
 
-// Offline by default: no request.cf fetch, no metrics (see the toolchain notes).
+// Offline by default: no request.cf fetch, no metrics (nothing leaves 127.0.0.1).
 const childEnv = { ...process.env, CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_SEND_METRICS: "false" };
 
 const USAGE = `Usage: npm start [-- --port N] [-- --no-playground] [-- --no-dev] [-- --print-env] [-- --persist-to DIR] [-- --dev-vars FILE]

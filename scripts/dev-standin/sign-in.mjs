@@ -244,7 +244,7 @@ function initials(name) {
     .toUpperCase();
 }
 
-export function esc(s) {
+function esc(s) {
   return String(s).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/'/g, "&#39;");
 }
 

@@ -5,6 +5,7 @@
  *
  * "Demo Admin" <admin@example.com> is the admin `npm start` seeds into the organization `demo`.
  */
+import { personalChatId } from "./activities.mjs";
 
 export const DEMO_TENANT = { id: "72f988bf-0000-4000-8000-000000000001", name: "Contoso (demo tenant)" };
 
@@ -44,10 +45,8 @@ export const DEMO_TEAMS = [
   },
 ];
 
-/** The 1:1 chat between the bot and a user (the id the Connector hands out for it). */
-export function personalChatId(user) {
-  return `a:personal-${user.id}`;
-}
+/** The 1:1 chat between the bot and a user (the id the Connector hands out for it; defined with the activities). */
+export { personalChatId };
 
 /** A demo user as the Teams roster APIs return them. */
 export function rosterEntry(user, tenantId = DEMO_TENANT.id) {
