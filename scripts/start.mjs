@@ -9,9 +9,10 @@
  *      reads what to print, in one wrangler run;
  *   4. starts the local Microsoft stand-in with the Teams playground (scripts/dev-standin) on the next port;
  *   5. prints how to use them (addresses, tokens, DSN, curl commands, the first five minutes);
- *   6. runs `wrangler dev` on 127.0.0.1:8787 until Ctrl-C, pointed at the stand-in: MICROSOFT_APP_ID,
- *      BOT_OPENID_METADATA_URL, BOT_TOKEN_URL and SIGN_IN_METADATA_URL by --var, the app password in an env file
- *      next to the stand-in's state. Same code paths as with Microsoft; only the URLs differ.
+ *   6. runs `wrangler dev` on 127.0.0.1:8787 until Ctrl-C (started before step 3, which runs while it boots),
+ *      pointed at the stand-in: MICROSOFT_APP_ID, BOT_OPENID_METADATA_URL, BOT_TOKEN_URL and SIGN_IN_METADATA_URL
+ *      by --var, the app password in an env file next to the stand-in's state. Same code paths as with Microsoft;
+ *      only the URLs differ.
  *
  * The stand-in keeps its keys and conversations in <state>/playground, next to the local D1 and KV, so both
  * survive restarts and go together when the state directory is removed.
@@ -377,6 +378,10 @@ function runDev(playground) {
     }
   }
   const child = spawn(WRANGLER, args, { cwd: ROOT, env: childEnv, stdio: "inherit" });
+  // If set-up fails after this point (fail() exits), wrangler dev must not be left running.
+  process.on("exit", () => {
+    if (child.exitCode === null) child.kill("SIGINT");
+  });
   for (const sig of ["SIGINT", "SIGTERM"]) {
     process.on(sig, () => {
       if (child.exitCode === null) child.kill(sig);
@@ -415,8 +420,11 @@ const startedAt = Date.now();
 await checkPorts();
 ensureDevVars();
 applyMigrations();
-const state = readState({ seed: true });
 const playground = opts.dev && opts.playground ? await startStandIn() : null;
+// wrangler dev boots (seconds) while the seed + state read runs (seconds too): the local D1 is a SQLite file both
+// processes may open (the worker touches it only when a request needs it), and "Ready" waits for both.
+if (opts.dev) runDev(playground);
+const state = readState({ seed: true });
 if (playground && state?.projectId) {
   const s = playground.standIn;
   s.setGuide({
@@ -432,7 +440,4 @@ if (playground && state?.projectId) {
   });
 }
 printUsage(readDevVars(devVarsPath), state, playground);
-if (opts.dev) {
-  runDev(playground);
-  void announceReady(startedAt, playground);
-}
+if (opts.dev) void announceReady(startedAt, playground);
