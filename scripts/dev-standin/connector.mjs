@@ -1,5 +1,5 @@
 /**
- * The Bot Connector REST API as the stand-in serves it under its serviceUrl (teams-protocol.md, "Connector REST
+ * The Bot Connector REST API as the stand-in serves it under its serviceUrl (docs/bot-transport.md, "Connector REST
  * API"): every call is recorded, answered the way Teams answers, and can be waited for.
  *
  *   POST v3/conversations/{c}/activities[/{a}]  → 201 {id}            PUT …/activities/{a} → 200 {id: a}

@@ -1,7 +1,7 @@
 /**
  * Verifies the JWT the Bot Connector puts on every request to /api/messages, with botbuilder's channel
  * rules (botframework-connector's ChannelValidation + JwtTokenExtractor), as summarised in
- * /work/shared/notes/teams-protocol.md ("Inbound: verifying a request from the Bot Connector"):
+ * docs/bot-transport.md ("Inbound: verifying a request from the Bot Connector"):
  *
  *  1. `Authorization: Bearer <jwt>`, scheme exactly "Bearer".
  *  2. Issuer pre-check on the unverified payload (`iss` = https://api.botframework.com), so tokens from

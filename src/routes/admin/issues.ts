@@ -94,6 +94,10 @@ export function commandsFromUpdate(body: z.infer<typeof updateBody>): IssueComma
     else if (d.inRelease) commands.push({ kind: "resolve", mode: "inRelease", release: d.inRelease });
     else commands.push({ kind: "resolve", mode: "immediate" });
   } else if (body.status === "ignored") {
+    // Sentry's "N times / N users within a window" is not implemented here: refuse rather than ignore the window.
+    if (d.ignoreWindow !== undefined || d.ignoreUserWindow !== undefined) {
+      throw new ValidationError("statusDetails: ignoreWindow and ignoreUserWindow are not supported; use ignoreCount, ignoreUserCount (totals) or ignoreDuration.");
+    }
     const set = [d.ignoreCount, d.ignoreDuration, d.ignoreUserCount].filter((v) => v !== undefined);
     if (set.length > 1) throw new ValidationError("statusDetails: give one of ignoreCount, ignoreDuration, ignoreUserCount.");
     if (d.ignoreCount !== undefined) commands.push({ kind: "ignore", condition: { kind: "count", count: d.ignoreCount } });
