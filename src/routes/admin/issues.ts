@@ -125,7 +125,7 @@ async function updateIssue(c: import("hono").Context<AppEnv>) {
   const db = getDb(c.env.DB);
   // Status and assignee are applied together, in one guarded write: a refused part leaves nothing written.
   const changed = await changeIssue(db, { groupId: id, commands, actor: { kind: "api" }, source: "api" }, Date.now);
-  const [assignee] = await Promise.all([getAssigneeView(db, id), afterIssueChange(c.env, c.executionCtx, changed)]);
+  const [assignee] = await Promise.all([getAssigneeView(db, id), afterIssueChange(c.env, changed)]);
   return c.json({ issue: publicGroup(changed.group), assignee, assigneeLabel: assigneeLabel(assignee) });
 }
 
