@@ -111,7 +111,7 @@ function composeIssueCard(input: IssueCardInput, caps: AssignListCaps, limits: T
 function describe(issue: CardIssue, shown: string[]): string {
   const m = issue.metadata ?? {};
   for (const candidate of [m.value, m.function, m.message]) {
-    const lines = (candidate ?? "").split(/\r\n|\r|\n/);
+    const lines = (typeof candidate === "string" ? candidate : "").split(/\r\n|\r|\n/);
     while (lines.length > 0 && alreadySaid(cleanLine(lines[0], 1000), shown)) lines.shift();
     const rest = cleanLine(lines.join("\n"), 1000);
     if (rest) return rest;
