@@ -81,7 +81,7 @@ function configurationChecks(env: Env): DoctorCheck[] {
       name: "MICROSOFT_APP_ID",
       ok: false,
       detail: "Not set: the bot has no Microsoft identity, so Teams messages are refused and nothing can be sent.",
-      fix: "Set it to the Application (client) ID of your Azure Bot (docs/deploy.md, step 1): a [vars] entry in wrangler.toml, or MICROSOFT_APP_ID=... in .dev.vars locally.",
+      fix: "Set it to the Application (client) ID of your Azure Bot (docs/deploy.md, steps 3 and 4): a [vars] entry in wrangler.toml, or MICROSOFT_APP_ID=... in .dev.vars locally.",
     });
   } else if (!GUID.test(appId)) {
     checks.push({
@@ -101,7 +101,7 @@ function configurationChecks(env: Env): DoctorCheck[] {
           name: "MICROSOFT_APP_PASSWORD",
           ok: false,
           detail: "Not set: the bot cannot get a token to post cards.",
-          fix: `Create a client secret for the bot's app registration (\`az ad app credential reset --id <app-id>\`) and store it. ${SECRET_HINT} MICROSOFT_APP_PASSWORD\`.`,
+          fix: `Create a client secret for the bot's app registration (\`az ad app credential reset --id <app-id> --append\`: without --append it deletes the secrets the app already has) and store it. ${SECRET_HINT} MICROSOFT_APP_PASSWORD\`.`,
         },
   );
 
