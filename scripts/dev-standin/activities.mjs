@@ -1,7 +1,7 @@
 /**
- * Activities as Teams sends them to a bot (docs/playground.md, "What the playground sends"), for the demo and the
- * playground: a team install and removal, a personal message, an @mention in a channel, a click on a card's
- * Action.Submit. Mirrors test/support/teams.ts.
+ * Activities as Teams sends them to a bot (docs/bot-transport.md, "Activities Teams sends"; docs/playground.md, "What
+ * the playground sends"), for the demo and the playground: a team install and removal, a personal message, an
+ * @mention in a channel, a click on a card's Action.Submit. Mirrors test/support/teams.ts.
  */
 let seq = 0;
 

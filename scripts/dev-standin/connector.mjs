@@ -1,7 +1,7 @@
 /**
- * The Bot Connector REST API as the stand-in serves it under its serviceUrl (docs/playground.md, "The Microsoft
- * stand-in"): every call is recorded, answered the way Teams answers, and can be waited for; the messages land in
- * a ConversationLog (what the playground page shows).
+ * The Bot Connector REST API as the stand-in serves it under its serviceUrl (docs/bot-transport.md, "Connector REST
+ * API"; docs/playground.md): every call is recorded, answered the way Teams answers, and can be waited for; the
+ * messages land in a ConversationLog (what the playground page shows).
  *
  *   POST v3/conversations/{c}/activities[/{a}]  → 201 {id}            PUT …/activities/{a} → 200 {id: a}
  *   DELETE …/activities/{a}                     → 200                 POST v3/conversations → 201 {id} (1:1 chat)
@@ -9,7 +9,10 @@
  *
  * `{c}` may be `<channel>;messageid=<root>` (a thread): posts there are replies to <root>, as in Teams. PUT and
  * DELETE of a message the conversation does not hold answer 404, like Teams. A bearer token the token endpoint
- * did not issue gets 401, like the real Connector.
+ * did not issue gets 401, like the real Connector. Rosters as the real Connector keeps them: a team's under its team
+ * id, a chat's under the chat id; a channel thread id (`…;messageid=…`) answers 404 ThreadNotFound
+ * (botframework-sdk #3062), and a channel id of a known team that is not the team id gives a partial roster, the
+ * first half of the team's (BotBuilder-MicrosoftTeams #80).
  */
 import { EventEmitter } from "node:events";
 import { ConversationLog, splitConversationId } from "./conversation-log.mjs";
@@ -61,14 +64,16 @@ export class ConnectorStandIn {
         const removed = this.log.remove(splitConversationId(id).conversationId, subId);
         return removed ? [200, null] : [404, { error: { code: "NotFound", message: "activity not found" } }];
       }
+      if ((sub === "pagedmembers" || sub === "members") && m === "GET" && id.includes(";messageid=")) {
+        return [404, { error: { code: "ThreadNotFound", message: "Failure due to: ThreadNotFound." } }];
+      }
       if (sub === "pagedmembers" && m === "GET") {
-        // Teams answers a thread id (`;messageid=`) with 404 ThreadNotFound: rosters are asked of the team or chat.
-        const all = this.members.get(id);
+        const all = this.roster(id);
         if (!all) return [404, { error: { code: "ConversationNotFound", message: "not found" } }];
         return [200, { members: all }];
       }
       if (sub === "members" && subId !== undefined && m === "GET") {
-        const member = (this.members.get(id) ?? []).find((x) => x.id === subId);
+        const member = (this.roster(id) ?? []).find((x) => x.id === subId);
         return member ? [200, member] : [404, { error: { code: "MemberNotFoundInConversation", message: "not found" } }];
       }
     }
@@ -86,6 +91,16 @@ export class ConnectorStandIn {
     const { conversationId, threadId } = splitConversationId(conversation);
     const message = this.log.add({ conversationId, threadId: replyTo ?? threadId, from: { ...this.bot, bot: true }, activity });
     return [201, { id: message.id }];
+  }
+
+  /** The roster a roster call sees for an id (a channel id alone gives only part of its team's roster). */
+  roster(id) {
+    for (const [teamId, team] of this.teams) {
+      if (teamId === id || !team.channels.some((c) => c.id === id)) continue;
+      const all = this.members.get(teamId) ?? [];
+      return all.slice(0, Math.floor(all.length / 2));
+    }
+    return this.members.get(id);
   }
 
   createConversation(body) {

@@ -1,8 +1,8 @@
 /**
  * The stand-in's Bot Framework signing key and the tokens it puts on activities, shaped like the Bot Connector's:
  * RS256, `kid` in the header, iss https://api.botframework.com, aud = the bot's app id, a `serviceurl` claim,
- * and the published JWK endorsed for "msteams" (docs/bot-transport.md, inbound verification). Dev tool: the worker
- * trusts these only because `npm start` / `npm run demo` point BOT_OPENID_METADATA_URL at the stand-in.
+ * and the published JWK endorsed for "msteams" (docs/bot-transport.md, "Inbound"). Dev tool: the worker trusts these
+ * only because `npm start` / `npm run demo` point BOT_OPENID_METADATA_URL at the stand-in.
  */
 import { randomUUID } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
