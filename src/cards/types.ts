@@ -75,14 +75,26 @@ export type ChoiceSetInput = {
   spacing?: Spacing;
 };
 
-export type AdaptiveElement = TextBlock | FactSet | ColumnSet | Container | ActionSet | ChoiceSetInput;
+export type ToggleInput = {
+  type: "Input.Toggle";
+  id: string;
+  title: string;
+  value?: string;
+  valueOn?: string;
+  valueOff?: string;
+  wrap?: boolean;
+  spacing?: Spacing;
+  separator?: boolean;
+};
+
+export type AdaptiveElement = TextBlock | FactSet | ColumnSet | Container | ActionSet | ChoiceSetInput | ToggleInput;
 
 export type ActionStyle = "default" | "positive" | "destructive";
 
 /** The data every issue-card Action.Submit carries (the wire format: see action-payload.ts). */
 export type SubmitData = { payload: ActionPayloadWire };
 
-export type SubmitAction = { type: "Action.Submit"; title: string; data: SubmitData; style?: ActionStyle; id?: string };
+export type SubmitAction = { type: "Action.Submit"; title: string; data: SubmitData | SettingsSubmitData; style?: ActionStyle; id?: string };
 export type OpenUrlAction = { type: "Action.OpenUrl"; title: string; url: string; style?: ActionStyle; id?: string };
 export type ShowCardAction = { type: "Action.ShowCard"; title: string; card: AdaptiveCard; style?: ActionStyle; id?: string };
 export type AdaptiveAction = SubmitAction | OpenUrlAction | ShowCardAction;
@@ -120,6 +132,11 @@ export type ActionPayloadWire = {
   rules: number[];
   integrationId: number;
 };
+
+/** Submits of the chat's own cards (not issue cards): UNSUBSCRIBE="6", NOTIFICATION_SETTINGS="7". */
+export type SettingsActionTypeWire = "6" | "7";
+export type SettingsPayloadWire = { actionType: "6"; ruleId: number; integrationId: number } | { actionType: "7" };
+export type SettingsSubmitData = { payload: SettingsPayloadWire };
 
 // ---------------------------------------------------------------------------------------------------------
 // Builder inputs
