@@ -14,7 +14,7 @@ import {
 import { BOT_DISPLAY_NAME } from "./conversation-cards";
 import { column, columnSet, container, factSet, heading, rootCard, textBlock, TONE_STYLE } from "./elements";
 import { markdownText, neutralize, plainText } from "./escape";
-import type { AdaptiveCard, AdaptiveElement, Fact, SubmitAction, ToggleInput } from "./types";
+import type { AdaptiveCard, AdaptiveElement, Fact, SettingsSubmitAction, ToggleInput } from "./types";
 
 /** A rule's conditions and filters, as the cards describe them. */
 export type RuleSummaryInput = {
@@ -133,7 +133,7 @@ export function buildSubscriptionsCard(params: { channelName: string; integratio
     if (item.createdVia === "api") details.push(textBlock(`Rule “${markdownText(item.ruleName, 80)}”, made outside Teams`, { isSubtle: true, size: "Small", spacing: "None" }));
     const columns = [column(details, "stretch")];
     if (active) {
-      const unsubscribe: SubmitAction = { type: "Action.Submit", title: "Unsubscribe", data: encodeUnsubscribeData(item.ruleId, params.integrationId) };
+      const unsubscribe: SettingsSubmitAction = { type: "Action.Submit", title: "Unsubscribe", data: encodeUnsubscribeData(item.ruleId, params.integrationId) };
       columns.push(column([{ type: "ActionSet", actions: [unsubscribe] }], "auto", { verticalContentAlignment: "Center" }));
     }
     body.push(columnSet(columns, { separator: true, spacing: "Medium" }));
@@ -239,6 +239,6 @@ export function buildNotificationsCard(params: { settings: NotificationSettingsI
     ),
   ];
   if (params.saved) body.push(textBlock("Saved.", { color: "Good", weight: "Bolder" }));
-  const save: SubmitAction = { type: "Action.Submit", title: "Save", data: encodeNotificationSettingsData(), style: "positive" };
+  const save: SettingsSubmitAction = { type: "Action.Submit", title: "Save", data: encodeNotificationSettingsData(), style: "positive" };
   return rootCard({ body, actions: [save], fallbackText: "Your notification settings." });
 }

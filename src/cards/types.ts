@@ -94,10 +94,12 @@ export type ActionStyle = "default" | "positive" | "destructive";
 /** The data every issue-card Action.Submit carries (the wire format: see action-payload.ts). */
 export type SubmitData = { payload: ActionPayloadWire };
 
-export type SubmitAction = { type: "Action.Submit"; title: string; data: SubmitData | SettingsSubmitData; style?: ActionStyle; id?: string };
+export type SubmitAction = { type: "Action.Submit"; title: string; data: SubmitData; style?: ActionStyle; id?: string };
+/** An Action.Submit of the chat's own cards (subscriptions list, notification settings). */
+export type SettingsSubmitAction = { type: "Action.Submit"; title: string; data: SettingsSubmitData; style?: ActionStyle; id?: string };
 export type OpenUrlAction = { type: "Action.OpenUrl"; title: string; url: string; style?: ActionStyle; id?: string };
 export type ShowCardAction = { type: "Action.ShowCard"; title: string; card: AdaptiveCard; style?: ActionStyle; id?: string };
-export type AdaptiveAction = SubmitAction | OpenUrlAction | ShowCardAction;
+export type AdaptiveAction = SubmitAction | SettingsSubmitAction | OpenUrlAction | ShowCardAction;
 
 export type AdaptiveCard = {
   type: "AdaptiveCard";
