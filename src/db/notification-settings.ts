@@ -3,9 +3,9 @@
  * this table, read by the assignment path); the other two toggles live in `notification_settings`, whose missing
  * row means the defaults (on). The chat's `notifications` card and the web app read and write them here.
  */
-import { and, eq, inArray } from "drizzle-orm";
+import { and, desc, eq, inArray, isNotNull } from "drizzle-orm";
 import type { Db } from "./client";
-import { notificationSettings, projectFollows, projects, users } from "./schema";
+import { groupActivity, identities, integrations, memberships, notificationSettings, projectFollows, projects, users } from "./schema";
 
 export type NotificationSettings = {
   /** A personal card when an issue is assigned to me (by someone else). */
@@ -93,4 +93,30 @@ export async function usersWantingRegressions(db: Db, userIds: number[]): Promis
     .where(inArray(notificationSettings.userId, userIds));
   const off = new Set(rows.filter((r) => !r.on).map((r) => r.userId));
   return userIds.filter((id) => !off.has(id));
+}
+
+/** Who last resolved the issue by hand (the actor of its latest resolve), or null. */
+export async function lastResolverOf(db: Db, groupId: number): Promise<number | null> {
+  const [row] = await db
+    .select({ userId: groupActivity.actorUserId })
+    .from(groupActivity)
+    .where(and(eq(groupActivity.groupId, groupId), inArray(groupActivity.type, RESOLVE_ACTIVITY_TYPES), isNotNull(groupActivity.actorUserId)))
+    .orderBy(desc(groupActivity.id))
+    .limit(1);
+  return row?.userId ?? null;
+}
+
+const RESOLVE_ACTIVITY_TYPES = ["set_resolved", "set_resolved_in_release", "set_resolved_in_next_release"];
+
+/** Where to send these users a personal card about a project's issue: their linked Teams accounts in the project's organization (members only). */
+export async function personalTargets(db: Db, userIds: number[], projectId: number) {
+  if (!userIds.length) return [];
+  return db
+    .select({ userId: identities.userId, teamsUserId: identities.teamsUserId, tenantId: identities.tenantId, integrationId: integrations.id })
+    .from(identities)
+    .innerJoin(integrations, eq(integrations.id, identities.integrationId))
+    .innerJoin(projects, eq(projects.organizationId, integrations.organizationId))
+    .innerJoin(memberships, and(eq(memberships.organizationId, projects.organizationId), eq(memberships.userId, identities.userId)))
+    .where(and(inArray(identities.userId, userIds), eq(projects.id, projectId), eq(integrations.status, "active"), eq(integrations.provider, "msteams")))
+    .limit(500);
 }
