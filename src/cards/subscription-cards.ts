@@ -14,7 +14,7 @@ import {
 import { BOT_DISPLAY_NAME } from "./conversation-cards";
 import { column, columnSet, container, factSet, heading, rootCard, textBlock, TONE_STYLE } from "./elements";
 import { markdownText, neutralize, plainText } from "./escape";
-import type { AdaptiveCard, AdaptiveElement, Fact, SettingsSubmitAction, ToggleInput } from "./types";
+import type { AdaptiveCard, AdaptiveElement, SettingsSubmitAction, ToggleInput } from "./types";
 
 /** A rule's conditions and filters, as the cards describe them. */
 export type RuleSummaryInput = {
@@ -53,23 +53,26 @@ function capitalize(s: string): string {
   return s.charAt(0).toUpperCase() + s.slice(1);
 }
 
-function commandFacts(commands: readonly { usage: string; what: string }[]): Fact[] {
-  // Fact titles render as plain text; the values take markdown.
-  return commands.map((c) => ({ title: neutralize(c.usage), value: c.what }));
-}
-
 /** `help` (or a bare @mention) in a channel: the channel's commands with examples. */
 export function buildChannelHelpCard(): AdaptiveCard {
+  const commands: AdaptiveElement[] = CHANNEL_COMMANDS.map((c) =>
+    container(
+      [
+        textBlock(`**${neutralize(c.usage)}**`, { spacing: "None" }),
+        textBlock(c.what, { isSubtle: true, spacing: "None" }),
+        textBlock(`Example: @${BOT_DISPLAY_NAME} ${c.example}`, { size: "Small", spacing: "None" }),
+      ],
+      { spacing: "Medium" },
+    ),
+  );
   return rootCard({
     body: [
       heading("Route alerts to this channel", { size: "Medium" }),
       textBlock(`Mention me with a command. Admins of your organization can use them; link your account first (chat with ${BOT_DISPLAY_NAME} and type **link**).`, {
         isSubtle: true,
       }),
-      factSet(commandFacts(CHANNEL_COMMANDS), { spacing: "Medium" }),
-      textBlock("Examples", { weight: "Bolder", spacing: "Medium" }),
-      textBlock(CHANNEL_COMMANDS.map((c) => `- @${BOT_DISPLAY_NAME} ${c.example}`).join("\r"), { spacing: "Small" }),
-      textBlock("Levels: debug, info, warning, error, fatal. Quote names with spaces: env=\"eu west\".", { isSubtle: true, size: "Small" }),
+      ...commands,
+      textBlock('Levels: debug, info, warning, error, fatal. Quote names with spaces: env="eu west".', { isSubtle: true, size: "Small", spacing: "Medium" }),
     ],
     fallbackText: "Commands: subscribe, unsubscribe, subscriptions, help.",
   });
@@ -84,13 +87,14 @@ export function buildSubscribedCard(params: { projectSlug: string; organizationS
     body: [
       container(
         [
-          textBlock(params.updated ? `Updated: ${channel} gets ${project} alerts` : `Subscribed: ${channel} gets ${project} alerts`, {
+          textBlock(params.updated ? `Updated: ${project} alerts in this channel` : `Subscribed: ${project} alerts come to this channel`, {
             weight: "Bolder",
             color: style.color,
           }),
           factSet([
+            { title: "Channel", value: channel },
             { title: "Project", value: `${markdownText(params.organizationSlug, 60)}/${project}` },
-            { title: "Alerts for", value: markdownText(describeRule(params.rule), 300) },
+            { title: "Sends", value: markdownText(describeRule(params.rule), 300) },
           ]),
         ],
         { style: style.container },
@@ -117,7 +121,11 @@ export type SubscriptionItem = {
 /** `subscriptions` in a channel: its rules, each with an Unsubscribe button while active. */
 export function buildSubscriptionsCard(params: { channelName: string; integrationId: number; items: SubscriptionItem[]; note?: string }): AdaptiveCard {
   const channel = markdownText(params.channelName, 80);
-  const body: AdaptiveElement[] = [heading(`Alerts in ${channel}`, { size: "Medium" })];
+  const count = params.items.length === 1 ? "1 rule" : `${params.items.length} rules`;
+  const body: AdaptiveElement[] = [
+    heading("This channel's subscriptions", { size: "Medium" }),
+    textBlock(`${channel} · ${count}`, { isSubtle: true, spacing: "None" }),
+  ];
   if (params.note) body.push(textBlock(markdownText(params.note, 200), { color: "Good" }));
   if (!params.items.length) {
     body.push(textBlock(`Nothing is routed here yet. Mention me with **subscribe ${neutralize("<project>")}** to start.`, { isSubtle: true }));

@@ -97,7 +97,8 @@ describe("channel commands", () => {
   it("subscribe by an admin creates the channel's rule (who, from where), the API sees and edits it, and it fires on ingest into the channel", async () => {
     const { s, ada, integrationId } = await setUp();
     const card = await say(ada, `subscribe ${s.project.slug}`);
-    expect(cardText(card)).toContain("Subscribed: Alerts gets");
+    expect(cardText(card)).toContain(`Subscribed: ${s.project.slug} alerts come to this channel`);
+    expect(cardText(card)).toContain('"value":"Alerts"');
     expect(cardText(card)).toContain("New issues, regressions");
 
     const [rule] = await channelRules(s.project.id);
@@ -127,7 +128,7 @@ describe("channel commands", () => {
     const { s, ada } = await setUp();
     await say(ada, `subscribe ${s.project.slug}`);
     const card = await say(ada, `subscribe ${s.project.slug} escalations level>=error env="prod eu"`);
-    expect(cardText(card)).toContain("Updated: Alerts gets");
+    expect(cardText(card)).toContain(`Updated: ${s.project.slug} alerts in this channel`);
     const rules = await channelRules(s.project.id);
     expect(rules).toHaveLength(1);
     expect(rules[0]).toMatchObject({ conditions: { escalation: true }, filters: { levelAtLeast: "error", environment: "prod eu" } });
@@ -189,8 +190,8 @@ describe("channel commands", () => {
     const { ada } = await setUp();
     for (const text of ["help", ""]) {
       const card = await say(ada, text);
-      expect(cardText(card)).toContain("subscribe <\u200Bproject> [new] [regressions] [escalations] [level>=<\u200Blevel>] [env=<\u200Benvironment>]");
-      expect(cardText(card)).toContain("@Issue Alerts subscribe api escalations level>=error env=production");
+      expect(cardText(card)).toContain("**subscribe <\u200Bproject> [new] [regressions] [escalations] [level>=<\u200Blevel>] [env=<\u200Benvironment>]**");
+      expect(cardText(card)).toContain("Example: @Issue Alerts subscribe api escalations level>=error env=production");
     }
     expect(posts(ALERTS_CHANNEL)).toHaveLength(0);
   });
