@@ -36,7 +36,11 @@ function refusal(title: string, text: string, next?: string): Refusal {
 
 /** The caller of a channel command: the team's active installation, the linked account, its membership. */
 export async function channelCaller(ctx: BotContext, a: ActivityCommon): Promise<ChannelCaller | Refusal> {
-  const integration = a.team ? await findTeamIntegration(ctx.db, a.team.id) : null;
+  if (!a.team) {
+    // A group chat: no team, so no installation to route through.
+    return refusal("Alerts go to team channels", "A group chat can't receive a project's alerts.", `Mention me in a channel of a team that has ${BOT_DISPLAY_NAME}, or follow a project in your personal chat with me.`);
+  }
+  const integration = await findTeamIntegration(ctx.db, a.team.id);
   if (!integration || integration.status !== "active" || !integration.organizationId || integration.tenantId !== a.tenantId) {
     return refusal(
       `${BOT_DISPLAY_NAME} is not set up for this team`,

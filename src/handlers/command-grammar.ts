@@ -142,7 +142,8 @@ function parseSubscribe(args: string[]): ChatCommand {
     }
     const level = /^level>=(.*)$/s.exec(lower);
     if (level) {
-      const value = level[1];
+      // The ingest API's aliases too.
+      const value = level[1] === "warn" ? "warning" : level[1] === "critical" ? "fatal" : level[1];
       if (!(EVENT_LEVELS as readonly string[]).includes(value)) return invalid(`the level must be one of ${EVENT_LEVELS.join(", ")}`);
       if (options.levelAtLeast !== null && options.levelAtLeast !== value) return invalid("give `level>=` once");
       options.levelAtLeast = value as EventLevel;

@@ -233,6 +233,17 @@ describe("channel refusals", () => {
     expect(await channelRules(s.project.id)).toHaveLength(0);
   });
 
+  it("in a group chat (no team) the commands say where they work", async () => {
+    const { s, ada } = await setUp();
+    const mention = channelMention(ms, ada, `subscribe ${s.project.slug}`);
+    const groupChat = `19:group-${Date.now()}@thread.v2`;
+    mention.conversation = { id: groupChat, conversationType: "groupChat", tenantId: mention.conversation!.tenantId };
+    mention.channelData = { tenant: mention.channelData!.tenant };
+    expect((await sendActivity(ms, mention)).status).toBe(200);
+    expect(cardText(cardOf(ms.connector.sent(groupChat).at(-1)))).toContain("Alerts go to team channels");
+    expect(await channelRules(s.project.id)).toHaveLength(0);
+  });
+
   it("a team that is not set up says so", async () => {
     await seedOrg();
     const ada = teamsUser("Ada", "ada@example.com");

@@ -19,6 +19,7 @@ describe("chat command grammar", () => {
     expect(parseChatCommand("subscribe api regression")).toMatchObject({ options: { newIssue: false, regression: true, escalation: false } });
     // A filter alone keeps the default conditions.
     expect(parseChatCommand("subscribe api level>=fatal")).toMatchObject({ options: { ...DEFAULTS, levelAtLeast: "fatal" }, optionsGiven: true });
+    expect(parseChatCommand("subscribe api level>=WARN")).toMatchObject({ options: { levelAtLeast: "warning" } });
   });
 
   it("keeps quoted parts together, typographic quotes too, and decodes Teams' HTML entities", () => {
@@ -73,7 +74,7 @@ describe("chat command grammar", () => {
         }
         if (parsed.kind === "invalid") expect(parsed.reason.length).toBeGreaterThan(0);
       }),
-      { numRuns: 3000 },
+      { numRuns: 1500 },
     );
   });
 });
