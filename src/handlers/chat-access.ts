@@ -30,6 +30,10 @@ export type PersonalCaller = { ok: true; userId: number; email: string; organiza
 
 const LINK_HINT = `Open a chat with ${BOT_DISPLAY_NAME} and type **link**, then try again.`;
 
+export function isRefusal(x: object): x is Refusal {
+  return "ok" in x && x.ok === false;
+}
+
 function refusal(title: string, text: string, next?: string): Refusal {
   return { ok: false, card: buildRefusalCard({ title, text, next }), summary: title };
 }

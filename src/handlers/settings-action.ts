@@ -6,6 +6,7 @@ import { buildActionResultCard } from "../cards/conversation-cards";
 import { cardMessage } from "../cards/message";
 import type { AdaptiveCard } from "../cards/types";
 import { unsubscribeRule } from "./channel-subscriptions";
+import { isRefusal } from "./chat-access";
 import type { ClassifiedActivity } from "./classify-activity";
 import type { BotContext } from "./context";
 import { notificationsCommand } from "./personal-notifications";
@@ -30,7 +31,7 @@ export async function handleSettingsAction(ctx: BotContext, a: SettingsActivity)
   } else {
     const r = await notificationsCommand(ctx, a, action.settings);
     // A refusal (not linked any more) is a card of its own; the settings card then stays as it was.
-    result = { card: r.card, summary: r.summary, replaces: !("ok" in r) };
+    result = { card: r.card, summary: r.summary, replaces: !isRefusal(r) };
   }
   const connector = ctx.connector(a.serviceUrl);
   const message = cardMessage(result.card, result.summary);

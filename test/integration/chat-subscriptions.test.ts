@@ -351,6 +351,16 @@ describe("personal chat", () => {
     const bob = teamsUser("Bob", "bob@example.com");
     expect(cardText(await tell(bob, `subscribe ${s.project.slug}`))).toContain("Link your account first");
     expect(cardText(await tell(bob, "notifications"))).toContain("Link your account first");
+    // A Save from someone not (or no longer) linked: a refusal card, the card stays, nothing is stored.
+    const settingsRows = () => env.DB.prepare("select count(*) as n from notification_settings").first<{ n: number }>();
+    const before = await settingsRows();
+    const save = cardSubmit(ms, bob, { payload: { actionType: "7" } }, { notifyAssigned: "false", notifyResolvedRegressed: "false", notifyFollowedNew: "false" }, { replyToId: "s-1" });
+    save.conversation = { id: personalChatId(bob), conversationType: "personal", tenantId: save.conversation!.tenantId };
+    save.channelData = { tenant: save.channelData!.tenant };
+    expect((await sendActivity(ms, save)).status).toBe(200);
+    expect(cardText(cardOf(ms.connector.sent(personalChatId(bob)).at(-1)))).toContain("Link your account first");
+    expect(ms.connector.calls.filter((c) => c.method === "PUT")).toHaveLength(0);
+    expect(await settingsRows()).toEqual(before);
     expect(cardText(await tell(ada, "subscribe nope-nope"))).toContain("No project called nope-nope");
   });
 
