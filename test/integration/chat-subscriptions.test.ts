@@ -364,6 +364,16 @@ describe("personal chat", () => {
     expect(cardText(await tell(ada, "subscribe nope-nope"))).toContain("No project called nope-nope");
   });
 
+  it("a linked person outside every connected organization, and a tenant with nothing set up, are told why", async () => {
+    const { s, integrationId } = await setUp();
+    const olga = teamsUser("Olga", "olga@example.com");
+    await link(olga, integrationId, s.outsider.id);
+    expect(cardText(await tell(olga, `subscribe ${s.project.slug}`))).toContain("You are not a member of any organization here");
+    const carl = teamsUser("Carl", "carl@example.com");
+    await sendActivity(ms, personalMessage(ms, carl, "notifications", "tenant-with-nothing"));
+    expect(cardText(cardOf(ms.connector.sent(personalChatId(carl)).at(-1)))).toContain("is not set up yet");
+  });
+
   it("a followed project's new issue comes to the follower's chat; turned off, it doesn't; a regression of what I resolved does", async () => {
     const { s, ada } = await setUp();
     await tell(ada, `subscribe ${s.project.slug}`);
