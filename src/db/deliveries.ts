@@ -56,3 +56,13 @@ export async function deliveryBacklog(db: Db, integrationId?: number): Promise<C
     .orderBy(sql`count(*) desc`)
     .limit(100);
 }
+
+/** A dead delivery back to `queued` with a fresh attempt budget (null if it is not dead). */
+export async function requeueDeadDelivery(db: Db, id: number, now: number): Promise<DeliveryRow | null> {
+  const rows = await db
+    .update(deliveries)
+    .set({ status: "queued", attempts: 0, updatedAt: now })
+    .where(and(eq(deliveries.id, id), eq(deliveries.status, "dead")))
+    .returning();
+  return rows[0] ?? null;
+}
