@@ -92,7 +92,7 @@ export function resolveSettings({ env = process.env, devVarsPath = join(ROOT, ".
 export function buildManifest({ appId, teamsAppId, publicBaseUrl, version }) {
   if (!appId) {
     throw new Error(
-      "MICROSOFT_APP_ID is not set. It is the Azure Bot's app id (docs/deploy.md, step 1). Set it for this command " +
+      "MICROSOFT_APP_ID is not set. It is the Azure Bot's app id (docs/deploy.md, steps 3 and 4). Set it for this command " +
         "(MICROSOFT_APP_ID=<guid> npm run package:teams), in .dev.vars, or under [vars] in wrangler.toml.",
     );
   }

@@ -1,5 +1,5 @@
 /**
- * Activities as Teams sends them to a bot (teams-protocol.md, "Activities Teams sends"), for the demo: a team
+ * Activities as Teams sends them to a bot (docs/bot-transport.md, "Activities Teams sends"), for the demo: a team
  * install, a personal message, a click on a card's Action.Submit. Mirrors test/support/teams.ts.
  */
 let seq = 0;

@@ -1,7 +1,7 @@
 /**
  * The stand-in's Bot Framework signing key and the tokens it puts on activities, shaped like the Bot Connector's:
  * RS256, `kid` in the header, iss https://api.botframework.com, aud = the bot's app id, a `serviceurl` claim,
- * and the published JWK endorsed for "msteams" (teams-protocol.md, "Inbound"). Dev tool: the worker trusts these
+ * and the published JWK endorsed for "msteams" (docs/bot-transport.md, "Inbound"). Dev tool: the worker trusts these
  * only because `npm run demo` points BOT_OPENID_METADATA_URL at the stand-in.
  */
 import { randomUUID } from "node:crypto";

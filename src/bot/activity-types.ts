@@ -2,7 +2,7 @@
  * The Bot Framework Activity as it travels on the wire (only the fields this bot reads or writes).
  * Everything in an inbound activity is untrusted until the request's token has been verified; even then the
  * shapes below are what Microsoft promises, not what we checked, so handlers still parse what they use.
- * Reference: /work/shared/notes/teams-protocol.md ("Activities Teams sends", "Connector REST API").
+ * Reference: docs/bot-transport.md ("Activities Teams sends", "Connector REST API").
  */
 
 export type ActivityType =
@@ -119,3 +119,9 @@ export type TeamDetails = { id: string; name?: string; aadGroupId?: string };
 export type ChannelInfo = { id: string; name?: string | null };
 
 export type PagedMembersResult = { members: TeamsChannelAccount[]; continuationToken?: string };
+
+/**
+ * The only channel this bot serves. Bot Framework keys are endorsed for other channels too (Web Chat and Direct Line
+ * are on by default for an Azure Bot), where the client chooses `from.id` and `channelData` itself.
+ */
+export const TEAMS_CHANNEL_ID = "msteams";

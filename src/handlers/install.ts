@@ -2,14 +2,13 @@
 import { buildPersonalInstallationCard, buildWelcomeCard } from "../cards/conversation-cards";
 import { cardMessage } from "../cards/message";
 import { findTeamIntegration, recordTeamInstall, setIntegrationStatus } from "../db/integrations";
-import { processedActivities } from "../db/schema";
+import { claim, personalInstallKey, release } from "../db/processed-activities";
+import type { SetupLinkData } from "../signed-link-data";
 import { signToken } from "../signing";
-import { eq } from "drizzle-orm";
 import type { ClassifiedActivity } from "./classify-activity";
 import type { BotContext } from "./context";
 
 export const SETUP_LINK_TTL_MS = 24 * 60 * 60 * 1000;
-export type SetupLinkData = { integrationId: number };
 
 type Of<K extends ClassifiedActivity["kind"]> = Extract<ClassifiedActivity, { kind: K }>;
 
@@ -24,7 +23,9 @@ export async function handleBotAddedToTeam(ctx: BotContext, a: Of<"botAddedToTea
     now: ctx.now(),
   });
   if (!created) return; // already installed: the other install event of the pair got here first
-  const token = await signToken<SetupLinkData>(ctx.env.LINK_SIGNING_SECRET, "setup", { integrationId: created.id }, SETUP_LINK_TTL_MS, ctx.now());
+  // The link names this install's generation: once the app is removed and added again, it is void.
+  const data: SetupLinkData = { integrationId: created.id, generation: created.installGeneration };
+  const token = await signToken(ctx.env.LINK_SIGNING_SECRET, "setup", data, SETUP_LINK_TTL_MS, ctx.now());
   const card = buildWelcomeCard({ setupUrl: `${ctx.baseUrl}/setup/${token}` });
   // The General channel's conversation id is the team id.
   ctx.defer("welcome card", () => ctx.connector(a.serviceUrl).sendToConversation(a.team!.id, cardMessage(card, "Welcome! Complete the setup to get issue alerts here.")));
@@ -40,14 +41,12 @@ export async function handleBotRemovedFromTeam(ctx: BotContext, a: Of<"botRemove
 
 export async function handlePersonalInstall(ctx: BotContext, a: Of<"personalInstall">): Promise<void> {
   // conversationUpdate and installationUpdate both announce a personal install: greet once per install.
-  const key = `personal-install:${a.conversationId}`;
-  const r = await ctx.db.insert(processedActivities).values({ key, receivedAt: ctx.now() }).onConflictDoNothing();
-  if ((r.meta.changes ?? 0) === 0) return;
+  if (!(await claim(ctx.db, personalInstallKey(a.conversationId), ctx.now()))) return;
   ctx.defer("personal installation card", () =>
     ctx.connector(a.serviceUrl).sendToConversation(a.conversationId, cardMessage(buildPersonalInstallationCard(), "Thanks for installing Issue Alerts")),
   );
 }
 
 export async function handlePersonalUninstall(ctx: BotContext, a: Of<"personalUninstall">): Promise<void> {
-  await ctx.db.delete(processedActivities).where(eq(processedActivities.key, `personal-install:${a.conversationId}`));
+  await release(ctx.db, personalInstallKey(a.conversationId));
 }
