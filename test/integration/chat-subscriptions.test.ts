@@ -157,7 +157,8 @@ describe("channel commands", () => {
     const res = await sendActivity(ms, cardSubmit(ms, ada, button.data, {}, { replyToId: "list-1" }));
     expect(res.status).toBe(200);
     const put = ms.connector.calls.filter((c) => c.method === "PUT").at(-1)!;
-    expect(put.segments).toEqual(["v3", "conversations", ALERTS_CHANNEL, "activities", "list-1"]);
+    // As issue cards: the PUT goes to the click's conversation (the card's thread) over the clicked activity.
+    expect(put.segments).toEqual(["v3", "conversations", `${ALERTS_CHANNEL};messageid=list-1`, "activities", "list-1"]);
     const updated = cardOf(put.body);
     expect(cardText(updated)).toContain("(disabled)");
     expect(allActions(updated).filter((a) => a.title === "Unsubscribe")).toHaveLength(0);
@@ -285,11 +286,11 @@ describe("channel refusals", () => {
     await link(max, integrationId, s.member.id);
     const data = { payload: { actionType: "6", ruleId: rule.id, integrationId } };
     await sendActivity(ms, cardSubmit(ms, max, data, {}, { replyToId: "list-2" }));
-    expect(cardText(cardOf(ms.connector.sent(ALERTS_CHANNEL).at(-1)))).toContain("Only admins");
+    expect(cardText(cardOf(ms.connector.sent(`${ALERTS_CHANNEL};messageid=list-2`).at(-1)))).toContain("Only admins");
     await sendActivity(ms, cardSubmit(ms, ada, { payload: { actionType: "6", ruleId: rule.id + 1000, integrationId } }, {}, { replyToId: "list-3" }));
-    expect(cardText(cardOf(ms.connector.sent(ALERTS_CHANNEL).at(-1)))).toContain("not one of this channel's");
+    expect(cardText(cardOf(ms.connector.sent(`${ALERTS_CHANNEL};messageid=list-3`).at(-1)))).toContain("not one of this channel's");
     await sendActivity(ms, cardSubmit(ms, ada, { payload: { actionType: "6", ruleId: "x" } }, {}, { replyToId: "list-4" }));
-    expect(cardText(cardOf(ms.connector.sent(ALERTS_CHANNEL).at(-1)))).toContain("could not be read");
+    expect(cardText(cardOf(ms.connector.sent(`${ALERTS_CHANNEL};messageid=list-4`).at(-1)))).toContain("could not be read");
     expect(ms.connector.calls.filter((c) => c.method === "PUT")).toHaveLength(0);
     expect((await channelRules(s.project.id))[0].status).toBe("active");
   });
