@@ -10,6 +10,7 @@ import type { AfterIngest, IngestOutcome } from "../issues/ingest";
 import { batchRead } from "../db/batch-read";
 import { enqueueDeliveries } from "./enqueue";
 import { matchingConditions, passesFilters } from "./evaluate-rule";
+import { personalAlertRows } from "./personal-alerts";
 
 type ActiveRules = Awaited<ReturnType<typeof activeRulesQuery>>;
 
@@ -26,6 +27,8 @@ export function alertingHook(env: Env, _ctx: { waitUntil(p: Promise<unknown>): v
 export async function afterIngest(env: Env, o: IngestOutcome, now: number, rules: ActiveRules): Promise<void> {
   if (o.duplicate) return;
   const db = getDb(env.DB);
+  // Personal alerts (followed projects' new issues, regressions of what the person resolved): rare events only.
+  if (o.isNew || o.isRegression) await enqueueDeliveries(env, db, await personalAlertRows(db, o), now);
   const stateChanged = o.isRegression || o.isEscalation;
   if (!rules.length && !stateChanged) return;
 

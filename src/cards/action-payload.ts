@@ -9,8 +9,12 @@
  * - Teams merges the card's input values next to `payload`: `resolveInput`, `ignoreInput`, `assignInput`.
  * - A message Action.Submit arrives as the activity's `value`; an Action.Execute arrives as an
  *   `adaptiveCard/action` invoke whose `value.action.data` has the same shape. `parseCardAction` takes either.
+ * - The chat's own cards (subscriptions list, notification settings) use the same envelope with their own
+ *   actionTypes: UNSUBSCRIBE="6" `{actionType, ruleId, integrationId}`, NOTIFICATION_SETTINGS="7" `{actionType}`
+ *   with the toggles `notifyAssigned`, `notifyResolvedRegressed`, `notifyFollowedNew` ("true" / "false") merged
+ *   next to it. `isSettingsAction` tells them apart, `parseSettingsAction` decodes them (Action.Submit only).
  */
-import type { ActionPayloadWire, ActionTypeWire, SubmitData } from "./types";
+import type { ActionPayloadWire, ActionTypeWire, SettingsActionTypeWire, SettingsSubmitData, SubmitData } from "./types";
 
 export const RESOLVE_INPUT_ID = "resolveInput";
 export const IGNORE_INPUT_ID = "ignoreInput";
@@ -258,4 +262,75 @@ function hasOwn(obj: object, key: string): boolean {
 /** Own properties only: a hostile value cannot make us read something off a prototype. */
 function own(obj: Record<string, unknown>, key: string): unknown {
   return hasOwn(obj, key) ? obj[key] : undefined;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// The chat's own cards: Unsubscribe and the notification toggles
+// ---------------------------------------------------------------------------------------------------------
+
+export const SETTINGS_ACTION_TYPES = { unsubscribe: "6", notificationSettings: "7" } as const satisfies Record<string, SettingsActionTypeWire>;
+
+/** The toggles of the notifications card: input id → setting. */
+export const NOTIFICATION_TOGGLES = {
+  notifyAssigned: "assigned",
+  notifyResolvedRegressed: "resolvedRegressed",
+  notifyFollowedNew: "followedNew",
+} as const;
+export type NotificationToggleId = keyof typeof NOTIFICATION_TOGGLES;
+export const TOGGLE_ON = "true";
+export const TOGGLE_OFF = "false";
+
+export type SettingsAction =
+  | { kind: "unsubscribe"; ruleId: number; integrationId: number }
+  | { kind: "notificationSettings"; settings: { assigned: boolean; resolvedRegressed: boolean; followedNew: boolean } };
+
+export function encodeUnsubscribeData(ruleId: number, integrationId: number): SettingsSubmitData {
+  return { payload: { actionType: SETTINGS_ACTION_TYPES.unsubscribe, ruleId, integrationId } };
+}
+
+export function encodeNotificationSettingsData(): SettingsSubmitData {
+  return { payload: { actionType: SETTINGS_ACTION_TYPES.notificationSettings } };
+}
+
+/** Whether a submitted value is one of the chat cards' actions (rather than an issue card's). */
+export function isSettingsAction(value: unknown): boolean {
+  try {
+    if (!isRecord(value)) return false;
+    const payload = own(value, "payload");
+    if (!isRecord(payload)) return false;
+    const t = own(payload, "actionType");
+    return t === SETTINGS_ACTION_TYPES.unsubscribe || t === SETTINGS_ACTION_TYPES.notificationSettings || t === 6 || t === 7;
+  } catch {
+    return false;
+  }
+}
+
+/** Decodes a chat card's submit; never throws, anything malformed is `{kind:"invalid", reason}`. */
+export function parseSettingsAction(value: unknown): SettingsAction | InvalidCardAction {
+  try {
+    if (!isRecord(value)) return invalid("value must be an object");
+    const payload = own(value, "payload");
+    if (!isRecord(payload)) return invalid("payload must be an object");
+    const raw = own(payload, "actionType");
+    const t = typeof raw === "number" ? String(raw) : raw;
+    if (t === SETTINGS_ACTION_TYPES.unsubscribe) {
+      const ruleId = parseId(own(payload, "ruleId"));
+      if (ruleId === null) return invalid("payload.ruleId must be a positive integer");
+      const integrationId = parseId(own(payload, "integrationId"));
+      if (integrationId === null) return invalid("payload.integrationId must be a positive integer");
+      return { kind: "unsubscribe", ruleId, integrationId };
+    }
+    if (t === SETTINGS_ACTION_TYPES.notificationSettings) {
+      const settings = { assigned: false, resolvedRegressed: false, followedNew: false };
+      for (const [id, name] of Object.entries(NOTIFICATION_TOGGLES)) {
+        const v = own(value, id);
+        if (v !== TOGGLE_ON && v !== TOGGLE_OFF && v !== true && v !== false) return invalid(`${id} must be "true" or "false"`);
+        settings[name] = v === TOGGLE_ON || v === true;
+      }
+      return { kind: "notificationSettings", settings };
+    }
+    return invalid("payload.actionType must be 6 or 7");
+  } catch {
+    return invalid("value could not be read");
+  }
 }

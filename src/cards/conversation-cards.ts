@@ -5,7 +5,7 @@
  * URLs (setup, link, unlink) are made and signed by the caller; here they are only checked to be http(s).
  */
 import { column, columnSet, container, heading, openUrl, rootCard, textBlock, TONE_STYLE, type Tone } from "./elements";
-import { markdownText } from "./escape";
+import { markdownText, neutralize } from "./escape";
 import { dateTimeText, plural } from "./format";
 import type { AdaptiveCard, AdaptiveElement } from "./types";
 
@@ -67,37 +67,27 @@ export function buildPersonalInstallationCard(): AdaptiveCard {
   });
 }
 
-/** When someone @mentions the bot in a channel: commands only work in a personal chat. */
-export function buildMentionedCard(): AdaptiveCard {
-  return rootCard({
-    body: [
-      textBlock("I only take commands in a personal chat.", { weight: "Bolder" }),
-      textBlock(
-        `Open a chat with ${BOT_DISPLAY_NAME} to link or unlink your account, or to see the commands. Alerts ` +
-          "in this channel come from your organization's alert rules.",
-      ),
-    ],
-    fallbackText: "I only take commands in a personal chat.",
-  });
-}
-
-/** The `help` command. */
+/** The `help` command in the personal chat (the channel's is buildChannelHelpCard). */
 export function buildHelpCard(): AdaptiveCard {
   return rootCard({
     body: [
       textBlock("Here's what I understand:", { weight: "Bolder" }),
       textBlock(
         [
+          `- **subscribe** ${neutralize("<project>")}: follow a project, its new issues come to this chat (e.g. **subscribe api**)`,
+          `- **unsubscribe** ${neutralize("<project>")}: stop following a project`,
+          "- **notifications**: show and change what I send you here",
           "- **link**: link your Microsoft Teams account, to act on alerts as yourself",
           "- **unlink**: unlink your Microsoft Teams account",
           "- **help**: show this list",
         ].join("\r"),
       ),
-      textBlock("On an alert card, use **Resolve**, **Ignore** and **Assign** to triage the issue.", {
-        isSubtle: true,
-      }),
+      textBlock(
+        `On an alert card, use **Resolve**, **Ignore** and **Assign** to triage the issue. In a channel, mention me with **help** to route a project's alerts there.`,
+        { isSubtle: true },
+      ),
     ],
-    fallbackText: "Commands: link, unlink, help.",
+    fallbackText: "Commands: subscribe, unsubscribe, notifications, link, unlink, help.",
   });
 }
 

@@ -75,7 +75,19 @@ export type ChoiceSetInput = {
   spacing?: Spacing;
 };
 
-export type AdaptiveElement = TextBlock | FactSet | ColumnSet | Container | ActionSet | ChoiceSetInput;
+export type ToggleInput = {
+  type: "Input.Toggle";
+  id: string;
+  title: string;
+  value?: string;
+  valueOn?: string;
+  valueOff?: string;
+  wrap?: boolean;
+  spacing?: Spacing;
+  separator?: boolean;
+};
+
+export type AdaptiveElement = TextBlock | FactSet | ColumnSet | Container | ActionSet | ChoiceSetInput | ToggleInput;
 
 export type ActionStyle = "default" | "positive" | "destructive";
 
@@ -83,9 +95,11 @@ export type ActionStyle = "default" | "positive" | "destructive";
 export type SubmitData = { payload: ActionPayloadWire };
 
 export type SubmitAction = { type: "Action.Submit"; title: string; data: SubmitData; style?: ActionStyle; id?: string };
+/** An Action.Submit of the chat's own cards (subscriptions list, notification settings). */
+export type SettingsSubmitAction = { type: "Action.Submit"; title: string; data: SettingsSubmitData; style?: ActionStyle; id?: string };
 export type OpenUrlAction = { type: "Action.OpenUrl"; title: string; url: string; style?: ActionStyle; id?: string };
 export type ShowCardAction = { type: "Action.ShowCard"; title: string; card: AdaptiveCard; style?: ActionStyle; id?: string };
-export type AdaptiveAction = SubmitAction | OpenUrlAction | ShowCardAction;
+export type AdaptiveAction = SubmitAction | SettingsSubmitAction | OpenUrlAction | ShowCardAction;
 
 export type AdaptiveCard = {
   type: "AdaptiveCard";
@@ -120,6 +134,11 @@ export type ActionPayloadWire = {
   rules: number[];
   integrationId: number;
 };
+
+/** Submits of the chat's own cards (not issue cards): UNSUBSCRIBE="6", NOTIFICATION_SETTINGS="7". */
+export type SettingsActionTypeWire = "6" | "7";
+export type SettingsPayloadWire = { actionType: "6"; ruleId: number; integrationId: number } | { actionType: "7" };
+export type SettingsSubmitData = { payload: SettingsPayloadWire };
 
 // ---------------------------------------------------------------------------------------------------------
 // Builder inputs

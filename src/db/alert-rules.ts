@@ -6,6 +6,7 @@ import {
   deliveries,
   integrations,
   notificationMessages,
+  projects,
   ruleFires,
   type DeliveryKind,
   type DeliveryStatus,
@@ -38,7 +39,20 @@ export async function updateRule(db: Db, id: number, set: Partial<typeof alertRu
   return row ?? null;
 }
 
-/** Active rules of a project whose integration is active, with the integration's send details. */
+/** A rule that posts to a conversation, with its project's slug (the chat's `subscriptions` list). */
+export type ConversationRule = { rule: AlertRuleRow; projectSlug: string; projectName: string };
+
+/** The rules (not deleted) of an integration that post to this conversation, by project slug then id. */
+export async function rulesOfConversation(db: Db, integrationId: number, conversationId: string): Promise<ConversationRule[]> {
+  return db
+    .select({ rule: alertRules, projectSlug: projects.slug, projectName: projects.name })
+    .from(alertRules)
+    .innerJoin(projects, eq(projects.id, alertRules.projectId))
+    .where(and(eq(alertRules.integrationId, integrationId), eq(alertRules.conversationId, conversationId), ne(alertRules.status, "deleted")))
+    .orderBy(projects.slug, alertRules.id)
+    .limit(200);
+}
+
 /** The project's active rules whose integration is active (with its serviceUrl and tenant), as a query. */
 export function activeRulesQuery(db: Db, projectId: number) {
   return db

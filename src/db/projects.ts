@@ -1,6 +1,6 @@
-import { and, asc, desc, eq, isNull, ne, sql } from "drizzle-orm";
+import { and, asc, desc, eq, inArray, isNull, ne, sql } from "drizzle-orm";
 import type { Db } from "./client";
-import { projectKeys, projects } from "./schema";
+import { organizations, projectKeys, projects } from "./schema";
 
 export type ProjectRow = typeof projects.$inferSelect;
 export type ProjectKeyRow = typeof projectKeys.$inferSelect;
@@ -47,6 +47,28 @@ export async function insertProjectWithKey(
 
 export async function listProjects(db: Db, organizationId: number): Promise<ProjectRow[]> {
   return db.select().from(projects).where(eq(projects.organizationId, organizationId)).orderBy(asc(projects.slug));
+}
+
+/** A project with its organization's slug and name (what the chat matches names against). */
+export type ProjectInOrg = { id: number; slug: string; name: string; organizationId: number; organizationSlug: string; organizationName: string };
+
+/** The projects of these organizations, by organization then slug (capped: the chat only matches names). */
+export async function projectsOfOrganizations(db: Db, organizationIds: number[]): Promise<ProjectInOrg[]> {
+  if (!organizationIds.length) return [];
+  return db
+    .select({
+      id: projects.id,
+      slug: projects.slug,
+      name: projects.name,
+      organizationId: projects.organizationId,
+      organizationSlug: organizations.slug,
+      organizationName: organizations.name,
+    })
+    .from(projects)
+    .innerJoin(organizations, eq(organizations.id, projects.organizationId))
+    .where(inArray(projects.organizationId, organizationIds))
+    .orderBy(asc(organizations.slug), asc(projects.slug))
+    .limit(2000);
 }
 
 export async function findProject(db: Db, id: number): Promise<ProjectRow | null> {

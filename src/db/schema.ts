@@ -14,6 +14,8 @@ export const organizations = sqliteTable("organizations", {
   slug: text("slug").notNull().unique(),
   /** When on, a Teams member whose email equals an org user's email is linked without the link page. */
   autoLinkByEmail: integer("auto_link_by_email", { mode: "boolean" }).notNull().default(false),
+  /** When on, members (not only admins) may subscribe a Teams channel to a project from the chat. */
+  membersCanSubscribeChannels: integer("members_can_subscribe_channels", { mode: "boolean" }).notNull().default(false),
   createdAt: integer("created_at").notNull(),
 });
 
@@ -311,8 +313,36 @@ export const alertRules = sqliteTable(
     status: text("status", { enum: ["active", "disabled", "deleted"] }).notNull().default("active"),
     statusReason: text("status_reason"),
     createdAt: integer("created_at").notNull(),
+    /** Who created the rule (null: the admin token, or before this was recorded). */
+    createdByUserId: integer("created_by_user_id").references(() => users.id),
+    /** Where it was created: the admin API, or a `subscribe` command in a Teams channel. */
+    createdVia: text("created_via").$type<RuleOrigin>().notNull().default("api"),
   },
-  (t) => [index("alert_rules_project_idx").on(t.projectId)],
+  (t) => [index("alert_rules_project_idx").on(t.projectId), index("alert_rules_conversation_idx").on(t.integrationId, t.conversationId)],
+);
+
+export type RuleOrigin = "api" | "teams";
+
+/**
+ * Personal notification settings beyond `users.notifyOnAssign`: a card in the personal chat when an issue the user
+ * resolved regresses, and for new issues in the projects they follow. No row = the defaults (both on).
+ */
+export const notificationSettings = sqliteTable("notification_settings", {
+  userId: integer("user_id").primaryKey().references(() => users.id),
+  resolvedRegressed: integer("resolved_regressed", { mode: "boolean" }).notNull().default(true),
+  followedNew: integer("followed_new", { mode: "boolean" }).notNull().default(true),
+  updatedAt: integer("updated_at").notNull(),
+});
+
+/** Projects a user follows (personal `subscribe <project>`): their new issues come to the user's personal chat. */
+export const projectFollows = sqliteTable(
+  "project_follows",
+  {
+    userId: integer("user_id").notNull().references(() => users.id),
+    projectId: integer("project_id").notNull().references(() => projects.id),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.userId, t.projectId] }), index("project_follows_project_idx").on(t.projectId)],
 );
 
 /** Last time a rule fired for an issue: enforces "at most one alert per rule per issue per frequency". */

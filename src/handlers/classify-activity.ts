@@ -5,7 +5,7 @@
  * installationUpdate add/remove; the `adaptiveCard/action` invoke (Action.Execute). Wire shapes stop here.
  */
 import type { Activity, ChannelAccount } from "../bot/activity-types";
-import { parseCardAction, type CardAction } from "../cards/action-payload";
+import { isSettingsAction, parseCardAction, parseSettingsAction, type CardAction, type SettingsAction } from "../cards/action-payload";
 
 export type ActivityCommon = {
   activityId: string | null;
@@ -24,6 +24,8 @@ export type ActivityCommon = {
 export type ClassifiedActivity = ActivityCommon &
   (
     | { kind: "cardAction"; via: "submit" | "execute"; action: CardAction | { kind: "invalid"; reason: string }; replyToId: string | null }
+    /** A submit on the chat's own cards (Unsubscribe on the subscriptions list, the notification toggles). */
+    | { kind: "settingsAction"; action: SettingsAction | { kind: "invalid"; reason: string }; replyToId: string | null }
     | { kind: "channelMessage"; text: string }
     | { kind: "personalMessage"; text: string }
     | { kind: "botAddedToTeam" }
@@ -73,6 +75,9 @@ export function classifyActivity(a: Activity): ClassifiedActivity {
   if (!c.conversationId) return { ...c, kind: "ignored", reason: "no conversation", routine: false };
   switch (a.type) {
     case "message": {
+      if (isSettingsAction(a.value)) {
+        return { ...c, kind: "settingsAction", action: parseSettingsAction(a.value), replyToId: str(a.replyToId) };
+      }
       if (hasActionPayload(a.value)) {
         return { ...c, kind: "cardAction", via: "submit", action: parseCardAction(a.value), replyToId: str(a.replyToId) };
       }

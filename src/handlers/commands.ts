@@ -1,13 +1,17 @@
-/** Commands: `help`, `link`, `unlink` in a personal chat; help or "unrecognized" when @mentioned in a channel. */
+/**
+ * Commands typed to the bot, parsed by the one grammar (command-grammar.ts). In a personal chat: help, link,
+ * unlink, subscribe / unsubscribe (follow a project), notifications. In a channel (@mention): help, subscribe,
+ * unsubscribe, subscriptions. Every text gets a card back; channel answers go into the command's thread.
+ */
 import {
   buildActionResultCard,
   buildAlreadyLinkedCard,
   buildHelpCard,
   buildLinkPromptCard,
-  buildMentionedCard,
   buildUnlinkCard,
   buildUnrecognizedCommandCard,
 } from "../cards/conversation-cards";
+import { buildChannelHelpCard, buildUsageCard, CHANNEL_COMMANDS } from "../cards/subscription-cards";
 import { cardMessage } from "../cards/message";
 import type { AdaptiveCard } from "../cards/types";
 import { identitiesOfTeamsUser } from "../db/identities";
@@ -16,6 +20,9 @@ import type { LinkData } from "../signed-link-data";
 import { signToken } from "../signing";
 import type { ClassifiedActivity } from "./classify-activity";
 import type { BotContext } from "./context";
+import { listChannelSubscriptions, subscribeChannel, unsubscribeChannel } from "./channel-subscriptions";
+import { parseChatCommand, type ChatCommand, type CommandWord } from "./command-grammar";
+import { followCommand, notificationsCommand } from "./personal-notifications";
 
 export const LINK_TTL_MS = 15 * 60 * 1000;
 
@@ -33,22 +40,94 @@ type Of<K extends ClassifiedActivity["kind"]> = Extract<ClassifiedActivity, { ki
 
 export async function handlePersonalMessage(ctx: BotContext, a: Of<"personalMessage">): Promise<void> {
   const text = commandText(a.text);
-  const word = text.toLowerCase();
-  let card: AdaptiveCard;
-  let summary: string;
-  if (word === "" || word === "help") [card, summary] = [buildHelpCard(), "What I can do"];
-  else if (word === "link") [card, summary] = await linkCommand(ctx, a);
-  else if (word === "unlink") [card, summary] = await unlinkCommand(ctx, a);
-  else [card, summary] = [buildUnrecognizedCommandCard(text), "Sorry, I didn't understand that"];
+  const [card, summary] = await personalAnswer(ctx, a, parseChatCommand(text));
   ctx.defer("command answer", () => ctx.connector(a.serviceUrl).sendToConversation(a.conversationId, cardMessage(card, summary)));
+}
+
+async function personalAnswer(ctx: BotContext, a: Of<"personalMessage">, command: ChatCommand): Promise<[AdaptiveCard, string]> {
+  switch (command.kind) {
+    case "help":
+      return [buildHelpCard(), "What I can do"];
+    case "link":
+      return linkCommand(ctx, a);
+    case "unlink":
+      return unlinkCommand(ctx, a);
+    case "subscribe":
+      if (command.optionsGiven) {
+        return usage("options are for channels; here, subscribe follows a project's new issues", "subscribe <project>", "subscribe api");
+      }
+      return answer(await followCommand(ctx, a, command.project, true));
+    case "unsubscribe":
+      return answer(await followCommand(ctx, a, command.project, false));
+    case "notifications":
+    case "subscriptions":
+      // A person's subscriptions are the projects they follow: the notifications card lists them.
+      return answer(await notificationsCommand(ctx, a));
+    case "invalid":
+      return usage(command.reason, ...PERSONAL_USAGE[command.command]);
+    case "unknown":
+      return [buildUnrecognizedCommandCard(command.text), "Sorry, I didn't understand that"];
+  }
 }
 
 export async function handleChannelMessage(ctx: BotContext, a: Of<"channelMessage">): Promise<void> {
   const text = commandText(a.text);
-  const word = text.toLowerCase();
-  const [card, summary] =
-    word === "" ? [buildMentionedCard(), "Hi! Here is what I do"] : word === "help" ? [buildHelpCard(), "What I can do"] : [buildUnrecognizedCommandCard(text), "Sorry, I didn't understand that"];
+  const [card, summary] = await channelAnswer(ctx, a, parseChatCommand(text));
+  // The conversation id of a channel message names its thread: the answer goes under the command.
   ctx.defer("channel answer", () => ctx.connector(a.serviceUrl).sendToConversation(a.conversationId, cardMessage(card, summary)));
+}
+
+async function channelAnswer(ctx: BotContext, a: Of<"channelMessage">, command: ChatCommand): Promise<[AdaptiveCard, string]> {
+  switch (command.kind) {
+    case "help":
+      return [buildChannelHelpCard(), "Route alerts to this channel"];
+    case "subscribe":
+      return answer(await subscribeChannel(ctx, a, command.project, command.options));
+    case "unsubscribe":
+      return answer(await unsubscribeChannel(ctx, a, command.project));
+    case "subscriptions":
+      return answer(await listChannelSubscriptions(ctx, a));
+    case "link":
+    case "unlink":
+    case "notifications":
+      return [
+        buildActionResultCard({ tone: "info", text: `${command.kind} works in a personal chat: open a chat with me and type ${command.kind} there.` }),
+        "That works in a personal chat",
+      ];
+    case "invalid":
+      return usage(command.reason, ...CHANNEL_USAGE[command.command]);
+    case "unknown":
+      return [buildUnrecognizedCommandCard(command.text), "Sorry, I didn't understand that"];
+  }
+}
+
+/** Usage and example per command, for the card that answers a command used wrongly. */
+const CHANNEL_USAGE: Record<CommandWord, [string, string]> = {
+  help: ["help", "help"],
+  subscribe: [CHANNEL_COMMANDS[0].usage, CHANNEL_COMMANDS[0].example],
+  unsubscribe: [CHANNEL_COMMANDS[1].usage, CHANNEL_COMMANDS[1].example],
+  subscriptions: ["subscriptions", "subscriptions"],
+  link: ["link (in a personal chat)", "link"],
+  unlink: ["unlink (in a personal chat)", "unlink"],
+  notifications: ["notifications (in a personal chat)", "notifications"],
+};
+
+const PERSONAL_USAGE: Record<CommandWord, [string, string]> = {
+  help: ["help", "help"],
+  link: ["link", "link"],
+  unlink: ["unlink", "unlink"],
+  subscribe: ["subscribe <project>", "subscribe api"],
+  unsubscribe: ["unsubscribe <project>", "unsubscribe api"],
+  subscriptions: ["subscriptions", "subscriptions"],
+  notifications: ["notifications", "notifications"],
+};
+
+function usage(reason: string, usageText: string, example: string): [AdaptiveCard, string] {
+  return [buildUsageCard({ reason, usage: usageText, example }), "Sorry, that command needs a fix"];
+}
+
+function answer(a: { card: AdaptiveCard; summary: string }): [AdaptiveCard, string] {
+  return [a.card, a.summary];
 }
 
 async function linkCommand(ctx: BotContext, a: Of<"personalMessage">): Promise<[AdaptiveCard, string]> {

@@ -13,6 +13,7 @@ import { cardActionPrefetch, handleCardAction } from "./card-action";
 import { classifyActivity, type ClassifiedActivity } from "./classify-activity";
 import { handleChannelMessage, handlePersonalMessage } from "./commands";
 import { botContext, type BotContext } from "./context";
+import { handleSettingsAction } from "./settings-action";
 import { handleBotAddedToTeam, handleBotRemovedFromTeam, handlePersonalInstall, handlePersonalUninstall } from "./install";
 
 type Kind = ClassifiedActivity["kind"];
@@ -21,6 +22,7 @@ type PrefetchFor<K extends Kind> = (ctx: BotContext, a: Extract<ClassifiedActivi
 
 const handlers: { [K in Kind]: Handler<K> } = {
   cardAction: handleCardAction,
+  settingsAction: handleSettingsAction,
   personalMessage: handlePersonalMessage,
   channelMessage: handleChannelMessage,
   botAddedToTeam: handleBotAddedToTeam,

@@ -107,7 +107,7 @@ describe("card preview in headless Chromium", () => {
   it("covers the issue state matrix and every conversational card", () => {
     const names = results.map((r) => r.name);
     expect(names.filter((n) => n.startsWith("issue: ")).length).toBeGreaterThanOrEqual(54);
-    for (const card of ["welcome", "installation confirmation", "personal installation", "mentioned", "help", "unrecognized", "link prompt", "linked", "unlink", "unlinked", "already linked", "action result", "regression reply"]) {
+    for (const card of ["welcome", "installation confirmation", "personal installation", "help", "channel help", "subscribed", "subscriptions", "project matches", "usage", "refusal", "notifications", "unrecognized", "link prompt", "linked", "unlink", "unlinked", "already linked", "action result", "regression reply"]) {
       expect(names.some((n) => n.startsWith(`conversation: ${card}`)), card).toBe(true);
     }
   });

@@ -1,6 +1,7 @@
 import { Hono } from "hono";
 import * as z from "zod/mini"; // tree-shakable build; the English locale is registered in http/validate.ts
 import type { AppEnv } from "../../app";
+import { frequencyMinutesSchema, newRuleValues, ruleConditionsSchema, ruleFiltersSchema, trimmedName } from "../../alerts/rule-definition";
 import { resolveRuleTarget } from "../../alerts/rule-target";
 import { connectorFor } from "../../bot/connector-client";
 import { handOver } from "../../alerts/enqueue";
@@ -17,40 +18,22 @@ import { ADMIN_BODY_LIMIT, idParam } from "./request";
 /** Alert rules per project, and the delivery log. */
 export const ruleRoutes = new Hono<AppEnv>();
 
-const intBetween = (min: number, max: number) => z.int().check(z.gte(min), z.lte(max));
-const trimmedName = () => z.string().check(z.trim(), z.minLength(1), z.maxLength(200));
-
-const conditions = z
-  .strictObject({
-    newIssue: z.optional(z.boolean()),
-    regression: z.optional(z.boolean()),
-    escalation: z.optional(z.boolean()),
-    frequency: z.optional(z.strictObject({ count: intBetween(1, 1_000_000), windowMinutes: intBetween(1, 10_080) })),
-  })
-  .check(z.refine((c) => c.newIssue || c.regression || c.escalation || c.frequency, { message: "at least one condition is required" }));
-
-const filters = z.strictObject({
-  levelAtLeast: z.optional(z.enum(["debug", "info", "warning", "error", "fatal"])),
-  environment: z.optional(z.string().check(z.minLength(1), z.maxLength(64))),
-  tags: z.optional(z.record(z.string().check(z.minLength(1), z.maxLength(32)), z.string().check(z.maxLength(200)))),
-});
-
 const action = z.strictObject({ integrationId: z.int().check(z.positive()), target: trimmedName() });
 
 const createRule = z.strictObject({
   name: trimmedName(),
-  conditions,
-  filters: z.optional(filters),
+  conditions: ruleConditionsSchema,
+  filters: z.optional(ruleFiltersSchema),
   action,
-  frequencyMinutes: z.optional(intBetween(1, 43_200)),
+  frequencyMinutes: z.optional(frequencyMinutesSchema),
 });
 
 const patchRule = z.strictObject({
   name: z.optional(trimmedName()),
-  conditions: z.optional(conditions),
-  filters: z.optional(filters),
+  conditions: z.optional(ruleConditionsSchema),
+  filters: z.optional(ruleFiltersSchema),
   action: z.optional(action),
-  frequencyMinutes: z.optional(intBetween(1, 43_200)),
+  frequencyMinutes: z.optional(frequencyMinutesSchema),
   status: z.optional(z.enum(["active", "disabled"])),
 });
 
@@ -70,15 +53,18 @@ ruleRoutes.post("/projects/:id/rules", async (c) => {
   const db = getDb(c.env.DB);
   const project = await requireProject(db, projectId);
   const target = await resolveAction(c, project.organizationId, body.action);
-  const rule = await insertRule(db, {
-    projectId,
-    name: body.name,
-    conditions: body.conditions,
-    filters: body.filters ?? {},
-    ...target,
-    frequencyMinutes: body.frequencyMinutes ?? 30,
-    createdAt: Date.now(),
-  });
+  const rule = await insertRule(
+    db,
+    newRuleValues({
+      projectId,
+      definition: { name: body.name, conditions: body.conditions, filters: body.filters ?? {} },
+      target,
+      frequencyMinutes: body.frequencyMinutes,
+      createdBy: null,
+      createdVia: "api",
+      now: Date.now(),
+    }),
+  );
   return c.json(publicRule(rule), 201);
 });
 
@@ -206,5 +192,7 @@ function publicRule(r: AlertRuleRow) {
     status: r.status,
     statusReason: r.statusReason,
     createdAt: r.createdAt,
+    createdBy: r.createdByUserId === null ? null : { userId: r.createdByUserId },
+    createdVia: r.createdVia,
   };
 }

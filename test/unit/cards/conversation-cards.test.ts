@@ -7,7 +7,6 @@ import {
   buildHelpCard,
   buildInstallationConfirmationCard,
   buildLinkPromptCard,
-  buildMentionedCard,
   buildRegressionReplyCard,
   buildUnlinkCard,
   buildUnrecognizedCommandCard,
@@ -68,12 +67,10 @@ describe("conversation cards: content", () => {
 
   it("help lists the commands", () => {
     const text = allText(buildHelpCard());
-    for (const command of ["link", "unlink", "help"]) expect(text).toContain(`- **${command}**:`);
+    for (const command of ["notifications", "link", "unlink", "help"]) expect(text).toContain(`- **${command}**:`);
+    for (const command of ["subscribe", "unsubscribe"]) expect(text).toContain(`- **${command}** <\u200Bproject>:`);
   });
 
-  it("mentioned in a channel points to the personal chat", () => {
-    expect(allText(buildMentionedCard())).toContain("personal chat");
-  });
 
   it("unrecognized command quotes the text, escaped and shortened", () => {
     expect(textBlocks(buildUnrecognizedCommandCard("deploy"))[0].text).toBe("Sorry, I didn't understand 'deploy'.");

@@ -9,7 +9,6 @@ import {
   buildInstallationConfirmationCard,
   buildLinkedCard,
   buildLinkPromptCard,
-  buildMentionedCard,
   buildPersonalInstallationCard,
   buildRegressionReplyCard,
   buildUnlinkCard,
@@ -18,6 +17,15 @@ import {
   buildWelcomeCard,
 } from "../../../src/cards/conversation-cards";
 import { buildIssueCard } from "../../../src/cards/issue-card";
+import {
+  buildChannelHelpCard,
+  buildNotificationsCard,
+  buildProjectMatchesCard,
+  buildRefusalCard,
+  buildSubscribedCard,
+  buildSubscriptionsCard,
+  buildUsageCard,
+} from "../../../src/cards/subscription-cards";
 import type { AdaptiveCard, CardAssignee, CardMember, CardTeam, IssueCardInput } from "../../../src/cards/types";
 
 export const BASE_URL = "https://alerts.test";
@@ -156,7 +164,6 @@ export function conversationSamples(): { name: string; card: AdaptiveCard }[] {
       card: buildInstallationConfirmationCard({ organizationName: "Acme Inc", alertRulesUrl: `${BASE_URL}/organizations/acme/alerts/rules/` }),
     },
     { name: "personal installation", card: buildPersonalInstallationCard() },
-    { name: "mentioned in a channel", card: buildMentionedCard() },
     { name: "help", card: buildHelpCard() },
     { name: "unrecognized command", card: buildUnrecognizedCommandCard("deploy **prod** <at>Bot</at>") },
     { name: "link prompt", card: buildLinkPromptCard({ linkUrl: `${BASE_URL}/link?token=abc.def` }) },
@@ -170,6 +177,41 @@ export function conversationSamples(): { name: string; card: AdaptiveCard }[] {
     },
     { name: "action result: success", card: buildActionResultCard({ tone: "success", text: "Resolved API-1A." }) },
     { name: "regression reply", card: buildRegressionReplyCard({ release: "1.4.2", eventCount: 12, at: LAST_SEEN }) },
+    ...subscriptionSamples(),
+  ];
+}
+
+/** The chat's alert-command cards (subscribe / subscriptions / notifications ...) with sample arguments. */
+export function subscriptionSamples(): { name: string; card: AdaptiveCard }[] {
+  const rule = { conditions: { newIssue: true, regression: true }, filters: { levelAtLeast: "error", environment: "production" } };
+  return [
+    { name: "channel help", card: buildChannelHelpCard() },
+    { name: "subscribed", card: buildSubscribedCard({ projectSlug: "api", organizationSlug: "acme", channelName: "Alerts", rule, updated: false }) },
+    {
+      name: "subscriptions",
+      card: buildSubscriptionsCard({
+        channelName: "Alerts",
+        integrationId: 7,
+        items: [
+          { ruleId: 1, projectSlug: "api", ruleName: "Alerts (Teams)", rule, status: "active", statusReason: null, createdVia: "teams" },
+          { ruleId: 2, projectSlug: "checkout-web", ruleName: "Checkout escalations", rule: { conditions: { escalation: true }, filters: {} }, status: "active", statusReason: null, createdVia: "api" },
+          { ruleId: 3, projectSlug: "billing", ruleName: "Billing", rule, status: "disabled", statusReason: "Unsubscribed in Teams by ada@example.com", createdVia: "teams" },
+        ],
+      }),
+    },
+    { name: "subscriptions: empty", card: buildSubscriptionsCard({ channelName: "General", integrationId: 7, items: [] }) },
+    {
+      name: "project matches: unknown",
+      card: buildProjectMatchesCard({ asked: "apl", command: "subscribe", ambiguous: false, matches: [{ organizationSlug: "acme", slug: "api", name: "API" }, { organizationSlug: "acme", slug: "app", name: "App" }] }),
+    },
+    {
+      name: "project matches: ambiguous",
+      card: buildProjectMatchesCard({ asked: "api", command: "subscribe", ambiguous: true, matches: [{ organizationSlug: "acme", slug: "api", name: "API" }, { organizationSlug: "globex", slug: "api", name: "Globex API" }] }),
+    },
+    { name: "usage", card: buildUsageCard({ reason: "the level must be one of debug, info, warning, error, fatal", usage: "subscribe <project> [level>=<level>]", example: "subscribe api level>=error" }) },
+    { name: "refusal", card: buildRefusalCard({ title: "Only admins can route alerts here", text: "Ask an admin of Acme: ada@example.com.", next: "Admins can let members do it." }) },
+    { name: "notifications", card: buildNotificationsCard({ settings: { assigned: true, resolvedRegressed: false, followedNew: true }, followed: ["api", "checkout-web"] }) },
+    { name: "notifications: saved, none followed", card: buildNotificationsCard({ settings: { assigned: false, resolvedRegressed: true, followedNew: false }, followed: [], saved: true }) },
   ];
 }
 
