@@ -15,6 +15,7 @@
  *   next to it. `isSettingsAction` tells them apart, `parseSettingsAction` decodes them (Action.Submit only).
  */
 import type { ActionPayloadWire, ActionTypeWire, SettingsActionTypeWire, SettingsSubmitData, SubmitData } from "./types";
+import type { AssignTarget, IgnoreCondition } from "../issues/lifecycle";
 
 export const RESOLVE_INPUT_ID = "resolveInput";
 export const IGNORE_INPUT_ID = "ignoreInput";
@@ -45,12 +46,6 @@ export const RESOLVE_CHOICES: readonly { value: string; title: string; mode: Res
   { value: "resolved:inNextRelease", title: "In the next release", mode: "inNextRelease" },
 ];
 
-export type IgnoreCondition =
-  | { kind: "forever" }
-  | { kind: "count"; count: number }
-  | { kind: "duration"; minutes: number }
-  | { kind: "userCount"; count: number };
-
 export const IGNORE_CHOICES: readonly { value: string; title: string; condition: IgnoreCondition }[] = [
   { value: "-1", title: "Forever", condition: { kind: "forever" } },
   { value: "1", title: "Until it happens 1 more time", condition: { kind: "count", count: 1 } },
@@ -66,10 +61,11 @@ export const IGNORE_CHOICES: readonly { value: string; title: string; condition:
   { value: "users:100", title: "Until 100 more users are affected", condition: { kind: "userCount", count: 100 } },
 ];
 
-export type AssignTarget = { kind: "me" } | { kind: "user"; id: number } | { kind: "team"; id: number };
+/** What the card's Assign box offers: the domain's targets (issues/lifecycle.ts), plus "me" (the clicker). */
+export type AssignChoice = { kind: "me" } | AssignTarget;
 
 /** The assignInput value for a target: `ME`, `user:<id>`, `team:<id>`. */
-export function assignInputValue(target: AssignTarget): string {
+export function assignInputValue(target: AssignChoice): string {
   return target.kind === "me" ? "ME" : `${target.kind}:${target.id}`;
 }
 
@@ -103,7 +99,7 @@ export function encodeActionData(action: ActionName, context: CardActionContext)
 export type CardActionChoice =
   | { kind: "resolve"; mode: ResolveMode }
   | { kind: "ignore"; condition: IgnoreCondition }
-  | { kind: "assign"; target: AssignTarget }
+  | { kind: "assign"; target: AssignChoice }
   | { kind: "unresolve" }
   | { kind: "unassign" }
   /** The user pressed Resolve/Ignore/Assign without choosing an option: nothing must change. */
@@ -187,7 +183,7 @@ function parseChoice(name: ActionName, data: Record<string, unknown>): CardActio
       const input = readInput(data, ASSIGN_INPUT_ID);
       if (input === undefined) return invalid(`${ASSIGN_INPUT_ID} must be a string`);
       if (input === "") return { kind: "empty", action: "assign" };
-      const target = parseAssignTarget(input);
+      const target = parseAssignChoice(input);
       return target ? { kind: "assign", target } : invalid(`${ASSIGN_INPUT_ID} must be ME, user:<id> or team:<id>`);
     }
   }
@@ -201,7 +197,7 @@ function readInput(data: Record<string, unknown>, id: string): string | undefine
   return raw.trim();
 }
 
-function parseAssignTarget(input: string): AssignTarget | null {
+function parseAssignChoice(input: string): AssignChoice | null {
   if (input === "ME") return { kind: "me" };
   const match = /^(user|team):([0-9]+)$/.exec(input);
   if (!match) return null;

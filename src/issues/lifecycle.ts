@@ -8,7 +8,7 @@ import { InvalidTransitionError, ValidationError } from "../errors";
 
 export type Actor = { kind: "user"; userId: number } | { kind: "api" } | { kind: "system" };
 
-export type IgnoreRequest =
+export type IgnoreCondition =
   | { kind: "forever" }
   | { kind: "count"; count: number }
   | { kind: "duration"; minutes: number }
@@ -22,7 +22,7 @@ export type IssueCommand =
   | { kind: "resolve"; mode: "inNextRelease" }
   | { kind: "resolve"; mode: "inRelease"; release: string }
   | { kind: "unresolve" }
-  | { kind: "ignore"; condition: IgnoreRequest }
+  | { kind: "ignore"; condition: IgnoreCondition }
   | { kind: "assign"; target: AssignTarget }
   | { kind: "unassign" };
 
@@ -145,7 +145,7 @@ function resolutionFor(cmd: Extract<IssueCommand, { kind: "resolve" }>, ctx: Pla
   }
 }
 
-function ignoreConditionsFor(req: IgnoreRequest, issue: IssueState, now: number): IgnoreConditions {
+function ignoreConditionsFor(req: IgnoreCondition, issue: IssueState, now: number): IgnoreConditions {
   switch (req.kind) {
     case "forever":
       return { kind: "forever" };
