@@ -109,7 +109,9 @@ export class DeliveryOutbox extends DurableObject<Env> {
       result = { kind: "retry", failure: { kind: "failed", error } };
     }
     const now = Date.now();
-    if (result.kind === "delivered" || result.kind === "retry" || (result.kind === "dead" && result.contacted)) recordSend(this.state, startedAt);
+    // Logged at completion: Teams saw the request somewhere between start and now, so pacing from the later time
+    // can only leave more room than Teams requires, never less (the D1 reads before the call take variable time).
+    if (result.kind === "delivered" || result.kind === "retry" || (result.kind === "dead" && result.contacted)) recordSend(this.state, now);
     switch (result.kind) {
       case "delivered":
         await this.persist({ removed: entry.deliveryId, changed: onSuccess(this.state, entry.deliveryId) });
