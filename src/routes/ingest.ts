@@ -9,10 +9,15 @@ import { validate } from "../http/validate";
 import { ingestEvent } from "../issues/ingest";
 import { ingestEventSchema, toNormalizedEvent } from "../issues/ingest-schema";
 import { alertingHook } from "../alerts/after-ingest";
+import { enforceProjectRateLimit } from "../ingest/rate-limit";
 
 export const INGEST_MAX_BYTES = 200 * 1024;
 
-/** POST /api/projects/{projectId}/events — Bearer <project ingest key>, one JSON event. */
+/**
+ * POST /api/projects/{projectId}/events — Bearer <project ingest key>, one JSON event. Checks in order: key (401),
+ * body (413/400), the project's rate limit shared with the Sentry routes (429 with Retry-After and
+ * X-Sentry-Rate-Limits), then ingest — a refused request writes nothing but, past validation, its rate-limit count.
+ */
 export const ingestRoutes = new Hono<AppEnv>();
 
 ingestRoutes.post("/:projectId/events", async (c) => {
@@ -26,6 +31,7 @@ ingestRoutes.post("/:projectId/events", async (c) => {
   if (!project || project.id !== projectId) throw new UnauthorizedError("The ingest key is not valid for this project.", "invalid_key");
   const body = validate(ingestEventSchema, await readJsonObject(c, INGEST_MAX_BYTES));
   const now = Date.now();
+  await enforceProjectRateLimit(db, project, 1, now);
   const event = toNormalizedEvent(body, now);
   const outcome = await ingestEvent(db, project, event, { now: Date.now, afterIngest: alertingHook(c.env, c.executionCtx) });
   return c.json({

@@ -238,6 +238,47 @@ describe("POST /api/:projectId/envelope/", () => {
       expect(res.json.error.message).toMatch(/decompressed body is larger than 20 MB/);
     });
 
+    it("refuses stacked encodings (a list, or the header repeated 100 times) with 415, decoding nothing", async () => {
+      const p = await seedProject();
+      const event = errorEvent();
+      const once = await compress(envelope({ event_id: event.event_id }, [[{ type: "event" }, event]]), "gzip");
+      const twice = await compress(once, "gzip");
+      const listed = await postEnvelope(p.projectId, twice, { ...sentryAuth(p.key), "content-encoding": "gzip, gzip" });
+      expect(listed.status).toBe(415);
+      expect(listed.json.error.message).toMatch(/at most one Content-Encoding/);
+      // The attack of issue #15: the header repeated arrives as one comma-separated list.
+      const headers = new Headers({ ...sentryAuth(p.key), "content-type": "application/x-sentry-envelope" });
+      for (let i = 0; i < 100; i++) headers.append("content-encoding", "gzip");
+      const repeated = await workerFetch(`${BASE}/api/${p.projectId}/envelope/`, { method: "POST", headers, body: twice });
+      expect(repeated.status).toBe(415);
+      expect((await projectState(p.projectId)).events).toEqual([]);
+      // One layer, as SDKs send, is still read.
+      expect((await postEnvelope(p.projectId, once, { ...sentryAuth(p.key), "content-encoding": "gzip" })).status).toBe(200);
+    });
+
+    it("without a key in header or query, inflates only the envelope's first line: a zip bomb is 401, not decoded", async () => {
+      const p = await seedProject();
+      // 24 MB of spaces, no newline: the first 16 KB of output show no envelope header, so no DSN, so 401.
+      const bomb = await compress(new Uint8Array(24 * 1024 * 1024).fill(0x20), "gzip");
+      const res = await postEnvelope(p.projectId, bomb, { "content-encoding": "gzip" });
+      expect(res.status).toBe(401);
+      expect(res.json.error.code).toBe("missing_auth");
+      // A header line naming a DSN of another project is 403, whatever follows it.
+      const other = await seedProject();
+      const foreign = await compress(`${JSON.stringify({ dsn: other.dsn })}\n${" ".repeat(24 * 1024 * 1024)}`, "gzip");
+      expect((await postEnvelope(p.projectId, foreign, { "content-encoding": "gzip" })).status).toBe(403);
+      expect(await projectState(p.projectId)).toEqual({ groups: [], events: [], windows: [] });
+    });
+
+    it("reads a compressed tunnel envelope whose key is only in its DSN", async () => {
+      const p = await seedProject();
+      const event = errorEvent();
+      const body = await compress(envelope({ event_id: event.event_id, dsn: p.dsn }, [[{ type: "event" }, event]]), "gzip");
+      const res = await postEnvelope(p.projectId, body, { "content-encoding": "gzip" });
+      expect(res.status).toBe(200);
+      expect(res.json).toEqual({ id: event.event_id });
+    });
+
     it("refuses encodings it cannot read with 415", async () => {
       const p = await seedProject();
       const res = await postEnvelope(p.projectId, "{}\n", { ...sentryAuth(p.key), "content-encoding": "br" });

@@ -1,6 +1,7 @@
 /**
- * Per-project event rate limit on the Sentry endpoints: a fixed one-minute window counted in D1 (exact across
- * isolates). Over the limit the SDK gets 429 with `Retry-After` and `X-Sentry-Rate-Limits`, which Sentry SDKs
+ * Per-project event rate limit on every ingest route (Sentry envelope and store, and the JSON events API): a fixed
+ * one-minute window counted in D1 (exact across isolates), one window per project whichever route the events
+ * came by. Over the limit the client gets 429 with `Retry-After` and `X-Sentry-Rate-Limits`, which Sentry SDKs
  * obey by holding back error events until the window ends. Only events count: sessions, client reports and
  * other items we drop cost nothing and are never refused.
  */
@@ -11,6 +12,7 @@ import { RateLimitedError } from "../errors";
 
 export const WINDOW_MS = 60_000;
 
+/** (The `sentry:` prefix is historical: the window was the Sentry routes' first; it now counts every route.) */
 export function projectRateLimitKey(projectId: number): string {
   return `sentry:project:${projectId}`;
 }
