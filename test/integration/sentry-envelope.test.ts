@@ -229,6 +229,34 @@ describe("POST /api/:projectId/envelope/", () => {
       expect((await projectState(p.projectId)).events).toEqual([]);
     });
 
+    it("drains an oversized chunked body (up to 8 MB past the cap) before answering 413, then cuts it off", async () => {
+      // Under `wrangler dev`, a body left unread after an early 413 stalled the connection's next request.
+      const p = await seedProject();
+      const chunk = new Uint8Array(64 * 1024).fill(0x78);
+      const counted = (chunks: number) => {
+        let pulled = 0;
+        const body = new ReadableStream<Uint8Array>({
+          pull(controller) {
+            if (pulled === chunks) return controller.close();
+            pulled += 1;
+            controller.enqueue(chunk);
+          },
+        });
+        return { body, read: () => pulled * chunk.byteLength };
+      };
+      const MB = 1024 * 1024;
+      const small = counted(48); // 3 MB, no Content-Length
+      const res = await postEnvelope(p.projectId, small.body, sentryAuth(p.key));
+      expect(res.status).toBe(413);
+      expect(small.read()).toBe(3 * MB);
+      // Past the drain bound the body is cut off (workerd then logs "Network connection lost" for the stream).
+      const huge = counted(1600); // 100 MB
+      expect((await postEnvelope(p.projectId, huge.body, sentryAuth(p.key))).status).toBe(413);
+      expect(huge.read()).toBeGreaterThan(9 * MB);
+      expect(huge.read()).toBeLessThanOrEqual(9 * MB + 2 * chunk.byteLength);
+      expect((await projectState(p.projectId)).events).toEqual([]);
+    });
+
     it("refuses a zip bomb (over 20 MB decompressed) with 413", async () => {
       const p = await seedProject();
       const bomb = await compress(new Uint8Array(24 * 1024 * 1024).fill(0x20), "gzip");
