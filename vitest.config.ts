@@ -23,7 +23,11 @@ export default defineConfig({
           cloudflareTest({
             main: "./src/index.ts",
             wrangler: { configPath: "./wrangler.toml" },
-            miniflare: { bindings: { TEST_MIGRATIONS: migrations, ...testBindings } },
+            miniflare: {
+              bindings: { TEST_MIGRATIONS: migrations, ...testBindings },
+              // Tests wait for the EVENTS consumer after each ingest: hand batches over after 50 ms, not 1 s.
+              queueConsumers: { "teams-events": { maxBatchSize: 100, maxBatchTimeout: 0.05, maxRetries: 5, deadLetterQueue: "teams-events-dlq" } },
+            },
           }),
         ],
         test: {

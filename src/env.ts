@@ -3,6 +3,8 @@ export type Env = {
   DB: D1Database;
   CACHE: KVNamespace;
   DELIVERIES: Queue<unknown>;
+  /** Accepted events on their way to D1 (src/ingest/consumer.ts); its dead-letter queue is `teams-events-dlq`. */
+  EVENTS: Queue<unknown>;
   /** Bearer token for /api/admin (secret). */
   ADMIN_TOKEN?: string;
   /** Base URL for links in cards and pages, e.g. https://alerts.example.workers.dev */

@@ -4,12 +4,11 @@ import type { AppEnv } from "../app";
 import { getDb } from "../db/client";
 import type { ProjectRow } from "../db/projects";
 import { AppError, NotFoundError } from "../errors";
-import { alertingHook } from "../alerts/after-ingest";
-import { ingestEvent } from "../issues/ingest";
+import { acceptEvents } from "../ingest/accept";
+import { projectForIngestKey } from "../ingest/key-cache";
 import { authenticateProject, sentryKeyFromEnvelopeDsn, sentryKeyFromRequest } from "../sentry/auth";
 import { contentCodingOf, decodeBody, DecodeBudget, decodeFirstLine, ENVELOPE_HEADER_MAX_BYTES, readRawSentryBody } from "../sentry/body";
 import { parseEnvelope, parseJsonObject } from "../sentry/envelope";
-import { enforceProjectRateLimit } from "../ingest/rate-limit";
 import { submissionFromEnvelope, submissionFromStoreBody, type Submission } from "../sentry/submission";
 
 /**
@@ -18,7 +17,8 @@ import { submissionFromEnvelope, submissionFromStoreBody, type Submission } from
  * the wire size (413); for an envelope with no key so far, its first line alone is decoded (at most 16 KB) for the
  * DSN's key (401/403); only then the whole body is decoded (413/400), the envelope parsed (400) and the rate limit
  * applied (429) — so an unauthenticated request costs a lookup and a few KB of decoding, and a malformed or
- * unauthenticated request writes nothing, not even a rate-limit count.
+ * unauthenticated request writes nothing, not even a rate-limit count. The event then goes to the EVENTS queue
+ * (src/ingest/accept.ts) and the answer `{"id": …}` comes before it is written.
  */
 export const sentryRoutes = new Hono<AppEnv>();
 
@@ -58,13 +58,13 @@ sentryRoutes.post("/:projectId/store", storeHandler);
 
 async function envelopeHandler(c: Context<AppEnv>) {
   const projectId = pathProjectId(c);
-  const db = getDb(c.env.DB);
+  const lookup = keyLookup(c);
   const headerKey = sentryKeyFromRequest(c.req.raw.headers, new URL(c.req.url));
-  let project = headerKey ? await authenticateProject(db, headerKey, projectId) : null;
+  let project = headerKey ? await authenticateProject(lookup, headerKey, projectId) : null;
   const coding = contentCodingOf(c.req.header("content-encoding") ?? null);
   const raw = await readRawSentryBody(c.req.raw);
   // A tunnel's key is in the envelope header: read that line only, so an unauthenticated body is never inflated.
-  project ??= await authenticateProject(db, await envelopeDsnKey(raw, coding), projectId);
+  project ??= await authenticateProject(lookup, await envelopeDsnKey(raw, coding), projectId);
 
   const envelope = parseEnvelope(await decodeBody(raw, coding, new DecodeBudget()));
   const now = Date.now();
@@ -85,8 +85,7 @@ async function envelopeDsnKey(raw: Uint8Array, coding: ReturnType<typeof content
 
 async function storeHandler(c: Context<AppEnv>) {
   const projectId = pathProjectId(c);
-  const db = getDb(c.env.DB);
-  const project = await authenticateProject(db, sentryKeyFromRequest(c.req.raw.headers, new URL(c.req.url)), projectId);
+  const project = await authenticateProject(keyLookup(c), sentryKeyFromRequest(c.req.raw.headers, new URL(c.req.url)), projectId);
   const coding = contentCodingOf(c.req.header("content-encoding") ?? null);
   const budget = new DecodeBudget();
   const body = await decodeBody(await readRawSentryBody(c.req.raw), coding, budget);
@@ -96,13 +95,14 @@ async function storeHandler(c: Context<AppEnv>) {
 }
 
 async function accept(c: Context<AppEnv>, project: ProjectRow, submission: Submission, now: number) {
-  const db = getDb(c.env.DB);
-  await enforceProjectRateLimit(db, project, submission.events.length, now);
-  for (const event of submission.events) {
-    await ingestEvent(db, project, event, { now: Date.now, afterIngest: alertingHook(c.env, c.executionCtx) });
-  }
+  await acceptEvents(c.env, getDb(c.env.DB), c.executionCtx, project, submission.events, now);
   // Sentry answers {"id": …} when the submission had an event id, `{}` otherwise (e.g. sessions only).
   return c.json(submission.id ? { id: submission.id } : {});
+}
+
+function keyLookup(c: Context<AppEnv>) {
+  const db = getDb(c.env.DB);
+  return (key: string) => projectForIngestKey(c.env, db, key);
 }
 
 function pathProjectId(c: Context<AppEnv>): number {
