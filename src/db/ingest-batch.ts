@@ -214,3 +214,11 @@ function distinctReleases(events: CountedEvent[]): { p: number; r: string }[] {
   for (const e of events) if (e.release) seen.set(`${e.projectId}\u0000${e.release}`, { p: e.projectId, r: e.release });
   return [...seen.values()];
 }
+
+/** Where a counted event went: its project and issue; null while it is queued (or if it never was accepted). */
+export async function findCountedEvent(db: Db, eventId: string): Promise<{ id: string; projectId: number; groupId: number; receivedAt: number } | null> {
+  return db.$client
+    .prepare("select id, project_id as projectId, group_id as groupId, received_at as receivedAt from event_ids where id = ?")
+    .bind(eventId)
+    .first();
+}
