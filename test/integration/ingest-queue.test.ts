@@ -115,7 +115,7 @@ describe("a storm on one issue", () => {
     ms.stop();
   });
 
-  it("200 events, the Connector answering 429 at first: one card, every event counted, refreshes at most one per card per 30 s", async () => {
+  it("200 events, the Connector answering 429 at first: one card, every event counted, refreshes at most one per card per 30 s, the cron refreshes the rest once", async () => {
     const s = await seedOrg();
     const integrationId = await installAndSetUp(ms, s, teamsUser("Ada", "ada@example.com"));
     const rule = await admin(`/projects/${s.project.id}/rules`, {
@@ -158,6 +158,22 @@ describe("a storm on one issue", () => {
     await settleDeliveries();
     const updates = await env.DB.prepare("select count(*) as n from deliveries where group_id = ? and kind = 'update'").bind(groupId).first<{ n: number }>();
     expect(updates?.n).toBe(1);
+
+    // The storm's last event lands within 30 s of that refresh: not refreshed at ingest; the cron's pass refreshes the
+    // card once (the trailing edge), and cuts the event sample back to the first and the latest 10.
+    const { id: lastId } = (await (await post(s, body)).json()) as { id: string };
+    await waitForEvents([lastId]);
+    const { runScheduled, EVENTS_KEPT_PER_ISSUE } = await import("../../src/maintenance/scheduled");
+    expect((await runScheduled(env, Date.now() + 31_000)).refreshed).toBe(1);
+    expect((await runScheduled(env, Date.now() + 32_000)).refreshed).toBe(0);
+    await settleDeliveries();
+    const after = await env.DB.prepare("select count(*) as n from deliveries where group_id = ? and kind = 'update' and status = 'delivered'").bind(groupId).first<{ n: number }>();
+    expect(after?.n).toBe(2);
+    const kept = await env.DB.prepare("select count(*) as n from events where group_id = ?").bind(groupId).first<{ n: number }>();
+    expect(kept?.n).toBeLessThanOrEqual(EVENTS_KEPT_PER_ISSUE + 1);
+    expect(kept?.n).toBeGreaterThan(1);
+    const first = await env.DB.prepare("select json_extract(data, '$.eventId') as id from group_activity where group_id = ? and type = 'first_seen'").bind(groupId).first<{ id: string }>();
+    expect(await env.DB.prepare("select count(*) as n from events where id = ?").bind(first!.id).first("n")).toBe(1);
   }, 120_000);
 });
 
