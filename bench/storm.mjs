@@ -35,7 +35,7 @@ const base = worker.url;
 const token = await ms.signToken();
 const clickHeaders = { "content-type": "application/json", authorization: `Bearer ${token}` };
 const nextClick = cardActionCycler(ms.serviceUrl, world.groupIds, world.integrationId);
-const click = async () => (await fetch(`${base}/api/messages`, { method: "POST", headers: clickHeaders, body: nextClick() })).status === 200;
+const click = async () => (await fetch(`${base}/api/messages`, { method: "POST", headers: clickHeaders, body: nextClick() }).catch(() => ({ status: 0 }))).status === 200;
 
 // Baselines: /health, and clicks with no storm.
 const health = await closedLoop(async () => (await fetch(`${base}/health`)).ok, { seconds: 3, concurrency: CONNECTIONS });
@@ -56,10 +56,15 @@ async function sender() {
     const n = sent++;
     if (n >= EVENTS) return;
     const t0 = performance.now();
-    const res = await fetch(`${base}/api/projects/${project.projectId}/events`, { method: "POST", headers: ingestHeaders, body: bodies[n % ISSUES] });
-    await res.arrayBuffer();
-    if (res.status === 200) latencies.push(performance.now() - t0);
-    else refused.set(res.status, (refused.get(res.status) ?? 0) + 1);
+    try {
+      const res = await fetch(`${base}/api/projects/${project.projectId}/events`, { method: "POST", headers: ingestHeaders, body: bodies[n % ISSUES] });
+      await res.arrayBuffer();
+      if (res.status === 200) latencies.push(performance.now() - t0);
+      else refused.set(res.status, (refused.get(res.status) ?? 0) + 1);
+    } catch (err) {
+      // Not accepted (the connection closed under load): an SDK would send it again; counted, not retried here.
+      refused.set("network error", (refused.get("network error") ?? 0) + 1);
+    }
   }
 }
 const clicksDuring = (async () => {
