@@ -28,7 +28,11 @@ export default defineConfig({
             main: "./src/index.ts",
             // wrangler.toml, read without the developer's .dev.vars (see test/node/support/test-wrangler-config.ts).
             wrangler: { configPath: testWranglerConfig(fileURLToPath(new URL(".", import.meta.url))) },
-            miniflare: { bindings: { TEST_MIGRATIONS: migrations, ...testBindings } },
+            miniflare: {
+              bindings: { TEST_MIGRATIONS: migrations, ...testBindings },
+              // Tests wait for the EVENTS consumer after each ingest: hand batches over after 50 ms, not 1 s.
+              queueConsumers: { "teams-events": { maxBatchSize: 100, maxBatchTimeout: 0.05, maxRetries: 5, deadLetterQueue: "teams-events-dlq" } },
+            },
           }),
         ],
         test: {

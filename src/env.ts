@@ -5,6 +5,8 @@ export type Env = {
   DELIVERIES: Queue<unknown>;
   /** One outbox per Teams conversation: sends its deliveries in order, paced (src/alerts/delivery-outbox.ts). */
   OUTBOX: DurableObjectNamespace<import("./alerts/delivery-outbox").DeliveryOutbox>;
+  /** Accepted events on their way to D1 (src/ingest/consumer.ts); its dead-letter queue is `teams-events-dlq`. */
+  EVENTS: Queue<unknown>;
   /** Bearer token for /api/admin (secret). */
   ADMIN_TOKEN?: string;
   /** Base URL for links in cards and pages, e.g. https://alerts.example.workers.dev */

@@ -111,3 +111,13 @@ export class BotTokenUnavailableError extends AppError {
   readonly status = 502;
   readonly code = "bot_token_unavailable";
 }
+
+/** Accepted input could not be handed on (the ingest queue refused it); the client should retry later. */
+export class IngestUnavailableError extends AppError {
+  readonly status = 503;
+  readonly code = "ingest_unavailable";
+  constructor(message: string) {
+    super(message);
+    this.headers = { "Retry-After": "10" };
+  }
+}

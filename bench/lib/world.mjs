@@ -13,11 +13,12 @@ export const CHANNEL = "19:bench-alerts@thread.tacv2";
 export const TEAMS_USER = { id: "29:bench-user-1", aadObjectId: "00000000-0000-0000-0000-00000000a11a", name: "Ada" };
 
 /** Starts the worker against stand-in `ms` and seeds the world. */
-export async function startWorld(ms, { issues = 2000, queueConsumer = false, rules = 0 } = {}) {
+export async function startWorld(ms, { issues = 2000, queueConsumer = false, rules = 0, eventsBatchTimeoutSeconds } = {}) {
   const { startWorker } = await loadHarness();
   const worker = await startWorker({
     bindings: { MICROSOFT_APP_ID: APP_ID, BOT_OPENID_METADATA_URL: ms.metadataUrl, BOT_TOKEN_URL: ms.tokenUrl },
     queueConsumer,
+    eventsBatchTimeoutSeconds,
   });
   const project = await worker.seed.project({ rateLimitPerMinute: 100_000_000, shortIdPrefix: "BEN" });
   const { db } = worker;

@@ -1,41 +1,45 @@
 /**
- * After an event is stored: evaluate the project's alert rules and enqueue what they send, and keep posted cards
- * true when the event changed the issue's state (regression, escalation). Runs inside the ingest request, before
- * it answers, so an accepted event's alerts are on the queue (nothing lost if the isolate goes away).
+ * After a consumer batch counted events for an issue (once per issue and batch, however many events): evaluate the
+ * project's alert rules and enqueue what they send, keep posted cards true when the batch changed the issue's state
+ * (regression, escalation), and otherwise refresh the counts on its posted cards at most once per card per
+ * CARD_REFRESH_INTERVAL_MS — a storm on one issue is one card and a throttled refresh, never a card per event.
  */
-import { activeRulesQuery, claimRuleFireQuery, eventsInWindowStatement, notificationsForGroupQuery, type NewDelivery } from "../db/alert-rules";
-import { getDb } from "../db/client";
+import { activeRulesQuery, claimCountsRefreshQuery, claimRuleFireQuery, eventsInWindowStatement, notificationsForGroupQuery, type NewDelivery } from "../db/alert-rules";
+import type { Db } from "../db/client";
+import type { GroupRow } from "../db/groups";
 import type { Env } from "../env";
-import type { AfterIngest, IngestOutcome } from "../issues/ingest";
-import { batchRead } from "../db/batch-read";
+import type { NormalizedEvent } from "../issues/event";
 import { enqueueDeliveries } from "./enqueue";
 import { matchingConditions, passesFilters } from "./evaluate-rule";
 import { personalAlertRows } from "./personal-alerts";
 
+export const CARD_REFRESH_INTERVAL_MS = 30_000;
+
 type ActiveRules = Awaited<ReturnType<typeof activeRulesQuery>>;
 
-/** The alerting work after an ingest; the project's active rules are read in ingest's own lookup batch. */
-export function alertingHook(env: Env, _ctx: { waitUntil(p: Promise<unknown>): void } | undefined): AfterIngest<unknown> {
-  const db = getDb(env.DB);
-  const hook: AfterIngest<ActiveRules> = {
-    prefetch: (projectId) => batchRead(db, activeRulesQuery(db, projectId)),
-    run: (o, rules) => afterIngest(env, o, Date.now(), rules),
-  };
-  return hook as AfterIngest<unknown>;
-}
+/** What one consumer batch did to one issue. */
+export type IssueIngested = {
+  /** The issue as written (counters after the batch; status after a transition). */
+  group: GroupRow;
+  /** The events the batch counted for it, in arrival order (redeliveries left out). */
+  events: NormalizedEvent[];
+  /** The event a card names: the one that regressed / escalated the issue, else the latest. */
+  trigger: NormalizedEvent;
+  isNew: boolean;
+  isRegression: boolean;
+  isEscalation: boolean;
+};
 
-export async function afterIngest(env: Env, o: IngestOutcome, now: number, rules: ActiveRules): Promise<void> {
-  if (o.duplicate) return;
-  const db = getDb(env.DB);
+export async function alertAfterIngest(env: Env, db: Db, o: IssueIngested, now: number, rules: ActiveRules): Promise<void> {
   // Personal alerts (followed projects' new issues, regressions of what the person resolved): rare events only.
   if (o.isNew || o.isRegression) await enqueueDeliveries(env, db, await personalAlertRows(db, o), now);
   const stateChanged = o.isRegression || o.isEscalation;
-  if (!rules.length && !stateChanged) return;
 
   // Each step is one D1 batch across all rules (one call, not one per rule): the frequency counts the rules need,
-  // then every matching rule's claim together with the issue's posted cards. `firing` keeps the rules' order.
+  // then every matching rule's claim together with the issue's posted cards (or the claim of a counts refresh).
+  // A rule's filters pass when any event of the batch passes them. `firing` keeps the rules' order.
   const candidates = rules
-    .filter((r) => passesFilters(r.rule.filters, o.event))
+    .filter((r) => o.events.some((e) => passesFilters(r.rule.filters, e)))
     .map((r) => ({ r, m: matchingConditions(r.rule.conditions, o) }))
     .filter(({ m }) => m.immediate || m.needsFrequency);
   const counted = candidates.filter(({ m }) => !m.immediate);
@@ -49,25 +53,24 @@ export async function afterIngest(env: Env, o: IngestOutcome, now: number, rules
     const n = counts[counted.findIndex((c) => c.r === r)]?.results[0]?.n ?? 0;
     return n > r.rule.conditions.frequency!.count;
   });
-  if (!matching.length && !stateChanged) return;
-  const [posted, ...claims] = await db.batch([
+  const [posted, refresh, ...claims] = await db.batch([
     notificationsForGroupQuery(db, o.group.id),
+    // Not when the state changed: then every card gets an update below anyway.
+    claimCountsRefreshQuery(db, stateChanged || o.isNew ? -1 : o.group.id, now, CARD_REFRESH_INTERVAL_MS),
     ...matching.map(({ r }) => claimRuleFireQuery(db, r.rule.id, o.group.id, r.rule.frequencyMinutes, now)),
   ]);
   const firing = matching.filter((_, i) => claims[i].length === 1).map(({ r }) => r);
   const rows: NewDelivery[] = [];
-  if (stateChanged) {
-    // Every posted card of this issue shows the new state.
-    for (const n of posted) {
-      rows.push({
-        kind: "update",
-        groupId: o.group.id,
-        ruleId: n.ruleId,
-        integrationId: n.integrationId,
-        conversationId: n.conversationId,
-        data: { activityId: n.activityId, notificationId: n.id },
-      });
-    }
+  // Every posted card of this issue shows the new state; else the cards whose refresh was claimed show the counts.
+  for (const n of stateChanged ? posted : refresh) {
+    rows.push({
+      kind: "update",
+      groupId: o.group.id,
+      ruleId: n.ruleId,
+      integrationId: n.integrationId,
+      conversationId: n.conversationId,
+      data: { activityId: n.activityId, notificationId: n.id },
+    });
   }
   // One card per conversation, naming every rule that fired for it ("via X (+N other)").
   const byTarget = new Map<string, typeof firing>();
@@ -87,7 +90,7 @@ export async function afterIngest(env: Env, o: IngestOutcome, now: number, rules
         ruleId: first.id,
         integrationId: first.integrationId,
         conversationId: first.conversationId,
-        data: { activityId: original.activityId, release: o.event.release ?? null, eventCount: o.group.timesSeen, ruleIds },
+        data: { activityId: original.activityId, release: o.trigger.release ?? null, eventCount: o.group.timesSeen, ruleIds },
       });
     } else {
       rows.push({
@@ -96,9 +99,9 @@ export async function afterIngest(env: Env, o: IngestOutcome, now: number, rules
         ruleId: first.id,
         integrationId: first.integrationId,
         conversationId: first.conversationId,
-        data: { ruleIds, eventId: o.event.eventId },
+        data: { ruleIds, eventId: o.trigger.eventId },
       });
     }
   }
-  await enqueueDeliveries(env, db, rows, now);
+  if (rows.length) await enqueueDeliveries(env, db, rows, now);
 }

@@ -6,10 +6,10 @@
 import type { NewDelivery } from "../db/alert-rules";
 import type { Db } from "../db/client";
 import { followersWantingNewIssues, lastResolverOf, personalTargets, usersWantingRegressions } from "../db/notification-settings";
-import type { IngestOutcome } from "../issues/ingest";
+import type { IssueIngested } from "./after-ingest";
 
-export async function personalAlertRows(db: Db, o: IngestOutcome): Promise<NewDelivery[]> {
-  if (o.duplicate || (!o.isNew && !o.isRegression)) return [];
+export async function personalAlertRows(db: Db, o: Pick<IssueIngested, "group" | "isNew" | "isRegression">): Promise<NewDelivery[]> {
+  if (!o.isNew && !o.isRegression) return [];
   const userIds = new Set<number>();
   if (o.isNew) for (const id of await followersWantingNewIssues(db, o.group.projectId)) userIds.add(id);
   if (o.isRegression) {

@@ -1,5 +1,5 @@
 /** Storage for alert rules, their firing history, notification messages and deliveries. */
-import { and, desc, eq, inArray, lt, ne, sql } from "drizzle-orm";
+import { and, desc, eq, inArray, isNull, lt, lte, ne, sql } from "drizzle-orm";
 import type { Db } from "./client";
 import {
   alertRules,
@@ -78,9 +78,31 @@ export function claimRuleFireQuery(db: Db, ruleId: number, groupId: number, freq
     .returning({ ruleId: ruleFires.ruleId });
 }
 
-/** How many events the issue had since `since`, as a statement for a D1 batch: one row `{ n }`. */
+/**
+ * How many events the issue had since `since`, as a statement for a D1 batch: one row `{ n }`. Counted on
+ * `event_ids` (every accepted event) — `events` keeps only a sample.
+ */
 export function eventsInWindowStatement(db: Db, groupId: number, since: number): D1PreparedStatement {
-  return db.$client.prepare("select count(*) as n from events where group_id = ? and timestamp >= ?").bind(groupId, since);
+  return db.$client.prepare("select count(*) as n from event_ids where group_id = ? and timestamp >= ?").bind(groupId, since);
+}
+
+/**
+ * Claims the refresh of the counts on the issue's channel cards (not personal notifications), as a query for a D1
+ * batch: returns the cards not posted or refreshed within `intervalMs` and stamps them, so however many batches
+ * count events for the issue, each card gets at most one refresh per interval.
+ */
+export function claimCountsRefreshQuery(db: Db, groupId: number, now: number, intervalMs: number) {
+  return db
+    .update(notificationMessages)
+    .set({ countsRefreshedAt: now })
+    .where(
+      and(
+        eq(notificationMessages.groupId, groupId),
+        isNull(notificationMessages.userId),
+        lte(sql`coalesce(${notificationMessages.countsRefreshedAt}, ${notificationMessages.postedAt})`, now - intervalMs),
+      ),
+    )
+    .returning();
 }
 
 /** What refreshing a posted card needs of its notification row. */

@@ -93,14 +93,14 @@ export async function insertProjectKey(
   db: Db,
   input: { projectId: number; publicKey: string; label: string; revokeOthers: boolean },
   now: number,
-): Promise<{ key: ProjectKeyRow; revokedKeyIds: number[] }> {
+): Promise<{ key: ProjectKeyRow; revokedKeyIds: number[]; revokedPublicKeys: string[] }> {
   const insert = db
     .insert(projectKeys)
     .values({ projectId: input.projectId, publicKey: input.publicKey, label: input.label, createdAt: now })
     .returning();
   if (!input.revokeOthers) {
     const [key] = await insert;
-    return { key, revokedKeyIds: [] };
+    return { key, revokedKeyIds: [], revokedPublicKeys: [] };
   }
   const [[key], revoked] = await db.batch([
     insert,
@@ -114,9 +114,9 @@ export async function insertProjectKey(
           ne(projectKeys.publicKey, input.publicKey),
         ),
       )
-      .returning({ id: projectKeys.id }),
+      .returning({ id: projectKeys.id, publicKey: projectKeys.publicKey }),
   ]);
-  return { key, revokedKeyIds: revoked.map((r) => r.id) };
+  return { key, revokedKeyIds: revoked.map((r) => r.id), revokedPublicKeys: revoked.map((r) => r.publicKey) };
 }
 
 export async function findProjectKey(db: Db, projectId: number, keyId: number): Promise<ProjectKeyRow | null> {

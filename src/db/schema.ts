@@ -369,6 +369,8 @@ export const notificationMessages = sqliteTable(
     activityId: text("activity_id").notNull(),
     serviceUrl: text("service_url").notNull(),
     postedAt: integer("posted_at").notNull(),
+    /** When ingest last queued a refresh of this card's counts (at most one per card per CARD_REFRESH_INTERVAL_MS). */
+    countsRefreshedAt: integer("counts_refreshed_at"),
   },
   (t) => [
     index("notification_messages_group_idx").on(t.groupId),
@@ -423,3 +425,50 @@ export const rateLimitWindows = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.key, t.windowStart] })],
 );
+
+/**
+ * Every accepted event, small (no payload): the idempotency record (an event id is counted once, whatever the
+ * queue redelivers), the source of frequency-rule counts, and the bridge from an ingest batch to what it counted
+ * (`batch_token`). Full events are sampled into `events`. Pruned by the cron after EVENT_IDS_RETENTION_MS.
+ */
+export const eventIds = sqliteTable(
+  "event_ids",
+  {
+    id: text("id").primaryKey(),
+    projectId: integer("project_id").notNull().references(() => projects.id),
+    groupId: integer("group_id").notNull().references(() => groups.id),
+    timestamp: integer("timestamp").notNull(),
+    receivedAt: integer("received_at").notNull(),
+    release: text("release"),
+    environment: text("environment"),
+    batchToken: text("batch_token").notNull(),
+  },
+  (t) => [
+    index("event_ids_group_time_idx").on(t.groupId, t.timestamp),
+    index("event_ids_batch_idx").on(t.batchToken),
+    index("event_ids_received_idx").on(t.receivedAt),
+  ],
+);
+
+export type DropReason = "rate_limited";
+/** Events refused before the queue, per project, reason and minute (Sentry's client outcomes, server side). */
+export const droppedEvents = sqliteTable(
+  "dropped_events",
+  {
+    projectId: integer("project_id").notNull().references(() => projects.id),
+    reason: text("reason").$type<DropReason>().notNull(),
+    windowStart: integer("window_start").notNull(),
+    count: integer("count").notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.projectId, t.reason, t.windowStart] })],
+);
+
+/** Accepted events the consumer could not count (the queue's retries ran out): kept with the reason. */
+export const ingestDeadLetters = sqliteTable("ingest_dead_letters", {
+  id: integer("id").primaryKey({ autoIncrement: true }),
+  projectId: integer("project_id"),
+  eventId: text("event_id"),
+  reason: text("reason").notNull(),
+  body: text("body").notNull(),
+  createdAt: integer("created_at").notNull(),
+});

@@ -29,14 +29,22 @@ export async function readBodyBytes(req: Request, maxBytes: number): Promise<Uin
     if (bytes.byteLength > maxBytes) throw tooLarge(maxBytes);
     return bytes;
   }
-  return readStreamCapped(req.body, maxBytes);
+  return readStreamCapped(req.body, maxBytes, DRAIN_MAX_BYTES);
 }
 
 /**
- * All bytes of a stream, at most `maxBytes` (PayloadTooLargeError past that, the stream cancelled). Errors of the
- * stream itself propagate to the caller.
+ * How much of an oversized request body is read and thrown away before answering 413. An unread body left on a
+ * keep-alive connection stalls the connection's next request under `wrangler dev` (its proxy waits for the upload
+ * to be taken: 5–30 s measured; plain workerd resets the connection instead), so the rest of a body a little over
+ * the cap is drained — costing no memory, only the reads — and anything larger is cut off (docs/reliability.md).
  */
-export async function readStreamCapped(stream: ReadableStream<Uint8Array>, maxBytes: number): Promise<Uint8Array> {
+export const DRAIN_MAX_BYTES = 8 * 1024 * 1024;
+
+/**
+ * All bytes of a stream, at most `maxBytes` (PayloadTooLargeError past that, the rest drained up to `drainMax`
+ * more bytes, then the stream cancelled). Errors of the stream itself propagate to the caller.
+ */
+export async function readStreamCapped(stream: ReadableStream<Uint8Array>, maxBytes: number, drainMax = 0): Promise<Uint8Array> {
   const reader = stream.getReader();
   const chunks: Uint8Array[] = [];
   let total = 0;
@@ -45,7 +53,7 @@ export async function readStreamCapped(stream: ReadableStream<Uint8Array>, maxBy
     if (done) break;
     total += value.byteLength;
     if (total > maxBytes) {
-      await reader.cancel().catch(() => {});
+      await drain(reader, drainMax).catch(() => {});
       throw tooLarge(maxBytes);
     }
     chunks.push(value);
@@ -58,6 +66,17 @@ export async function readStreamCapped(stream: ReadableStream<Uint8Array>, maxBy
     off += ch.byteLength;
   }
   return out;
+}
+
+/** Reads and discards up to `max` bytes, then cancels whatever is left. */
+async function drain(reader: ReadableStreamDefaultReader<Uint8Array>, max: number): Promise<void> {
+  let drained = 0;
+  while (drained <= max) {
+    const { done, value } = await reader.read();
+    if (done) return;
+    drained += value.byteLength;
+  }
+  await reader.cancel();
 }
 
 export async function readBodyText(req: Request, maxBytes: number): Promise<string> {

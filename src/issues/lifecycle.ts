@@ -232,3 +232,42 @@ export function planIngestTransition(
   }
   return { kind: "none" };
 }
+
+/**
+ * For a batch of events arriving on one issue (arrival order), the first that changes its status and how; `after`
+ * is the issue's counters after the whole batch, so an ignore "until N more events / users" is judged on every
+ * event the batch counted. `releaseCreatedAt` answers when a release was first seen (null: new with this batch).
+ */
+export function planBatchTransition<E extends { release?: string }>(
+  issue: IssueState,
+  after: { timesSeen: number; usersSeen: number },
+  events: readonly E[],
+  releaseCreatedAt: (release: string) => number | null,
+  resolutionReleaseCreatedAt: number | null,
+  now: number,
+): { transition: Exclude<IngestTransition, { kind: "none" }>; event: E } | null {
+  for (const event of events) {
+    const release = event.release ?? null;
+    const transition = planIngestTransition(
+      issue,
+      after,
+      { release, releaseCreatedAt: release === null ? null : releaseCreatedAt(release), now },
+      resolutionReleaseCreatedAt,
+    );
+    if (transition.kind !== "none") return { transition, event };
+  }
+  return null;
+}
+
+/** The change an ingest transition writes (with its audit row naming the event that caused it). */
+export function ingestTransitionChange(transition: Exclude<IngestTransition, { kind: "none" }>, eventId: string): PlannedChange {
+  return transition.kind === "regression"
+    ? {
+        status: { status: "unresolved", substatus: "regressed", resolution: null, resolvedAt: null, ignoreConditions: null },
+        activity: { type: "set_regression", data: { eventId, release: transition.release } },
+      }
+    : {
+        status: { status: "unresolved", substatus: "escalating", resolution: null, resolvedAt: null, ignoreConditions: null },
+        activity: { type: "set_escalating", data: { eventId, reason: transition.reason } },
+      };
+}

@@ -3,39 +3,68 @@
  * - ignores that ran out: an issue ignored "for 30 minutes" becomes unresolved when the time has passed, even
  *   without a new event (as Sentry's snooze expiry does), and every posted card of it is updated;
  * - deliveries left waiting are handed over again or ended (sweep-deliveries.ts);
- * - housekeeping: de-dup keys, used link nonces and rate-limit windows that can no longer matter are deleted.
+ * - card counts: a posted card whose issue counted events since its last refresh gets one (the trailing edge of
+ *   ingest's throttled refresh, src/alerts/after-ingest.ts);
+ * - housekeeping: de-dup keys, used link nonces, rate-limit windows, event ids and dropped-event counts that can no
+ *   longer matter are deleted, and each issue's event sample is cut back to its first, its regressions' and the
+ *   latest EVENTS_KEPT_PER_ISSUE.
  */
 import { afterIssueChange } from "../alerts/after-change";
+import { CARD_REFRESH_INTERVAL_MS } from "../alerts/after-ingest";
+import { enqueueDeliveries } from "../alerts/enqueue";
 import { getDb, type Db } from "../db/client";
 import { applyGuardedChange, getGroupWithOrg } from "../db/groups";
+import { claimStaleCountCards, expiredIgnoreIds, pruneRetained } from "../db/maintenance";
 import type { Env } from "../env";
 import type { PlannedChange } from "../issues/lifecycle";
-import { pruneActivityKeysStatement } from "../db/processed-activities";
 import { sweepDeliveries, type SweepResult } from "./sweep-deliveries";
 
 const EXPIRY_BATCH = 100;
+const STALE_CARDS_BATCH = 200;
 const DAY_MS = 24 * 60 * 60 * 1000;
+/** Frequency rules look back at most 7 days (10,080 minutes); a day more covers a late queue redelivery. */
+const EVENT_IDS_RETENTION_MS = 8 * DAY_MS;
+export const EVENTS_KEPT_PER_ISSUE = 10;
 
-export async function runScheduled(env: Env, now: number): Promise<{ unignored: number; deliveries: SweepResult }> {
+export async function runScheduled(env: Env, now: number): Promise<{ unignored: number; refreshed: number; deliveries: SweepResult }> {
   const db = getDb(env.DB);
   const unignored = await expireIgnores(env, db, now);
+  const refreshed = await refreshStaleCounts(env, db, now);
   const deliveries = await sweepDeliveries(env, db, now);
-  await prune(db, now);
-  return { unignored, deliveries };
+  await pruneRetained(db, {
+    activitiesBefore: now - DAY_MS,
+    noncesBefore: now - 2 * DAY_MS,
+    windowsBefore: now - 60 * 60 * 1000,
+    eventIdsBefore: now - EVENT_IDS_RETENTION_MS,
+    droppedBefore: now - 7 * DAY_MS,
+    latestEventsPerIssue: EVENTS_KEPT_PER_ISSUE,
+  });
+  return { unignored, refreshed, deliveries };
+}
+
+/** One update delivery per card whose counts are behind (claimed, so at most one per card per interval). */
+export async function refreshStaleCounts(env: Env, db: Db, now: number): Promise<number> {
+  const cards = await claimStaleCountCards(db, now, CARD_REFRESH_INTERVAL_MS, STALE_CARDS_BATCH);
+  await enqueueDeliveries(
+    env,
+    db,
+    cards.map((n) => ({
+      kind: "update" as const,
+      groupId: n.groupId,
+      ruleId: n.ruleId,
+      integrationId: n.integrationId,
+      conversationId: n.conversationId,
+      data: { activityId: n.activityId, notificationId: n.id },
+    })),
+    now,
+  );
+  return cards.length;
 }
 
 /** Unresolves ignored issues whose ignore duration has passed; returns how many changed. */
 export async function expireIgnores(env: Env, db: Db, now: number): Promise<number> {
-  const due = await db.$client
-    .prepare(
-      `select id from groups where status = 'ignored'
-         and json_extract(ignore_conditions, '$.kind') = 'duration'
-         and json_extract(ignore_conditions, '$.until') <= ? limit ?`,
-    )
-    .bind(now, EXPIRY_BATCH)
-    .all<{ id: number }>();
   let changed = 0;
-  for (const { id } of due.results) {
+  for (const id of await expiredIgnoreIds(db, now, EXPIRY_BATCH)) {
     const found = await getGroupWithOrg(db, id);
     if (!found || found.group.status !== "ignored") continue;
     const change: PlannedChange = {
@@ -56,15 +85,4 @@ export async function expireIgnores(env: Env, db: Db, now: number): Promise<numb
     });
   }
   return changed;
-}
-
-async function prune(db: Db, now: number): Promise<void> {
-  await db.$client.batch([
-    // Teams redelivers within minutes; a day of de-dup keys is plenty. Personal-install keys live until uninstall.
-    pruneActivityKeysStatement(db, now - DAY_MS),
-    // Signed links live at most 24 h: an older nonce can't be presented again.
-    db.$client.prepare("delete from used_nonces where used_at < ?").bind(now - 2 * DAY_MS),
-    // The widest rate window is a minute (ingest).
-    db.$client.prepare("delete from rate_limit_windows where window_start < ?").bind(now - 60 * 60 * 1000),
-  ]);
 }

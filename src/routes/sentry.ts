@@ -4,19 +4,21 @@ import type { AppEnv } from "../app";
 import { getDb } from "../db/client";
 import type { ProjectRow } from "../db/projects";
 import { AppError, NotFoundError } from "../errors";
-import { alertingHook } from "../alerts/after-ingest";
-import { ingestEvent } from "../issues/ingest";
+import { acceptEvents } from "../ingest/accept";
+import { projectForIngestKey } from "../ingest/key-cache";
 import { authenticateProject, sentryKeyFromEnvelopeDsn, sentryKeyFromRequest } from "../sentry/auth";
-import { MAX_DECOMPRESSED_BYTES, readSentryBody } from "../sentry/body";
-import { parseEnvelope } from "../sentry/envelope";
-import { enforceProjectRateLimit } from "../sentry/rate-limit";
+import { contentCodingOf, decodeBody, DecodeBudget, decodeFirstLine, ENVELOPE_HEADER_MAX_BYTES, readRawSentryBody } from "../sentry/body";
+import { parseEnvelope, parseJsonObject } from "../sentry/envelope";
 import { submissionFromEnvelope, submissionFromStoreBody, type Submission } from "../sentry/submission";
 
 /**
  * Sentry SDK endpoints: POST /api/:projectId/envelope/ and /api/:projectId/store/ (with or without the trailing
- * slash). Order of checks: key from header/query (401/403 before reading the body), body limits and
- * decoding (413/415/400), envelope format (400), key from the envelope DSN when none came before, then the rate
- * limit (429) — so a malformed or unauthenticated request writes nothing, not even a rate-limit count.
+ * slash). Order of checks: key from header/query (401/403 before reading the body), the one content coding (415),
+ * the wire size (413); for an envelope with no key so far, its first line alone is decoded (at most 16 KB) for the
+ * DSN's key (401/403); only then the whole body is decoded (413/400), the envelope parsed (400) and the rate limit
+ * applied (429) — so an unauthenticated request costs a lookup and a few KB of decoding, and a malformed or
+ * unauthenticated request writes nothing, not even a rate-limit count. The event then goes to the EVENTS queue
+ * (src/ingest/accept.ts) and the answer `{"id": …}` comes before it is written.
  */
 export const sentryRoutes = new Hono<AppEnv>();
 
@@ -56,39 +58,51 @@ sentryRoutes.post("/:projectId/store", storeHandler);
 
 async function envelopeHandler(c: Context<AppEnv>) {
   const projectId = pathProjectId(c);
-  const db = getDb(c.env.DB);
+  const lookup = keyLookup(c);
   const headerKey = sentryKeyFromRequest(c.req.raw.headers, new URL(c.req.url));
-  let project = headerKey ? await authenticateProject(db, headerKey, projectId) : null;
+  let project = headerKey ? await authenticateProject(lookup, headerKey, projectId) : null;
+  const coding = contentCodingOf(c.req.header("content-encoding") ?? null);
+  const raw = await readRawSentryBody(c.req.raw);
+  // A tunnel's key is in the envelope header: read that line only, so an unauthenticated body is never inflated.
+  project ??= await authenticateProject(lookup, await envelopeDsnKey(raw, coding), projectId);
 
-  const envelope = parseEnvelope(await readSentryBody(c.req.raw));
-  project ??= await authenticateProject(db, sentryKeyFromEnvelopeDsn(envelope.headers.dsn), projectId);
-
+  const envelope = parseEnvelope(await decodeBody(raw, coding, new DecodeBudget()));
   const now = Date.now();
   const submission = submissionFromEnvelope(envelope, { now, clientIp: c.req.header("cf-connecting-ip") });
   return accept(c, project, submission, now);
 }
 
+/** The public key of the DSN in the envelope's header line, or null when the first line holds none. */
+async function envelopeDsnKey(raw: Uint8Array, coding: ReturnType<typeof contentCodingOf>): Promise<string | null> {
+  const line = await decodeFirstLine(raw, coding, ENVELOPE_HEADER_MAX_BYTES);
+  if (!line) return null;
+  try {
+    return sentryKeyFromEnvelopeDsn(parseJsonObject(line, "envelope header").dsn);
+  } catch {
+    return null; // not an envelope header: no key there (the 401 says how to send one)
+  }
+}
+
 async function storeHandler(c: Context<AppEnv>) {
   const projectId = pathProjectId(c);
-  const db = getDb(c.env.DB);
-  const project = await authenticateProject(db, sentryKeyFromRequest(c.req.raw.headers, new URL(c.req.url)), projectId);
-  const body = await readSentryBody(c.req.raw);
+  const project = await authenticateProject(keyLookup(c), sentryKeyFromRequest(c.req.raw.headers, new URL(c.req.url)), projectId);
+  const coding = contentCodingOf(c.req.header("content-encoding") ?? null);
+  const budget = new DecodeBudget();
+  const body = await decodeBody(await readRawSentryBody(c.req.raw), coding, budget);
   const now = Date.now();
-  const submission = await submissionFromStoreBody(body, MAX_DECOMPRESSED_BYTES, {
-    now,
-    clientIp: c.req.header("cf-connecting-ip"),
-  });
+  const submission = await submissionFromStoreBody(body, budget, { now, clientIp: c.req.header("cf-connecting-ip") });
   return accept(c, project, submission, now);
 }
 
 async function accept(c: Context<AppEnv>, project: ProjectRow, submission: Submission, now: number) {
-  const db = getDb(c.env.DB);
-  await enforceProjectRateLimit(db, project, submission.events.length, now);
-  for (const event of submission.events) {
-    await ingestEvent(db, project, event, { now: Date.now, afterIngest: alertingHook(c.env, c.executionCtx) });
-  }
+  await acceptEvents(c.env, getDb(c.env.DB), c.executionCtx, project, submission.events, now);
   // Sentry answers {"id": …} when the submission had an event id, `{}` otherwise (e.g. sessions only).
   return c.json(submission.id ? { id: submission.id } : {});
+}
+
+function keyLookup(c: Context<AppEnv>) {
+  const db = getDb(c.env.DB);
+  return (key: string) => projectForIngestKey(c.env, db, key);
 }
 
 function pathProjectId(c: Context<AppEnv>): number {

@@ -4,8 +4,7 @@
  * the `sentry_key` query parameter (browser SDKs: no custom header, no CORS preflight) or the envelope
  * header's `dsn` (tunnels). The key must belong to the project named in the path.
  */
-import type { Db } from "../db/client";
-import { findProjectByIngestKey, type ProjectRow } from "../db/projects";
+import type { ProjectRow } from "../db/projects";
 import { ForbiddenError, UnauthorizedError } from "../errors";
 import { parseDsn } from "./dsn";
 
@@ -47,14 +46,18 @@ export function sentryKeyFromEnvelopeDsn(dsn: unknown): string | null {
  * The project a key opens, which must be the project in the path: no key or an unknown / revoked one is 401,
  * a live key of another project is 403 (as Sentry answers).
  */
-export async function authenticateProject(db: Db, key: string | null, pathProjectId: number): Promise<ProjectRow> {
+export async function authenticateProject(
+  lookup: (key: string) => Promise<ProjectRow | null>,
+  key: string | null,
+  pathProjectId: number,
+): Promise<ProjectRow> {
   if (!key) {
     throw new UnauthorizedError(
       "Missing Sentry authentication: send X-Sentry-Auth: Sentry sentry_key=<public key>, or ?sentry_key=.",
       "missing_auth",
     );
   }
-  const project = KEY_PATTERN.test(key) ? await findProjectByIngestKey(db, key) : null;
+  const project = KEY_PATTERN.test(key) ? await lookup(key) : null;
   // The key itself is public, but there is no reason to echo it either.
   if (!project) throw new UnauthorizedError("Unknown or revoked DSN public key.", "invalid_key");
   if (project.id !== pathProjectId) {

@@ -6,7 +6,7 @@
  */
 import { MalformedBodyError } from "../errors";
 import type { NormalizedEvent } from "../issues/event";
-import { decodeLegacyStoreBody } from "./body";
+import { decodeLegacyStoreBody, type DecodeBudget } from "./body";
 import { parseJsonObject, type Envelope } from "./envelope";
 import { eventId, isErrorEventPayload, mapSentryEvent, type MapOptions } from "./map-event";
 
@@ -39,10 +39,10 @@ export function submissionFromEnvelope(envelope: Envelope, opts: Omit<MapOptions
  */
 export async function submissionFromStoreBody(
   body: Uint8Array,
-  maxDecompressed: number,
+  budget: DecodeBudget,
   opts: Omit<MapOptions, "fallbackEventId">,
 ): Promise<Submission> {
-  const json = startsWithBrace(body) ? body : await decodeLegacyStoreBody(body, maxDecompressed);
+  const json = startsWithBrace(body) ? body : await decodeLegacyStoreBody(body, budget);
   const payload = parseJsonObject(json, "event");
   if (!isErrorEventPayload(payload)) return { events: [], id: eventId(payload.event_id) };
   const event = mapSentryEvent(payload, opts);

@@ -13,15 +13,16 @@ import { SignJWT } from "jose";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { admin, ingest, installAndSetUp } from "../support/flows";
 import { startMicrosoftStandIn, type MicrosoftStandIn } from "../support/microsoft-stand-in";
+import { settleIngest } from "../support/ingest-settle";
 import { seedOrg, type SeededOrg } from "../support/seed";
 import { dispatch, newTeamsWorld, teamsUser } from "../support/teams";
 import { paths } from "../support/json-paths";
 
 
 /** Tables whose rows are bookkeeping a refused request may legitimately touch (dedupe keys, rate windows). */
-const BOOKKEEPING = new Set(["processed_activities", "rate_limit_windows", "used_nonces", "d1_migrations"]);
+const BOOKKEEPING = new Set(["processed_activities", "rate_limit_windows", "used_nonces", "d1_migrations", "dropped_events"]);
 /** Append-only tables (large payloads): their count and highest rowid show any write. */
-const APPEND_ONLY = new Set(["events", "group_activity", "group_users", "deliveries", "rule_fires", "notification_messages"]);
+const APPEND_ONLY = new Set(["events", "event_ids", "ingest_dead_letters", "group_activity", "group_users", "deliveries", "rule_fires", "notification_messages"]);
 let fingerprintStmts: D1PreparedStatement[] = [];
 
 /** Every row of every domain table, as one string (the tables stay small: D1 is per test file). */
@@ -110,6 +111,8 @@ async function expectRefusalWroteNothing(label: string, run: () => Promise<Respo
   const res = await run();
   const text = await res.text();
   if (res.status >= 500) throw new Error(`${label}: ${res.status} ${text}`);
+  // An accepted event is written by the EVENTS consumer: let it land before the next fingerprint.
+  if (res.status === 200) await settleIngest();
   const after = await fingerprint();
   known = after;
   if (res.status >= 400) {
@@ -230,6 +233,54 @@ describe("fuzz: Sentry envelopes and store", () => {
     console.info(`fuzz sentry: ${JSON.stringify(Object.fromEntries(statuses))}`);
     expect(statuses.get(200)).toBeGreaterThan(20);
     expect(statuses.get(400)).toBeGreaterThan(40);
+  }, 180_000);
+});
+
+describe("fuzz: Sentry content encodings and key placement (issue #15)", () => {
+  async function encode(text: string, codings: string[]): Promise<Uint8Array> {
+    let bytes: Uint8Array = new TextEncoder().encode(text);
+    for (const coding of codings) {
+      if (coding === "identity" || coding === "br") continue; // br: sent as is, the server must refuse the name
+      const format = coding === "deflate" ? "deflate" : "gzip";
+      bytes = new Uint8Array(await new Response(new Blob([bytes]).stream().pipeThrough(new CompressionStream(format))).arrayBuffer());
+    }
+    return bytes;
+  }
+
+  it("120 requests: stacked codings are never decoded, unauthenticated ones never accepted, refusals write nothing", async () => {
+    const statuses = new Map<number, number>();
+    const dsn = `https://${s.ingestKey}@alerts.test/${s.project.id}`;
+    const arb = fc.record({
+      codings: fc.array(fc.constantFrom("gzip", "deflate", "identity", "x-gzip", "br"), { minLength: 0, maxLength: 4 }),
+      key: fc.constantFrom<"header" | "query" | "dsn" | "none" | "wrong" | "wrong-dsn">("header", "query", "dsn", "none", "wrong", "wrong-dsn"),
+      event: validEventArb,
+    });
+    await fc.assert(
+      fc.asyncProperty(arb, async ({ codings, key, event }) => {
+        const header = key === "dsn" ? { dsn } : key === "wrong-dsn" ? { dsn: `https://nope@alerts.test/${s.project.id}` } : {};
+        const body = await encode(envelopeText(header, [[{ type: "event" }, event]], "exact"), codings);
+        const headers: Record<string, string> = { "content-type": "application/x-sentry-envelope" };
+        if (codings.length) headers["content-encoding"] = codings.join(", ");
+        if (key === "header") headers["x-sentry-auth"] = `Sentry sentry_key=${s.ingestKey}, sentry_version=7`;
+        if (key === "wrong") headers["x-sentry-auth"] = "Sentry sentry_key=wrong, sentry_version=7";
+        const query = key === "query" ? `?sentry_key=${s.ingestKey}` : "";
+        const { status, text } = await expectRefusalWroteNothing("sentry encodings", () =>
+          dispatch(new Request(`https://alerts.test/api/${s.project.id}/envelope/${query}`, { method: "POST", headers, body })),
+        );
+        tally(statuses, status);
+        const stacked = codings.length > 1;
+        const authenticated = key === "header" || key === "query" || key === "dsn";
+        if (key === "wrong" && status !== 401) throw new Error(`wrong header key: ${status} ${text}`);
+        if (stacked && status !== 415 && key !== "wrong") throw new Error(`stacked ${codings.join(",")}: ${status} ${text}`);
+        if (!authenticated && status === 200) throw new Error(`unauthenticated accepted: ${key}`);
+        const readable = !stacked && !codings.includes("br");
+        if (authenticated && readable && status !== 200) throw new Error(`valid ${key} ${codings.join(",")} refused: ${status} ${text}`);
+      }),
+      { numRuns: 120 },
+    );
+    console.info(`fuzz sentry encodings: ${JSON.stringify(Object.fromEntries(statuses))}`);
+    expect(statuses.get(415)).toBeGreaterThan(10);
+    expect(statuses.get(401)).toBeGreaterThan(10);
   }, 180_000);
 });
 

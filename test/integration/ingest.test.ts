@@ -1,7 +1,8 @@
 import { env } from "cloudflare:workers";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { getGroup } from "../../src/db/groups";
 import { seedOrg, snapshotCounts, type SeededOrg } from "../support/seed";
+import { ingestOutcome, waitForEvents } from "../support/ingest-settle";
 import { workerFetch } from "../support/worker";
 
 function ingest(s: SeededOrg, body: unknown, opts: { key?: string | null; projectId?: number; raw?: string } = {}) {
@@ -32,9 +33,12 @@ const exceptionAt = (fn: string, file = "src/handler.ts", lineno = 10, value = "
   },
 });
 
+/** A 200 answering the event id; then, once the consumer counted it, what it did (read from D1). */
 async function ok(res: Response) {
   expect(res.status, await res.clone().text()).toBe(200);
-  return (await res.json()) as { id: string; groupId: number; shortId: string; isNew: boolean; isRegression: boolean };
+  const body = (await res.json()) as Record<string, unknown>;
+  expect(Object.keys(body)).toEqual(["id"]);
+  return ingestOutcome(body.id as string);
 }
 
 describe("ingest API: grouping", () => {
@@ -95,9 +99,14 @@ describe("ingest API: grouping", () => {
     const s = await seedOrg();
     const event_id = "0123456789abcdef0123456789abcdef";
     const a = await ok(await ingest(s, { ...exceptionAt("dup"), event_id }));
-    const b = await ok(await ingest(s, { ...exceptionAt("dup"), event_id }));
-    expect(b).toMatchObject({ id: event_id, groupId: a.groupId, isNew: false });
-    expect((await getGroup(s.db, a.groupId))!.timesSeen).toBe(1);
+    const again = await ingest(s, { ...exceptionAt("dup"), event_id });
+    expect(await again.json()).toEqual({ id: event_id });
+    // The queue hands messages over in the order they were sent: once a later event is counted, the repeat was seen.
+    const later = await ok(await ingest(s, exceptionAt("dup")));
+    expect(later.groupId).toBe(a.groupId);
+    expect((await getGroup(s.db, a.groupId))!.timesSeen).toBe(2);
+    const stored = await env.DB.prepare("select count(*) as n from event_ids where id = ?").bind(event_id).first<{ n: number }>();
+    expect(stored?.n).toBe(1);
   });
 
   it("counts distinct users and writes a first_seen audit row", async () => {
@@ -162,5 +171,59 @@ describe("ingest API: bad input writes nothing", () => {
     const s = await seedOrg();
     expect((await ingest(s, { message: "x" }, { projectId: 999999 })).status).toBe(401);
     expect((await ingest(s, { message: "x" }, { projectId: -1 as unknown as number })).status).toBe(404);
+  });
+});
+
+describe("ingest API: the project's rate limit (issue #15 item 2)", () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it("25 events at a limit of 10/min: 10 accepted, 15 refused with 429, Retry-After and X-Sentry-Rate-Limits", async () => {
+    // Pinned mid-minute so every request shares one window and Retry-After is exact.
+    const minute = Math.floor(Date.now() / 60_000) * 60_000;
+    vi.useFakeTimers({ toFake: ["Date"] });
+    vi.setSystemTime(minute + 20_000);
+    const s = await seedOrg();
+    await env.DB.prepare("update projects set rate_limit_per_minute = 10 where id = ?").bind(s.project.id).run();
+    const statuses: number[] = [];
+    const accepted: string[] = [];
+    for (let i = 0; i < 25; i++) {
+      // Every event its own issue: without the limit each would open (and alert on) a new issue.
+      const res = await ingest(s, exceptionAt(`handler${i}`));
+      statuses.push(res.status);
+      if (res.status === 200) accepted.push(((await res.clone().json()) as { id: string }).id);
+      if (res.status === 429) {
+        expect(res.headers.get("retry-after")).toBe("40");
+        expect(res.headers.get("x-sentry-rate-limits")).toBe("40:error:project");
+        expect(((await res.json()) as { error: { code: string } }).error.code).toBe("rate_limited");
+      }
+    }
+    expect(statuses).toEqual([...Array(10).fill(200), ...Array(15).fill(429)]);
+    await waitForEvents(accepted);
+    const issues = await env.DB.prepare("select count(*) as n from groups where project_id = ?").bind(s.project.id).first<{ n: number }>();
+    expect(issues?.n).toBe(10);
+  });
+
+  it("shares one window with the Sentry routes", async () => {
+    const minute = Math.floor(Date.now() / 60_000) * 60_000;
+    vi.useFakeTimers({ toFake: ["Date"] });
+    vi.setSystemTime(minute + 1_000);
+    const s = await seedOrg();
+    await env.DB.prepare("update projects set rate_limit_per_minute = 2 where id = ?").bind(s.project.id).run();
+    const envelope = `{}\n{"type":"event"}\n${JSON.stringify({ message: "via envelope", level: "error" })}\n`;
+    const viaSentry = await workerFetch(`https://alerts.test/api/${s.project.id}/envelope/?sentry_key=${s.ingestKey}`, { method: "POST", body: envelope });
+    expect(viaSentry.status).toBe(200);
+    expect((await ingest(s, { message: "one" })).status).toBe(200);
+    expect((await ingest(s, { message: "two" })).status).toBe(429);
+  });
+
+  it("refuses nothing before validation: a bad body is 400 and uses no quota", async () => {
+    const s = await seedOrg();
+    await env.DB.prepare("update projects set rate_limit_per_minute = 1 where id = ?").bind(s.project.id).run();
+    expect((await ingest(s, {}, { raw: "{not json" })).status).toBe(400);
+    expect((await ingest(s, { message: "x", level: "loud" })).status).toBe(400);
+    expect((await ingest(s, { message: "counted" })).status).toBe(200);
+    expect((await ingest(s, { message: "over" })).status).toBe(429);
   });
 });

@@ -2,8 +2,11 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { getGroup } from "../../src/db/groups";
 import { releases } from "../../src/db/schema";
-import { ingestEvent } from "../../src/issues/ingest";
+import { ingestBatch } from "../../src/ingest/aggregate";
+import { ingestMessage } from "../../src/ingest/message";
+import { groupEvent } from "../../src/issues/grouping";
 import { toNormalizedEvent } from "../../src/issues/ingest-schema";
+import { ingestOutcome } from "../support/ingest-settle";
 import { seedOrg, snapshotCounts, type SeededOrg } from "../support/seed";
 import { workerFetch } from "../support/worker";
 
@@ -16,7 +19,7 @@ async function ingest(s: SeededOrg, body: Record<string, unknown>) {
     body: JSON.stringify({ message: "Database unavailable", ...body }),
   });
   expect(res.status, await res.clone().text()).toBe(200);
-  return (await res.json()) as { groupId: number; isNew: boolean; isRegression: boolean };
+  return ingestOutcome(((await res.json()) as { id: string }).id);
 }
 
 function update(groupId: number, body: unknown) {
@@ -146,11 +149,16 @@ describe("ignore conditions", () => {
     const r = await updateOk(groupId, { status: "ignored", statusDetails: { ignoreDuration: 30 } });
     const until = (r.issue.ignoreConditions as { until: number }).until;
     expect(until).toBeGreaterThan(Date.now() + 29 * 60_000);
-    const event = (at: number) => toNormalizedEvent({ message: "Database unavailable" }, at);
-    await ingestEvent(s.db, s.project, event(until - 1000), { now: () => until - 1000 });
+    // The consumer's own function, with the clock moved to either side of the ignore's end.
+    const consumeAt = async (at: number) => {
+      const event = toNormalizedEvent({ message: "Database unavailable" }, at);
+      return ingestBatch(env, s.db, [ingestMessage(s.project.id, at, await groupEvent(event), event)], at);
+    };
+    await consumeAt(until - 1000);
     expect((await getGroup(s.db, groupId))!.status).toBe("ignored");
-    const o = await ingestEvent(s.db, s.project, event(until + 1000), { now: () => until + 1000 });
-    expect(o).toMatchObject({ isEscalation: true, isRegression: false });
+    const { issues } = await consumeAt(until + 1000);
+    expect(issues).toHaveLength(1);
+    expect(issues[0]).toMatchObject({ isEscalation: true, isRegression: false });
     expect((await getGroup(s.db, groupId))!.status).toBe("unresolved");
   });
 

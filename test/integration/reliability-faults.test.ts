@@ -4,8 +4,13 @@
  * back, and the Connector answering 5xx or dropping connections while alerts are delivered.
  */
 import { env } from "cloudflare:workers";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { clearBotTokenCache } from "../../src/bot/token-client";
+import { consumeEvents, MAX_RETRIES } from "../../src/ingest/consumer";
+import { ingestMessage } from "../../src/ingest/message";
+import { groupEvent } from "../../src/issues/grouping";
+import { toNormalizedEvent } from "../../src/issues/ingest-schema";
+import { ingestOutcome } from "../support/ingest-settle";
 import { admin, ingest, installAndSetUp, link, settleDeliveries } from "../support/flows";
 import { startMicrosoftStandIn, type MicrosoftStandIn } from "../support/microsoft-stand-in";
 import { seedOrg, snapshotCounts } from "../support/seed";
@@ -40,21 +45,46 @@ async function postEvent(key: string, projectId: number, body: Record<string, un
 }
 
 describe("D1 fails in the middle of a request", () => {
-  it("ingest of a new issue: the failed batch leaves no group, event or user row; the retry is counted once", async () => {
+  it("ingest of a new issue: the consumer's failed batch leaves no group, event or user row; the queue's retry counts it once", async () => {
     const s = await seedOrg();
     const body = { message: "Ledger write failed", release: "9.9.9", event_id: crypto.randomUUID().replace(/-/g, ""), user: { id: "u1" } };
     const before = await snapshotCounts();
-    await failInsertsInto("group_activity"); // the batch's last statement
+    const failures = vi.spyOn(console, "error");
+    await failInsertsInto("group_activity"); // the consumer's write batch's last insert
     const res = await postEvent(s.ingestKey, s.project.id, body);
-    expect(res.status).toBe(500);
-    expect(await res.json()).toEqual({ error: { code: "internal_error", message: "Internal error." } });
+    // Accepted: the answer comes after the queue took the event, before any D1 write.
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ id: body.event_id });
+    await vi.waitFor(() => expect(failures.mock.calls.some((c) => c[0] === "ingest batch failed")).toBe(true), { timeout: 20_000, interval: 25 });
+    failures.mockRestore();
     expect(await snapshotCounts()).toEqual(before);
     await env.DB.prepare("drop trigger fault_injection").run();
-    const retry = await postEvent(s.ingestKey, s.project.id, body);
-    expect(retry.status).toBe(200);
-    expect(await retry.json()).toMatchObject({ isNew: true });
+    // The queue redelivers the batch (after its retry delay): counted once, as a new issue.
+    expect(await ingestOutcome(body.event_id)).toMatchObject({ isNew: true });
     const g = await env.DB.prepare("select times_seen, users_seen from groups where project_id = ?").bind(s.project.id).first();
     expect(g).toEqual({ times_seen: 1, users_seen: 1 });
+  });
+
+  it("ingest: a batch failing on its last attempt is kept as dead-letter rows with the reason, nothing counted", async () => {
+    const s = await seedOrg();
+    const event = toNormalizedEvent({ message: "Ledger write failed" }, Date.now());
+    const message = ingestMessage(s.project.id, Date.now(), await groupEvent(event), event);
+    await failInsertsInto("group_activity");
+    const outcome: string[] = [];
+    const msg = (attempts: number) => ({
+      id: crypto.randomUUID(), timestamp: new Date(), body: message, attempts,
+      ack: () => outcome.push(`ack ${attempts}`), retry: () => outcome.push(`retry ${attempts}`),
+    });
+    const batch = (attempts: number) =>
+      ({ queue: "teams-events", messages: [msg(attempts)], ackAll: () => outcome.push("ackAll"), retryAll: () => outcome.push("retryAll") }) as unknown as MessageBatch<unknown>;
+    const quiet = vi.spyOn(console, "error").mockImplementation(() => {});
+    await consumeEvents(batch(1), env);
+    await consumeEvents(batch(MAX_RETRIES + 1), env);
+    quiet.mockRestore();
+    expect(outcome).toEqual(["retry 1", `ack ${MAX_RETRIES + 1}`]);
+    const dead = await env.DB.prepare("select project_id, event_id, reason from ingest_dead_letters where event_id = ?").bind(event.eventId).all();
+    expect(dead.results).toEqual([{ project_id: s.project.id, event_id: event.eventId, reason: expect.stringMatching(/^ingest_failed: .*injected fault/) }]);
+    expect(await env.DB.prepare("select count(*) as n from event_ids where id = ?").bind(event.eventId).first("n")).toBe(0);
   });
 
   it("a card action: status, assignee, version and audit all stay as they were; Teams' redelivery then succeeds", async () => {

@@ -1,5 +1,6 @@
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { leaseSize } from "../../src/ingest/rate-limit";
 import { workerFetch } from "../support/worker";
 import {
   BASE,
@@ -43,7 +44,9 @@ describe("POST /api/:projectId/envelope/", () => {
     expect(state.events[0]).toMatchObject({ id: event.event_id, level: "error", release: "api@1.0.0", environment: "production" });
     expect(JSON.parse(state.events[0].tags)).toEqual({ region: "eu", handled: "yes", mechanism: "generic" });
     expect(JSON.parse(state.events[0].user)).toEqual({ id: "u-1", email: "ann@example.com" });
-    expect(state.windows).toEqual([expect.objectContaining({ count: 1 })]);
+    // The isolate took a block of the minute's quota (1/20 of the limit of 1000) and spent one event of it.
+    expect(state.windows).toEqual([expect.objectContaining({ count: leaseSize(1000) })]);
+    expect(leaseSize(1000)).toBe(50);
   });
 
   it("answers the same without the trailing slash", async () => {
@@ -229,6 +232,34 @@ describe("POST /api/:projectId/envelope/", () => {
       expect((await projectState(p.projectId)).events).toEqual([]);
     });
 
+    it("drains an oversized chunked body (up to 8 MB past the cap) before answering 413, then cuts it off", async () => {
+      // Under `wrangler dev`, a body left unread after an early 413 stalled the connection's next request.
+      const p = await seedProject();
+      const chunk = new Uint8Array(64 * 1024).fill(0x78);
+      const counted = (chunks: number) => {
+        let pulled = 0;
+        const body = new ReadableStream<Uint8Array>({
+          pull(controller) {
+            if (pulled === chunks) return controller.close();
+            pulled += 1;
+            controller.enqueue(chunk);
+          },
+        });
+        return { body, read: () => pulled * chunk.byteLength };
+      };
+      const MB = 1024 * 1024;
+      const small = counted(48); // 3 MB, no Content-Length
+      const res = await postEnvelope(p.projectId, small.body, sentryAuth(p.key));
+      expect(res.status).toBe(413);
+      expect(small.read()).toBe(3 * MB);
+      // Past the drain bound the body is cut off (workerd then logs "Network connection lost" for the stream).
+      const huge = counted(1600); // 100 MB
+      expect((await postEnvelope(p.projectId, huge.body, sentryAuth(p.key))).status).toBe(413);
+      expect(huge.read()).toBeGreaterThan(9 * MB);
+      expect(huge.read()).toBeLessThanOrEqual(9 * MB + 2 * chunk.byteLength);
+      expect((await projectState(p.projectId)).events).toEqual([]);
+    });
+
     it("refuses a zip bomb (over 20 MB decompressed) with 413", async () => {
       const p = await seedProject();
       const bomb = await compress(new Uint8Array(24 * 1024 * 1024).fill(0x20), "gzip");
@@ -236,6 +267,47 @@ describe("POST /api/:projectId/envelope/", () => {
       const res = await postEnvelope(p.projectId, bomb, { ...sentryAuth(p.key), "content-encoding": "gzip" });
       expect(res.status).toBe(413);
       expect(res.json.error.message).toMatch(/decompressed body is larger than 20 MB/);
+    });
+
+    it("refuses stacked encodings (a list, or the header repeated 100 times) with 415, decoding nothing", async () => {
+      const p = await seedProject();
+      const event = errorEvent();
+      const once = await compress(envelope({ event_id: event.event_id }, [[{ type: "event" }, event]]), "gzip");
+      const twice = await compress(once, "gzip");
+      const listed = await postEnvelope(p.projectId, twice, { ...sentryAuth(p.key), "content-encoding": "gzip, gzip" });
+      expect(listed.status).toBe(415);
+      expect(listed.json.error.message).toMatch(/at most one Content-Encoding/);
+      // The attack of issue #15: the header repeated arrives as one comma-separated list.
+      const headers = new Headers({ ...sentryAuth(p.key), "content-type": "application/x-sentry-envelope" });
+      for (let i = 0; i < 100; i++) headers.append("content-encoding", "gzip");
+      const repeated = await workerFetch(`${BASE}/api/${p.projectId}/envelope/`, { method: "POST", headers, body: twice });
+      expect(repeated.status).toBe(415);
+      expect((await projectState(p.projectId)).events).toEqual([]);
+      // One layer, as SDKs send, is still read.
+      expect((await postEnvelope(p.projectId, once, { ...sentryAuth(p.key), "content-encoding": "gzip" })).status).toBe(200);
+    });
+
+    it("without a key in header or query, inflates only the envelope's first line: a zip bomb is 401, not decoded", async () => {
+      const p = await seedProject();
+      // 24 MB of spaces, no newline: the first 16 KB of output show no envelope header, so no DSN, so 401.
+      const bomb = await compress(new Uint8Array(24 * 1024 * 1024).fill(0x20), "gzip");
+      const res = await postEnvelope(p.projectId, bomb, { "content-encoding": "gzip" });
+      expect(res.status).toBe(401);
+      expect(res.json.error.code).toBe("missing_auth");
+      // A header line naming a DSN of another project is 403, whatever follows it.
+      const other = await seedProject();
+      const foreign = await compress(`${JSON.stringify({ dsn: other.dsn })}\n${" ".repeat(24 * 1024 * 1024)}`, "gzip");
+      expect((await postEnvelope(p.projectId, foreign, { "content-encoding": "gzip" })).status).toBe(403);
+      expect(await projectState(p.projectId)).toEqual({ groups: [], events: [], windows: [] });
+    });
+
+    it("reads a compressed tunnel envelope whose key is only in its DSN", async () => {
+      const p = await seedProject();
+      const event = errorEvent();
+      const body = await compress(envelope({ event_id: event.event_id, dsn: p.dsn }, [[{ type: "event" }, event]]), "gzip");
+      const res = await postEnvelope(p.projectId, body, { "content-encoding": "gzip" });
+      expect(res.status).toBe(200);
+      expect(res.json).toEqual({ id: event.event_id });
     });
 
     it("refuses encodings it cannot read with 415", async () => {

@@ -1,6 +1,7 @@
 import { env } from "cloudflare:workers";
 import { getDb } from "../../src/db/client";
 import { organizations, projectKeys, projects } from "../../src/db/schema";
+import { settleIngest } from "../support/ingest-settle";
 import { workerFetch } from "../support/worker";
 
 /** Shared by the sentry-*.test.ts files: a seeded project + DSN key, envelope builders, DB snapshots. */
@@ -84,6 +85,7 @@ export function sentryAuth(key: string): Record<string, string> {
   return { "x-sentry-auth": `Sentry sentry_version=7, sentry_client=sentry.javascript.node/11.12.0, sentry_key=${key}` };
 }
 
+/** Posts an envelope; after a 200, waits until the EVENTS consumer has counted what it accepted. */
 export async function postEnvelope(projectId: number | string, body: BodyInit, headers: Record<string, string> = {}, query = "") {
   const res = await workerFetch(`${BASE}/api/${projectId}/envelope/${query}`, {
     method: "POST",
@@ -91,6 +93,7 @@ export async function postEnvelope(projectId: number | string, body: BodyInit, h
     body,
   });
   const text = await res.text();
+  if (res.status === 200) await settleIngest();
   return { status: res.status, json: text ? (JSON.parse(text) as any) : null, headers: res.headers };
 }
 
@@ -101,6 +104,7 @@ export async function postStore(projectId: number | string, body: BodyInit, head
     body,
   });
   const text = await res.text();
+  if (res.status === 200) await settleIngest();
   return { status: res.status, json: text ? (JSON.parse(text) as any) : null, headers: res.headers };
 }
 

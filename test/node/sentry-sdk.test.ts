@@ -40,6 +40,24 @@ function groupsOf(projectId: number) {
   );
 }
 
+/** Ingest answers before it writes (the EVENTS queue): wait until the consumer counted these events. */
+async function counted(ids: string[]): Promise<void> {
+  await until(async () => (await worker.query<{ n: number }>("select count(*) as n from event_ids where id in (select value from json_each(?))", JSON.stringify(ids)))[0].n === ids.length);
+}
+
+/** …or, when the SDK made the ids, until the project has `n` counted events. */
+async function projectCounted(projectId: number, n: number): Promise<void> {
+  await until(async () => (await worker.query<{ n: number }>("select count(*) as n from event_ids where project_id = ?", projectId))[0].n >= n);
+}
+
+async function until(done: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
+  const start = Date.now();
+  while (!(await done())) {
+    if (Date.now() - start > timeoutMs) throw new Error(`not counted within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
 // Two sites that throw. Names matter: grouping uses in-app frames' module + function.
 function chargeCard(attempt: number): never {
   throw new TypeError(`Card declined on attempt ${attempt}`);
@@ -63,6 +81,7 @@ describe("@sentry/node against the worker", () => {
     for (let attempt = 1; attempt <= 2; attempt++) ids.push(captureThrown(() => chargeCard(attempt)));
     ids.push(captureThrown(() => refundCard()));
     expect(await Sentry.flush(5000)).toBe(true);
+    await counted(ids);
 
     const groups = await groupsOf(project.projectId);
     expect(groups).toHaveLength(2);
@@ -97,6 +116,7 @@ describe("@sentry/node against the worker", () => {
     client.scope.captureMessage("Payment provider timed out after 45s", "warning");
     client.scope.captureMessage("Nightly export finished", "info");
     expect(await client.flush()).toBe(true);
+    await projectCounted(p.projectId, 3);
 
     const groups = await groupsOf(p.projectId);
     const summary = groups.map((g) => [g.title.replace(/\d+s$/, "<n>s"), g.level, g.type, g.times_seen]);
@@ -125,6 +145,7 @@ describe("@sentry/node against the worker", () => {
       return "";
     });
     expect(await Sentry.flush(5000)).toBe(true);
+    await counted([eventId]);
     const [event] = await worker.query<{ tags: string; user: string; level: string; group_id: number }>(
       "select tags, user, level, group_id from events where id = ?",
       eventId,
@@ -157,6 +178,7 @@ describe("@sentry/node against the worker", () => {
     client.scope.setExtra("payload", "x".repeat(40_000));
     client.scope.captureMessage(bigMessage, "error");
     expect(await client.flush()).toBe(true);
+    await projectCounted(p.projectId, 1);
     expect(encodings).toContain("gzip");
     const groups = await groupsOf(p.projectId);
     expect(groups).toHaveLength(1);
@@ -259,6 +281,7 @@ describe("browser-style envelopes (@sentry/core transport, auth in the query str
     expect(responses[0].status).toBe(200);
     expect(responses[0].headers.get("access-control-allow-origin")).toBe("*");
     expect(await responses[0].json()).toEqual({ id: eventId });
+    await counted([eventId]);
 
     const groups = await groupsOf(p.projectId);
     expect(groups).toEqual([

@@ -5,6 +5,7 @@ import { expect } from "vitest";
 import { generatePersonalToken } from "../../src/auth/personal-tokens";
 import { getDb } from "../../src/db/client";
 import { apiTokens, identities, integrations } from "../../src/db/schema";
+import { ingestOutcome } from "./ingest-settle";
 import type { MicrosoftStandIn } from "./microsoft-stand-in";
 import type { SeededOrg } from "./seed";
 import { actionTitled, cardOf, dispatch, sendActivity, TEAM_ID, teamInstall, TENANT, type TeamsUser } from "./teams";
@@ -50,7 +51,9 @@ export async function ingest(s: SeededOrg, body: Record<string, unknown> = {}) {
     }),
   );
   expect(res.status, await res.clone().text()).toBe(200);
-  return (await res.json()) as { groupId: number; isNew: boolean; isRegression: boolean };
+  // The answer carries the event id; what the event did is known once the EVENTS consumer has counted it.
+  const { id } = (await res.json()) as { id: string };
+  return ingestOutcome(id);
 }
 
 export async function link(user: TeamsUser, integrationId: number, userId: number) {

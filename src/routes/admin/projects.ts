@@ -3,6 +3,7 @@ import * as z from "zod/mini"; // tree-shakable build; the English locale is reg
 import type { AppEnv } from "../../app";
 import { buildDsn, generateIngestKey } from "../../auth/ingest-key";
 import { getDb } from "../../db/client";
+import { forgetIngestKeys } from "../../ingest/key-cache";
 import {
   findProjectKey,
   insertProjectKey,
@@ -98,11 +99,12 @@ projectRoutes.post("/projects/:id/keys", async (c) => {
   const body = validate(createKey, await readOptionalJsonObject(c));
   const db = getDb(c.env.DB);
   await requireProject(db, id);
-  const { key, revokedKeyIds } = await insertProjectKey(
+  const { key, revokedKeyIds, revokedPublicKeys } = await insertProjectKey(
     db,
     { projectId: id, publicKey: generateIngestKey(), label: body.label, revokeOthers: body.revokeOthers },
     Date.now(),
   );
+  await forgetIngestKeys(c.env, revokedPublicKeys);
   return c.json({ ...presentKey(publicBaseUrl(c.env, c.req.url), key), revokedKeyIds }, 201);
 });
 
@@ -111,8 +113,11 @@ projectRoutes.delete("/projects/:id/keys/:keyId", async (c) => {
   const keyId = idParam(c, "keyId");
   const db = getDb(c.env.DB);
   await requireProject(db, id);
-  if (!(await findProjectKey(db, id, keyId))) throw new NotFoundError(`Project ${id} has no key with id ${keyId}.`);
+  const found = await findProjectKey(db, id, keyId);
+  if (!found) throw new NotFoundError(`Project ${id} has no key with id ${keyId}.`);
   await revokeProjectKey(db, id, keyId, Date.now());
+  // Ingest caches keys (src/ingest/key-cache.ts): this isolate and KV forget it now, other isolates within 30 s.
+  await forgetIngestKeys(c.env, [found.publicKey]);
   return c.body(null, 204);
 });
 

@@ -21,7 +21,8 @@
  *
  * Options: `bindings` (vars/secrets; defaults below), `outboundService` (answers the worker's outbound fetches,
  * e.g. a stand-in for Microsoft: `(req) => new Response(...)`), `queueConsumer` (also consume DELIVERIES with the
- * worker's `queue` handler, i.e. deliveries to Teams: pair it with `outboundService`), `port` (default 0 = a free port), `verbose`.
+ * worker's `queue` handler, i.e. deliveries to Teams: pair it with `outboundService`; the EVENTS queue of accepted
+ * events is always consumed, as in production), `eventsBatchTimeoutSeconds`, `port` (default 0 = a free port), `verbose`.
  * Nothing is persisted: every startWorker() gets empty, freshly migrated storage. Start once per test file
  * (~0.5–1 s) and seed a fresh project per test.
  */
@@ -54,6 +55,8 @@ export type HarnessOptions = {
   queueConsumer?: boolean;
   /** Listen port on 127.0.0.1; 0 (default) picks a free one. */
   port?: number;
+  /** How long the EVENTS queue waits to fill a batch of 100 (wrangler.toml: 1 s; default here 0.05 s for tests). */
+  eventsBatchTimeoutSeconds?: number;
   /** Print workerd logs (console.* of the worker) and requests. */
   verbose?: boolean;
 };
@@ -139,15 +142,18 @@ export async function startWorker(options: HarnessOptions = {}): Promise<WorkerH
     compatibilityFlags: settings.compatibilityFlags,
     d1Databases: { DB: "harness-db" },
     kvNamespaces: { CACHE: "harness-cache" },
-    queueProducers: { DELIVERIES: { queueName: "teams-deliveries" } },
-    ...(options.queueConsumer
-      ? {
-          queueConsumers: {
+    queueProducers: { DELIVERIES: { queueName: "teams-deliveries" }, EVENTS: { queueName: "teams-events" } },
+    // Accepted events are always counted (as in production): the EVENTS consumer and its dead-letter queue run.
+    queueConsumers: {
+      "teams-events": { maxBatchSize: 100, maxBatchTimeout: options.eventsBatchTimeoutSeconds ?? 0.05, maxRetries: 5, deadLetterQueue: "teams-events-dlq" },
+      "teams-events-dlq": { maxBatchSize: 100, maxBatchTimeout: 1 },
+      ...(options.queueConsumer
+        ? {
             "teams-deliveries": { maxBatchSize: 100, maxBatchTimeout: 1, maxRetries: 10, deadLetterQueue: "teams-deliveries-dlq" },
             "teams-deliveries-dlq": { maxBatchSize: 100, maxBatchTimeout: 5 },
-          },
-        }
-      : {}),
+          }
+        : {}),
+    },
     durableObjects: { OUTBOX: { className: "DeliveryOutbox", useSQLite: true } },
     bindings: { ...DEFAULT_BINDINGS, ...options.bindings },
     ...(options.outboundService ? { outboundService: options.outboundService as never } : {}),

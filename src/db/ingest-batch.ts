@@ -1,0 +1,224 @@
+/**
+ * The SQL of aggregated ingest (src/ingest/aggregate.ts): a consumer batch of events becomes one read batch and one
+ * write batch whose statement count does not grow with the number of events or issues — the rows travel as one
+ * JSON parameter each and SQLite's json_each spreads them (D1 allows 100 bound parameters per statement, JSON
+ * has no such limit). What a batch counted is found again by its `batch_token` on `event_ids`, so counts come from
+ * the rows this transaction inserted: an event id already there (a redelivery, a twin batch) counts nothing.
+ */
+import { inArray } from "drizzle-orm";
+import { batchRead } from "./batch-read";
+import type { Db } from "./client";
+import { groupFromColumns, type GroupRow } from "./groups";
+import type { ProjectRow } from "./projects";
+import { projects } from "./schema";
+
+/** An issue a batch may create (ignored when the (project, fingerprint) exists). */
+export type GroupSeed = {
+  projectId: number;
+  hash: string;
+  shortId: string;
+  title: string;
+  culprit: string;
+  level: string;
+  type: string;
+  metadata: unknown;
+  firstSeen: number;
+  lastSeen: number;
+  release: string | null;
+  /** The issue's first event (for the first_seen audit row). */
+  firstEventId: string;
+};
+
+/** One accepted event as counted (no payload). `seq` is its place in the batch (arrival order). */
+export type CountedEvent = {
+  id: string;
+  projectId: number;
+  hash: string;
+  timestamp: number;
+  receivedAt: number;
+  seq: number;
+  release: string | null;
+  environment: string | null;
+  userKey: string | null;
+};
+
+/** An event kept whole (the sample: first of an issue, latest of a batch, a regression's). */
+export type SampledEvent = {
+  id: string;
+  projectId: number;
+  hash: string;
+  timestamp: number;
+  receivedAt: number;
+  release: string | null;
+  environment: string | null;
+  level: string;
+  message: string;
+  tags: string;
+  user: string | null;
+  payload: string;
+};
+
+export type IngestLookups = {
+  projects: ProjectRow[];
+  groups: GroupRow[];
+  releases: { projectId: number; version: string; createdAt: number }[];
+};
+
+const GROUP_OF = (p: string, h: string) => `(select id from groups where project_id = ${p} and fingerprint_hash = ${h})`;
+/** A field of the current json_each row (`value`, or `<alias>.value`). */
+const j = (field: string, alias?: string) => `json_extract(${alias ? `${alias}.` : ""}value, '$.${field}')`;
+
+/** The batch's projects, its issues that exist already, and the releases its events name: one D1 call. */
+export async function ingestLookups(
+  db: Db,
+  projectIds: number[],
+  keys: { p: number; h: string }[],
+  releases: { p: number; r: string }[],
+): Promise<IngestLookups> {
+  const d1 = db.$client;
+  const projectRows = batchRead(db, db.select().from(projects).where(inArray(projects.id, projectIds)));
+  const [p, g, r] = await d1.batch<Record<string, unknown>>([
+    projectRows.statement,
+    d1.prepare(`select g.* from groups g join json_each(?) k on g.project_id = ${j("p", "k")} and g.fingerprint_hash = ${j("h", "k")}`).bind(JSON.stringify(keys)),
+    d1.prepare(`select project_id as projectId, version, created_at as createdAt from releases r join json_each(?) k on r.project_id = ${j("p", "k")} and r.version = ${j("r", "k")}`).bind(JSON.stringify(releases)),
+  ]);
+  return {
+    projects: projectRows.read(p),
+    groups: g.results.map(groupFromColumns),
+    releases: r.results as IngestLookups["releases"],
+  };
+}
+
+/** Reserves `n` short-id numbers of a project; the first of them (one statement per project that opens issues). */
+export function reserveShortIdsStatement(db: Db, projectId: number, n: number): D1PreparedStatement {
+  return db.$client
+    .prepare("update projects set next_short_id = next_short_id + ? where id = ? returning next_short_id - ? as first")
+    .bind(n, projectId, n);
+}
+
+export async function reserveShortIds(db: Db, wants: { projectId: number; n: number }[]): Promise<Map<number, number>> {
+  if (!wants.length) return new Map();
+  const res = await db.$client.batch<{ first: number }>(wants.map((w) => reserveShortIdsStatement(db, w.projectId, w.n)));
+  return new Map(wants.map((w, i) => [w.projectId, res[i].results[0]?.first ?? 1]));
+}
+
+export type IngestWrite = {
+  /** The issues this batch counted, every column as of the write. */
+  counted: GroupRow[];
+  /** The events this batch counted (the others were counted before: redeliveries). */
+  countedEvents: { id: string; groupId: number }[];
+};
+
+/**
+ * One D1 batch (one transaction) writing a consumer batch: issues created, event ids recorded, distinct users,
+ * counters (by the number of event ids this batch inserted), releases, the sampled events and the first-seen audit
+ * rows. Seven statements whatever the batch holds.
+ */
+export async function writeIngestBatch(
+  db: Db,
+  input: { token: string; now: number; seeds: GroupSeed[]; events: CountedEvent[]; samples: SampledEvent[] },
+): Promise<IngestWrite> {
+  const d1 = db.$client;
+  const { token, now } = input;
+  const results = await d1.batch<Record<string, unknown>>([
+    d1
+      .prepare(
+        `insert into groups (project_id, short_id, title, culprit, level, type, metadata, status, substatus, first_seen,
+           last_seen, times_seen, users_seen, first_release, last_release, fingerprint_hash, version, write_token)
+         select ${j("p")}, ${j("shortId")}, ${j("title")}, ${j("culprit")}, ${j("level")}, ${j("type")}, json(${j("metadata")}),
+           'unresolved', 'new', ${j("firstSeen")}, ${j("lastSeen")}, 0, 0, ${j("release")}, ${j("release")}, ${j("h")}, 0, ?
+         from json_each(?) where true
+         on conflict (project_id, fingerprint_hash) do nothing`,
+      )
+      .bind(token, JSON.stringify(input.seeds.map((s) => ({ ...s, p: s.projectId, h: s.hash, metadata: JSON.stringify(s.metadata) })))),
+    d1
+      .prepare(
+        `insert into event_ids (id, project_id, group_id, timestamp, received_at, release, environment, batch_token)
+         select ${j("id")}, ${j("p")}, ${GROUP_OF(j("p"), j("h"))}, ${j("timestamp")}, ${j("receivedAt")}, ${j("release")}, ${j("environment")}, ?
+         from json_each(?) where true
+         on conflict (id) do nothing`,
+      )
+      .bind(token, JSON.stringify(input.events.map((e) => ({ ...e, p: e.projectId, h: e.hash })))),
+    d1
+      .prepare(
+        `insert into group_users (group_id, user_key, first_seen)
+         select e.group_id, json_extract(k.value, '$.userKey'), ?
+         from json_each(?) k join event_ids e on e.id = json_extract(k.value, '$.id') and e.batch_token = ?
+         where json_extract(k.value, '$.userKey') is not null
+         on conflict do nothing`,
+      )
+      .bind(now, JSON.stringify(input.events.filter((e) => e.userKey).map((e) => ({ id: e.id, userKey: e.userKey }))), token),
+    d1
+      .prepare(
+        // "Last" is arrival order within the batch (seq), as one-by-one ingest wrote them.
+        `update groups set
+           times_seen = times_seen + (select count(*) from event_ids x where x.batch_token = ?1 and x.group_id = groups.id),
+           users_seen = (select count(*) from group_users u where u.group_id = groups.id),
+           last_seen = max(last_seen, (select max(timestamp) from event_ids x where x.batch_token = ?1 and x.group_id = groups.id)),
+           first_seen = min(first_seen, (select min(timestamp) from event_ids x where x.batch_token = ?1 and x.group_id = groups.id)),
+           last_release = coalesce((select release from event_ids x join json_each(?2) k on x.id = json_extract(k.value, '$.id')
+             where x.batch_token = ?1 and x.group_id = groups.id and x.release is not null order by json_extract(k.value, '$.seq') desc limit 1), last_release),
+           first_release = coalesce(first_release, (select release from event_ids x join json_each(?2) k on x.id = json_extract(k.value, '$.id')
+             where x.batch_token = ?1 and x.group_id = groups.id and x.release is not null order by json_extract(k.value, '$.seq') limit 1)),
+           last_environment = coalesce((select environment from event_ids x join json_each(?2) k on x.id = json_extract(k.value, '$.id')
+             where x.batch_token = ?1 and x.group_id = groups.id and x.environment is not null order by json_extract(k.value, '$.seq') desc limit 1), last_environment),
+           last_event_id = (select x.id from event_ids x join json_each(?2) k on x.id = json_extract(k.value, '$.id')
+             where x.batch_token = ?1 and x.group_id = groups.id order by json_extract(k.value, '$.seq') desc limit 1)
+         where id in (select group_id from event_ids where batch_token = ?1)
+         returning *`,
+      )
+      .bind(token, JSON.stringify(input.events.map((e) => ({ id: e.id, seq: e.seq })))),
+    d1
+      .prepare(
+        `insert into releases (project_id, version, created_at)
+         select distinct ${j("p")}, ${j("r")}, ? from json_each(?) where true
+         on conflict do nothing`,
+      )
+      .bind(now, JSON.stringify(distinctReleases(input.events))),
+    sampledEventsStatement(db, input.samples, token),
+    d1
+      .prepare(
+        `insert into group_activity (group_id, type, actor_user_id, actor_kind, source, data, created_at)
+         select g.id, 'first_seen', null, 'system', 'ingest', json_object('eventId', ${j("firstEventId", "k")}), ?
+         from json_each(?) k join groups g on g.project_id = ${j("p", "k")} and g.fingerprint_hash = ${j("h", "k")}
+         where g.write_token = ?`,
+      )
+      .bind(now, JSON.stringify(input.seeds.map((s) => ({ p: s.projectId, h: s.hash, firstEventId: s.firstEventId }))), token),
+    d1.prepare("select id, group_id as groupId from event_ids where batch_token = ?").bind(token),
+  ]);
+  return {
+    counted: results[3].results.map(groupFromColumns),
+    countedEvents: results[7].results as IngestWrite["countedEvents"],
+  };
+}
+
+/**
+ * Keeps whole events: those of `samples` whose id the batch `token` counted (with no token: whatever it is, for a
+ * regression's event kept after the write). An event kept before is left as it was.
+ */
+export function sampledEventsStatement(db: Db, samples: SampledEvent[], token: string | null): D1PreparedStatement {
+  return db.$client
+    .prepare(
+      `insert into events (id, project_id, group_id, timestamp, received_at, release, environment, level, message, tags, user, payload)
+       select ${j("id")}, ${j("p")}, ${GROUP_OF(j("p"), j("h"))}, ${j("timestamp")}, ${j("receivedAt")}, ${j("release")},
+         ${j("environment")}, ${j("level")}, ${j("message")}, ${j("tags")}, ${j("user")}, ${j("payload")}
+       from json_each(?1)
+       where ?2 is null or exists (select 1 from event_ids e where e.id = ${j("id")} and e.batch_token = ?2)
+       on conflict (id) do nothing`,
+    )
+    .bind(JSON.stringify(samples.map((s) => ({ ...s, p: s.projectId, h: s.hash }))), token);
+}
+
+function distinctReleases(events: CountedEvent[]): { p: number; r: string }[] {
+  const seen = new Map<string, { p: number; r: string }>();
+  for (const e of events) if (e.release) seen.set(`${e.projectId}\u0000${e.release}`, { p: e.projectId, r: e.release });
+  return [...seen.values()];
+}
+
+/** Where a counted event went: its project and issue; null while it is queued (or if it never was accepted). */
+export async function findCountedEvent(db: Db, eventId: string): Promise<{ id: string; projectId: number; groupId: number; receivedAt: number } | null> {
+  return db.$client
+    .prepare("select id, project_id as projectId, group_id as groupId, received_at as receivedAt from event_ids where id = ?")
+    .bind(eventId)
+    .first();
+}
