@@ -525,8 +525,15 @@ async function main() {
       },
     });
     if (res.status !== 200) throw new Error(`POST /api/projects/${project.id}/events answered ${res.status}: ${res.text.slice(0, 200)}`);
-    issue = res.json();
-    say(`  ingested: issue ${issue.shortId} (id ${issue.groupId}), new: ${issue.isNew}`);
+    // Ingest answers once the event is queued; the EVENTS consumer counts it into its issue within a second.
+    const { id: eventId } = res.json();
+    const counted = await until("the event to be counted into an issue", async () => {
+      const r = await http("GET", `/api/admin/events/${eventId}`, { headers: { authorization: `Bearer ${adminToken}` } });
+      return r.status === 200 ? r.json() : null;
+    });
+    const { issue: row } = await admin("GET", `/issues/${counted.groupId}`);
+    issue = { groupId: counted.groupId, shortId: row.shortId };
+    say(`  accepted: event ${eventId}; counted into issue ${issue.shortId} (id ${issue.groupId})`);
     issueCard = await nextPost(TEAM.id, since, "the issue card in General (posted by the DELIVERIES queue consumer)");
     showCard(`Issue ${issue.shortId} (General)`, cardOf(issueCard.activity));
     const delivery = await until("the delivery to be recorded as delivered", async () => {
