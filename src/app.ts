@@ -8,6 +8,9 @@ import { messagesRoutes } from "./routes/messages";
 import { sentryRoutes } from "./routes/sentry";
 import { linkRoutes } from "./routes/pages/link";
 import { setupRoutes } from "./routes/pages/setup";
+import { webRoutes } from "./routes/web/index";
+import { WEB_CSP } from "./routes/web/page-headers";
+import { notFoundHtml } from "./web/landing-page";
 
 export type AppEnv = { Bindings: Env };
 
@@ -21,8 +24,14 @@ export function buildApp() {
   app.route("/api", sentryRoutes);
   app.route("/setup", setupRoutes);
   app.route("/", linkRoutes);
+  app.route("/", webRoutes);
 
-  app.notFound((c) => c.json({ error: { code: "not_found", message: "No such route." } }, 404));
+  app.notFound((c) =>
+    // A browser (a mistyped page address) gets a page, not JSON.
+    c.req.header("accept")?.includes("text/html")
+      ? c.html(notFoundHtml, 404, { "Content-Security-Policy": WEB_CSP })
+      : c.json({ error: { code: "not_found", message: "No such route." } }, 404),
+  );
   app.onError((err, c) => {
     if (err instanceof AppError) {
       for (const [k, v] of Object.entries(err.headers ?? {})) c.header(k, v);

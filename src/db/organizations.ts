@@ -42,7 +42,7 @@ export async function findOrganizationBySlug(db: Db, slug: string): Promise<Orga
 export async function updateOrganization(
   db: Db,
   id: number,
-  patch: { name?: string; autoLinkByEmail?: boolean },
+  patch: { name?: string; autoLinkByEmail?: boolean; tenantMembersMayJoin?: boolean },
 ): Promise<OrganizationRow | null> {
   if (Object.keys(patch).length === 0) return findOrganization(db, id);
   const [row] = await db.update(organizations).set(patch).where(eq(organizations.id, id)).returning();

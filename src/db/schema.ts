@@ -14,6 +14,11 @@ export const organizations = sqliteTable("organizations", {
   slug: text("slug").notNull().unique(),
   /** When on, a Teams member whose email equals an org user's email is linked without the link page. */
   autoLinkByEmail: integer("auto_link_by_email", { mode: "boolean" }).notNull().default(false),
+  /**
+   * When on, a person signing in to the web app from a tenant with an active installation connected to this
+   * organization joins it as a member on first sign-in (off: an admin adds people first).
+   */
+  tenantMembersMayJoin: integer("tenant_members_may_join", { mode: "boolean" }).notNull().default(false),
   createdAt: integer("created_at").notNull(),
 });
 
@@ -221,7 +226,7 @@ export const groupAssignees = sqliteTable(
   (t) => [index("group_assignees_user_idx").on(t.userId), index("group_assignees_team_idx").on(t.teamId)],
 );
 
-export type ActivitySource = "api" | "teams" | "ingest" | "system";
+export type ActivitySource = "api" | "teams" | "web" | "ingest" | "system";
 export const groupActivity = sqliteTable(
   "group_activity",
   {
@@ -388,3 +393,39 @@ export const rateLimitWindows = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.key, t.windowStart] })],
 );
+
+/** A Microsoft identity (tenant id, object id from the id_token's `tid`/`oid`) that signs in to the web app as a user. */
+export const signInIdentities = sqliteTable(
+  "sign_in_identities",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    tenantId: text("tenant_id").notNull(),
+    objectId: text("object_id").notNull(),
+    userId: integer("user_id").notNull().references(() => users.id),
+    createdAt: integer("created_at").notNull(),
+    lastSignInAt: integer("last_sign_in_at").notNull(),
+  },
+  (t) => [uniqueIndex("sign_in_identities_tenant_object_uq").on(t.tenantId, t.objectId), index("sign_in_identities_user_idx").on(t.userId)],
+);
+
+/** Web sessions: the cookie holds a random id, only its SHA-256 is stored; a row past `expiresAt` is dead. */
+export const webSessions = sqliteTable(
+  "web_sessions",
+  {
+    idHash: text("id_hash").primaryKey(),
+    userId: integer("user_id").notNull().references(() => users.id),
+    /** Random per session; every state-changing form of the web app carries it. */
+    csrfToken: text("csrf_token").notNull(),
+    userAgent: text("user_agent").notNull().default(""),
+    createdAt: integer("created_at").notNull(),
+    expiresAt: integer("expires_at").notNull(),
+  },
+  (t) => [index("web_sessions_user_idx").on(t.userId), index("web_sessions_expires_idx").on(t.expiresAt)],
+);
+
+/** The one-time "claim this instance" step of a fresh deployment (at most one row: id = 1). */
+export const instanceClaims = sqliteTable("instance_claims", {
+  id: integer("id").primaryKey(),
+  userId: integer("user_id").notNull().references(() => users.id),
+  claimedAt: integer("claimed_at").notNull(),
+});

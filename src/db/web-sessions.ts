@@ -1,0 +1,39 @@
+/** Storage for web sessions: rows keyed by the SHA-256 of the cookie's random id. */
+import { and, eq, gt, lt } from "drizzle-orm";
+import type { Db } from "./client";
+import { users, webSessions } from "./schema";
+
+export type SessionView = { userId: number; email: string; name: string; csrfToken: string; expiresAt: number };
+
+export async function insertSession(
+  db: Db,
+  input: { idHash: string; userId: number; csrfToken: string; userAgent: string; now: number; expiresAt: number },
+): Promise<void> {
+  await db.insert(webSessions).values({
+    idHash: input.idHash,
+    userId: input.userId,
+    csrfToken: input.csrfToken,
+    userAgent: input.userAgent,
+    createdAt: input.now,
+    expiresAt: input.expiresAt,
+  });
+}
+
+/** The live session with that id hash (expired rows are not sessions). */
+export async function findSession(db: Db, idHash: string, now: number): Promise<SessionView | null> {
+  const [row] = await db
+    .select({ userId: users.id, email: users.email, name: users.name, csrfToken: webSessions.csrfToken, expiresAt: webSessions.expiresAt })
+    .from(webSessions)
+    .innerJoin(users, eq(users.id, webSessions.userId))
+    .where(and(eq(webSessions.idHash, idHash), gt(webSessions.expiresAt, now)))
+    .limit(1);
+  return row ?? null;
+}
+
+export async function deleteSession(db: Db, idHash: string): Promise<void> {
+  await db.delete(webSessions).where(eq(webSessions.idHash, idHash));
+}
+
+export async function deleteExpiredSessions(db: Db, now: number): Promise<void> {
+  await db.delete(webSessions).where(lt(webSessions.expiresAt, now));
+}
