@@ -3,6 +3,8 @@ export type Env = {
   DB: D1Database;
   CACHE: KVNamespace;
   DELIVERIES: Queue<unknown>;
+  /** One outbox per Teams conversation: sends its deliveries in order, paced (src/alerts/delivery-outbox.ts). */
+  OUTBOX: DurableObjectNamespace<import("./alerts/delivery-outbox").DeliveryOutbox>;
   /** Bearer token for /api/admin (secret). */
   ADMIN_TOKEN?: string;
   /** Base URL for links in cards and pages, e.g. https://alerts.example.workers.dev */

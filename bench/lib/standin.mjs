@@ -13,11 +13,24 @@
 import http from "node:http";
 import { exportJWK, generateKeyPair, SignJWT } from "jose";
 
-export async function startStandIn({ appId, tokenDelayMs = 0 } = {}) {
+/** Teams' per-bot, per-conversation send limits (sliding windows). */
+export const TEAMS_LIMITS = [
+  { ms: 1_000, max: 7 },
+  { ms: 2_000, max: 8 },
+  { ms: 30_000, max: 60 },
+];
+
+/**
+ * `enforceTeamsLimits`: a send (POST/PUT of an activity) over Teams' per-conversation limits is answered 429
+ * Throttled, as Teams does; `counts.throttled` counts them.
+ */
+export async function startStandIn({ appId, tokenDelayMs = 0, enforceTeamsLimits = false } = {}) {
   const { privateKey, publicKey } = await generateKeyPair("RS256", { modulusLength: 2048 });
   const kid = `bench-${Date.now()}`;
   const jwks = { keys: [{ ...(await exportJWK(publicKey)), kid, use: "sig", endorsements: ["msteams"] }] };
-  const counts = { metadata: 0, jwks: 0, token: 0, connector: {}, other: 0 };
+  const counts = { metadata: 0, jwks: 0, token: 0, connector: {}, other: 0, throttled: 0 };
+  /** Accepted send times per conversation id. */
+  const accepted = new Map();
   const connectorLatencies = [];
   let issued = 0;
   let activitySeq = 0;
@@ -52,6 +65,18 @@ export async function startStandIn({ appId, tokenDelayMs = 0 } = {}) {
       if (url.pathname.startsWith("/connector/")) {
         counts.connector[req.method] = (counts.connector[req.method] ?? 0) + 1;
         if (!/^Bearer standin-token-\d+$/.test(req.headers.authorization ?? "")) return send(401, { error: { code: "Unauthorized" } });
+        const conv = /\/v3\/conversations\/([^/]+)\/activities/.exec(url.pathname)?.[1];
+        if (conv && (req.method === "POST" || req.method === "PUT")) {
+          const now = performance.now();
+          const times = accepted.get(conv) ?? [];
+          if (enforceTeamsLimits && TEAMS_LIMITS.some((w) => times.filter((t) => t > now - w.ms).length >= w.max)) {
+            counts.throttled++;
+            return send(429, { error: { code: "Throttled" } });
+          }
+          times.push(now);
+          accepted.set(conv, times);
+        }
+        // Accepted calls only (a throttled send is not a card Teams shows).
         onConnector?.(req.method, url.pathname, Buffer.concat(chunks).toString("utf8"));
         const m = /\/activities\/([^/]+)$/.exec(url.pathname);
         if (req.method === "PUT" && m) return send(200, { id: decodeURIComponent(m[1]) });
@@ -86,7 +111,8 @@ export async function startStandIn({ appId, tokenDelayMs = 0 } = {}) {
         .sign(privateKey);
     },
     resetCounts() {
-      Object.assign(counts, { metadata: 0, jwks: 0, token: 0, connector: {}, other: 0 });
+      Object.assign(counts, { metadata: 0, jwks: 0, token: 0, connector: {}, other: 0, throttled: 0 });
+      accepted.clear();
     },
     close: () => new Promise((resolve) => { server.closeAllConnections?.(); server.close(() => resolve()); }),
   };

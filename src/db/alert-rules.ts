@@ -112,24 +112,6 @@ export async function markDelivery(
   await db.update(deliveries).set({ ...set, updatedAt: now }).where(eq(deliveries.id, id));
 }
 
-/** An older delivery to the same conversation that is still pending (recent ones only): keeps per-conversation order. */
-export async function olderPendingInConversation(db: Db, d: DeliveryRow, since: number): Promise<boolean> {
-  if (!d.conversationId) return false;
-  const rows = await db
-    .select({ id: deliveries.id })
-    .from(deliveries)
-    .where(
-      and(
-        eq(deliveries.conversationId, d.conversationId),
-        inArray(deliveries.status, ["queued", "retrying"]),
-        lt(deliveries.id, d.id),
-        sql`${deliveries.createdAt} >= ${since}`,
-      ),
-    )
-    .limit(1);
-  return rows.length > 0;
-}
-
 export async function listDeliveries(db: Db, f: { status?: DeliveryStatus; groupId?: number; limit: number; cursor?: number }) {
   const conds = [];
   if (f.status) conds.push(eq(deliveries.status, f.status));

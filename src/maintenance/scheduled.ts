@@ -2,6 +2,7 @@
  * The cron job (wrangler.toml `[triggers]`, every 5 minutes):
  * - ignores that ran out: an issue ignored "for 30 minutes" becomes unresolved when the time has passed, even
  *   without a new event (as Sentry's snooze expiry does), and every posted card of it is updated;
+ * - deliveries left waiting are handed over again or ended (sweep-deliveries.ts);
  * - housekeeping: de-dup keys, used link nonces and rate-limit windows that can no longer matter are deleted.
  */
 import { afterIssueChange } from "../alerts/after-change";
@@ -9,15 +10,17 @@ import { getDb, type Db } from "../db/client";
 import { applyGuardedChange, getGroupWithOrg } from "../db/groups";
 import type { Env } from "../env";
 import type { PlannedChange } from "../issues/lifecycle";
+import { sweepDeliveries, type SweepResult } from "./sweep-deliveries";
 
 const EXPIRY_BATCH = 100;
 const DAY_MS = 24 * 60 * 60 * 1000;
 
-export async function runScheduled(env: Env, now: number): Promise<{ unignored: number }> {
+export async function runScheduled(env: Env, now: number): Promise<{ unignored: number; deliveries: SweepResult }> {
   const db = getDb(env.DB);
   const unignored = await expireIgnores(env, db, now);
+  const deliveries = await sweepDeliveries(env, db, now);
   await prune(db, now);
-  return { unignored };
+  return { unignored, deliveries };
 }
 
 /** Unresolves ignored issues whose ignore duration has passed; returns how many changed. */
@@ -60,7 +63,7 @@ async function prune(db: Db, now: number): Promise<void> {
     db.$client.prepare("delete from processed_activities where received_at < ? and key like 'activity:%'").bind(now - DAY_MS),
     // Signed links live at most 24 h: an older nonce can't be presented again.
     db.$client.prepare("delete from used_nonces where used_at < ?").bind(now - 2 * DAY_MS),
-    // The widest rate window is a minute (ingest) or 30 s (pacing).
+    // The widest rate window is a minute (ingest).
     db.$client.prepare("delete from rate_limit_windows where window_start < ?").bind(now - 60 * 60 * 1000),
   ]);
 }

@@ -49,6 +49,9 @@
  *      ms.connector.enqueue({ status: 429, headers: { "Retry-After": "2" } });
  *      ms.connector.enqueue({ status: 403, body: { error: { code: "ConversationBlockedByUser" } } }, { method: "POST" });
  *    `connector.sent(conversationId)` lists the activities posted to a conversation.
+ *    `connector.enqueue("hang", match)` makes the matching call never answer (until the caller aborts it).
+ *    `connector.enforceTeamsLimits = true` answers 429 Throttled to a send over Teams' per-conversation limits;
+ *    `connector.outage = { until, answer }` answers every send with `answer` until that time.
  *    `connector.beforeAnswer = async (call) => {...}` runs after a call is recorded and before it is answered
  *    (to land a change while the bot is waiting on Teams); set it back to null afterwards.
  *  - More Microsoft endpoints (the web sign-in authority, test/support/sign-in-authority.ts) plug in with
@@ -93,7 +96,7 @@ export type ConnectorCall = {
   body: unknown;
   /** The bearer token sent (null if none). */
   token: string | null;
-  /** The status the stand-in answered. */
+  /** The status the stand-in answered (-1: it never answered, a scripted hang). */
   status: number;
   /** When the call arrived (epoch ms). */
   at: number;
@@ -211,11 +214,18 @@ export class MicrosoftStandIn {
     teams: new Map<string, TeamFixture>(),
     /** Roster per conversation id (a team's roster lives under the team id). */
     members: new Map<string, MemberFixture[]>(),
-    script: [] as { answer: ScriptedAnswer; match?: ConnectorMatch }[],
+    script: [] as { answer: ScriptedAnswer | "hang"; match?: ConnectorMatch }[],
     /** Runs after a call is recorded and before it is answered (e.g. to change D1 while the bot waits on Teams). */
     beforeAnswer: null as ((call: ConnectorCall) => Promise<void>) | null,
+    /**
+     * Teams' per-conversation send limits (7 per 1 s, 8 per 2 s, 60 per 30 s), enforced as Teams does: a send (POST/PUT
+     * of an activity) over them is answered 429 Throttled, without Retry-After. Off by default.
+     */
+    enforceTeamsLimits: false,
+    /** Until this time (epoch ms) every activity send answers `outage.answer` (an outage of the Connector). */
+    outage: null as { until: number; answer: ScriptedAnswer } | null,
     /** Scripts the next answer for calls matching `match` (all calls when omitted). */
-    enqueue: (answer: ScriptedAnswer, match?: ConnectorMatch) => {
+    enqueue: (answer: ScriptedAnswer | "hang", match?: ConnectorMatch) => {
       this.connector.script.push({ answer, match });
     },
     addServiceUrl: (url: string) => {
@@ -325,7 +335,7 @@ export class MicrosoftStandIn {
     if (url.href === this.tokenUrl) return this.handleToken(request, signal ?? null);
 
     const base = this.connector.serviceUrls.find((s) => url.href.startsWith(s));
-    if (base) return this.handleConnector(request, base);
+    if (base) return this.handleConnector(request, base, signal ?? null);
     for (const extra of this.extraRoutes) {
       const answer = await extra(request.clone());
       if (answer) return answer;
@@ -363,7 +373,7 @@ export class MicrosoftStandIn {
     return json(200, { token_type: "Bearer", expires_in: this.token.expiresIn, ext_expires_in: this.token.expiresIn, access_token: token });
   }
 
-  private async handleConnector(request: Request, base: string): Promise<Response> {
+  private async handleConnector(request: Request, base: string, signal: AbortSignal | null): Promise<Response> {
     const url = new URL(request.url);
     const rawPath = url.pathname.slice(new URL(base).pathname.length);
     const segments = rawPath.split("/").map((s) => decodeURIComponent(s));
@@ -392,21 +402,33 @@ export class MicrosoftStandIn {
     this.connector.calls.push(call);
     if (this.connector.beforeAnswer) await this.connector.beforeAnswer(call);
     const res = this.answerConnector(call);
+    if (res === "hang") {
+      // Never answers; the caller's abort signal (its per-attempt timeout) ends the wait.
+      call.status = -1;
+      return new Promise<Response>((_, reject) => {
+        signal?.addEventListener("abort", () => reject(signal.reason ?? new DOMException("timed out", "TimeoutError")), { once: true });
+      });
+    }
     call.status = res.status;
     return res;
   }
 
-  private answerConnector(call: ConnectorCall): Response {
+  private answerConnector(call: ConnectorCall): Response | "hang" {
     if (!call.token || !this.token.issued.includes(call.token) || this.token.revoked.has(call.token)) {
       return json(401, { message: "Authorization has been denied for this request." });
     }
     const i = this.connector.script.findIndex(({ match }) => matches(call, match));
     if (i >= 0) {
       const [{ answer }] = this.connector.script.splice(i, 1);
-      return scripted(answer);
+      return answer === "hang" ? "hang" : scripted(answer);
     }
 
     const [v3, kind, id, sub, subId, ...rest] = call.segments;
+    const isSend = kind === "conversations" && sub === "activities" && (call.method === "POST" || call.method === "PUT");
+    if (isSend && this.connector.outage && call.at < this.connector.outage.until) return scripted(this.connector.outage.answer);
+    if (isSend && this.connector.enforceTeamsLimits && this.overTeamsLimits(id, call.at)) {
+      return json(429, { error: { code: "Throttled", message: "stand-in: over Teams' per-conversation limits" } });
+    }
     if (v3 !== "v3" || rest.length > 0) return json(404, { error: { code: "NotFound", message: "stand-in: unknown path" } });
     const m = call.method;
 
@@ -429,6 +451,18 @@ export class MicrosoftStandIn {
       if (sub === "conversations" && subId === undefined) return json(200, { conversations: team.channels });
     }
     return json(404, { error: { code: "NotFound", message: "stand-in: unknown path" } });
+  }
+
+  /** Whether one more send to `conversationId` at `at` exceeds Teams' limits, counting the sends it accepted. */
+  private overTeamsLimits(conversationId: string, at: number): boolean {
+    const accepted = this.connector.calls
+      .filter((c) => c.status > 0 && c.status < 300 && (c.method === "POST" || c.method === "PUT") && c.segments[2] === conversationId && c.segments[3] === "activities")
+      .map((c) => c.at);
+    return [
+      { ms: 1_000, max: 7 },
+      { ms: 2_000, max: 8 },
+      { ms: 30_000, max: 60 },
+    ].some((w) => accepted.filter((t) => t > at - w.ms).length >= w.max);
   }
 
   private nextActivityId(): string {

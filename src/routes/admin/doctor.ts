@@ -21,6 +21,7 @@ import { botConfig } from "../../bot/bot-config";
 import { fetchKeySet } from "../../bot/openid-keys";
 import { getBotToken } from "../../bot/token-client";
 import { getDb, type Db } from "../../db/client";
+import { deliveryBacklog, type ConversationBacklog } from "../../db/deliveries";
 import { alertRules, deliveries, integrations } from "../../db/schema";
 import { DEFAULT_OPENID_METADATA_URL, type Env } from "../../env";
 import { AppError } from "../../errors";
@@ -331,6 +332,8 @@ async function checksForIntegration(db: Db, row: IntegrationSummary, now: number
     });
   }
 
+  checks.push(...backlogChecks(name, await deliveryBacklog(db, row.id), now));
+
   // Walks the deliveries primary key backwards: the newest delivery of an active installation is near the end.
   const [last] = await db
     .select()
@@ -380,6 +383,20 @@ async function checksForIntegration(db: Db, row: IntegrationSummary, now: number
     }
   }
   return checks;
+}
+
+/** A conversation whose oldest waiting delivery is older than BACKLOG_WARN_MS is reported as backlogged. */
+export const BACKLOG_WARN_MS = 2 * 60_000;
+
+function backlogChecks(name: string, backlog: ConversationBacklog[], now: number): DoctorCheck[] {
+  const late = backlog.filter((b) => now - b.oldestCreatedAt > BACKLOG_WARN_MS);
+  if (!late.length) return [];
+  return late.slice(0, 5).map((b) => ({
+    name: `${name}: backlog`,
+    ok: false,
+    detail: `${b.waiting} deliveries are waiting for ${b.conversationId ?? "personal chats"}; the oldest since ${Math.round((now - b.oldestCreatedAt) / 60_000)} minute(s).`,
+    fix: "Teams accepts about 2 cards per second per conversation (60 per 30 s), so a burst drains at that pace; updates of posted cards go first. If it does not shrink, GET /api/admin/deliveries?status=retrying shows the errors (throttling or an outage is retried with backoff; a delivery gives up after 15 minutes of failures).",
+  }));
 }
 
 /** What an admin can do about a delivery error, keyed by the Teams / connector code at the start of it. */

@@ -3,10 +3,12 @@ import * as z from "zod/mini"; // tree-shakable build; the English locale is reg
 import type { AppEnv } from "../../app";
 import { resolveRuleTarget } from "../../alerts/rule-target";
 import { connectorFor } from "../../bot/connector-client";
-import { getRule, insertRule, listDeliveries, listRules, updateRule, type AlertRuleRow } from "../../db/alert-rules";
+import { handOver } from "../../alerts/enqueue";
+import { getDelivery, getRule, insertRule, listDeliveries, listRules, updateRule, type AlertRuleRow } from "../../db/alert-rules";
 import { getDb } from "../../db/client";
+import { deliveryBacklog, requeueDeadDelivery } from "../../db/deliveries";
 import { getIntegration, listIntegrations } from "../../db/integrations";
-import { NotFoundError, ValidationError } from "../../errors";
+import { ConflictError, NotFoundError, ValidationError } from "../../errors";
 import { readJsonObject } from "../../http/json-body";
 import { validate } from "../../http/validate";
 import { requireProject } from "./lookups";
@@ -167,6 +169,29 @@ ruleRoutes.get("/deliveries", async (c) => {
     })),
     nextCursor: rows.length === q.limit ? rows[rows.length - 1].id : null,
   });
+});
+
+/** Deliveries waiting per conversation, and how long the oldest has waited. */
+ruleRoutes.get("/deliveries/backlog", async (c) => {
+  const now = Date.now();
+  const backlog = await deliveryBacklog(getDb(c.env.DB));
+  return c.json({
+    conversations: backlog.map((b) => ({ ...b, oldestAgeSeconds: Math.max(0, Math.round((now - b.oldestCreatedAt) / 1000)) })),
+  });
+});
+
+/** Sends a dead delivery again: back to `queued` with a fresh attempt budget; the outcome is recorded as for any delivery. */
+ruleRoutes.post("/deliveries/:id/retry", async (c) => {
+  const id = idParam(c, "id");
+  const db = getDb(c.env.DB);
+  const row = await requeueDeadDelivery(db, id, Date.now());
+  if (!row) {
+    const existing = await getDelivery(db, id);
+    if (!existing) throw new NotFoundError("No such delivery.");
+    throw new ConflictError(`Only a dead delivery can be retried; this one is ${existing.status}.`);
+  }
+  await handOver(c.env, [row.id]);
+  return c.json({ id: row.id, status: row.status, attempts: row.attempts, lastError: row.lastError });
 });
 
 function publicRule(r: AlertRuleRow) {

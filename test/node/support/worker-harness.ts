@@ -141,8 +141,14 @@ export async function startWorker(options: HarnessOptions = {}): Promise<WorkerH
     kvNamespaces: { CACHE: "harness-cache" },
     queueProducers: { DELIVERIES: { queueName: "teams-deliveries" } },
     ...(options.queueConsumer
-      ? { queueConsumers: { "teams-deliveries": { maxBatchSize: 10, maxBatchTimeout: 1, maxRetries: 10 } } }
+      ? {
+          queueConsumers: {
+            "teams-deliveries": { maxBatchSize: 100, maxBatchTimeout: 1, maxRetries: 10, deadLetterQueue: "teams-deliveries-dlq" },
+            "teams-deliveries-dlq": { maxBatchSize: 100, maxBatchTimeout: 5 },
+          },
+        }
       : {}),
+    durableObjects: { OUTBOX: { className: "DeliveryOutbox", useSQLite: true } },
     bindings: { ...DEFAULT_BINDINGS, ...options.bindings },
     ...(options.outboundService ? { outboundService: options.outboundService as never } : {}),
     host: "127.0.0.1",
