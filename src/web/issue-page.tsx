@@ -225,7 +225,7 @@ function Actions(props: { v: IssuePageView; action: string }) {
       {g.status !== "resolved" ? (
         <SessionForm viewer={viewer} action={action} label="Resolve">
           <input type="hidden" name="action" value="resolve" />
-          <label for="resolve">Resolve</label>
+          <label for="resolve">Resolve when</label>
           <select id="resolve" name="resolve">
             {RESOLVE_CHOICES.map((c) => (
               <option value={c.value}>{c.title}</option>
@@ -237,7 +237,7 @@ function Actions(props: { v: IssuePageView; action: string }) {
       {g.status !== "ignored" ? (
         <SessionForm viewer={viewer} action={action} label="Ignore">
           <input type="hidden" name="action" value="ignore" />
-          <label for="ignore">Ignore</label>
+          <label for="ignore">Ignore for how long</label>
           <select id="ignore" name="ignore">
             {IGNORE_CHOICES.map((c) => (
               <option value={c.value}>{c.title}</option>

@@ -17,7 +17,7 @@ export function WebPage(props: { title: string; frame: Frame; children: Child })
       <head>
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
-        <meta name="referrer" content="no-referrer" />
+        <meta name="referrer" content="same-origin" />
         <title>{props.title} · Issue Alerts for Microsoft Teams</title>
         <link rel="stylesheet" href="/assets/web.css" />
       </head>
