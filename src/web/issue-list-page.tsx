@@ -1,5 +1,6 @@
 /** /organizations/<slug>/issues/: the organization's issues with filters, sorting, counts and pages. A pure builder. */
 import type { IssueListRow, IssueSort } from "../db/issue-pages";
+import { plural } from "../cards/format";
 import { statusText, utcText } from "./format";
 import { WebPage, type Frame } from "./layout";
 
@@ -125,7 +126,7 @@ export function IssueListPage(v: IssueListView) {
               {r.culprit ? ` · ${r.culprit}` : ""}
             </div>
             <div class="sub">
-              {r.timesSeen} events · {r.usersSeen} users · last seen {utcText(r.lastSeen)} · first seen {utcText(r.firstSeen)}
+              {plural(r.timesSeen, "event", "events")} · {plural(r.usersSeen, "user", "users")} · last seen {utcText(r.lastSeen)} · first seen {utcText(r.firstSeen)}
               {r.assigneeEmail ? ` · assigned to ${r.assigneeEmail}` : r.assigneeTeamSlug ? ` · assigned to #${r.assigneeTeamSlug}` : ""}
             </div>
           </li>

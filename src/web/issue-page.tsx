@@ -3,6 +3,7 @@ import { IGNORE_CHOICES, RESOLVE_CHOICES } from "../cards/action-payload";
 import type { AssigneeView, GroupRow } from "../db/groups";
 import type { EventRow } from "../db/issue-pages";
 import type { EventView, FrameView } from "./event-view";
+import { plural } from "../cards/format";
 import { statusText, utcText } from "./format";
 import { SessionForm, WebPage, type Frame } from "./layout";
 import type { Viewer } from "../auth/sign-in/session";
@@ -105,10 +106,14 @@ function EventSection(props: { v: IssuePageView; base: string }) {
   return (
     <section aria-labelledby="event-h">
       <h2 id="event-h">{v.newerId ? "Event" : "Latest event"}</h2>
-      <nav class="pages" aria-label="Events">
-        {v.olderId ? <a href={`${issueHref}?event=${encodeURIComponent(v.olderId)}`}>← Older event</a> : <span class="hint">Oldest event</span>}
-        {v.newerId ? <a href={`${issueHref}?event=${encodeURIComponent(v.newerId)}`}>Newer event →</a> : <span class="hint">Latest event</span>}
-      </nav>
+      {v.olderId || v.newerId ? (
+        <nav class="pages" aria-label="Events">
+          {v.olderId ? <a href={`${issueHref}?event=${encodeURIComponent(v.olderId)}`}>← Older event</a> : <span class="hint">Oldest event</span>}
+          {v.newerId ? <a href={`${issueHref}?event=${encodeURIComponent(v.newerId)}`}>Newer event →</a> : <span class="hint">Latest event</span>}
+        </nav>
+      ) : (
+        <p class="hint">The only event stored for this issue.</p>
+      )}
       <dl class="meta">
         <dt>Event id</dt>
         <dd>{row.id}</dd>
@@ -376,7 +381,7 @@ function SeenTable(props: { rows: { name: string; n: number; lastSeen: number }[
       {props.rows.map((r) => (
         <tr>
           <td>{r.name}</td>
-          <td>{r.n} events</td>
+          <td>{plural(r.n, "event", "events")}</td>
           <td>{utcText(r.lastSeen)}</td>
         </tr>
       ))}
