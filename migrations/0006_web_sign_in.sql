@@ -14,6 +14,8 @@ CREATE TABLE `web_sessions` (
 	`id_hash` text PRIMARY KEY NOT NULL,
 	`user_id` integer NOT NULL,
 	`csrf_token` text NOT NULL,
+	`tenant_id` text NOT NULL,
+	`object_id` text NOT NULL,
 	`user_agent` text DEFAULT '' NOT NULL,
 	`created_at` integer NOT NULL,
 	`expires_at` integer NOT NULL,

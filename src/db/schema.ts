@@ -416,6 +416,9 @@ export const webSessions = sqliteTable(
     userId: integer("user_id").notNull().references(() => users.id),
     /** Random per session; every state-changing form of the web app carries it. */
     csrfToken: text("csrf_token").notNull(),
+    /** The Microsoft identity (tid, oid) this session signed in with: linking a Teams account compares it. */
+    tenantId: text("tenant_id").notNull(),
+    objectId: text("object_id").notNull(),
     userAgent: text("user_agent").notNull().default(""),
     createdAt: integer("created_at").notNull(),
     expiresAt: integer("expires_at").notNull(),

@@ -3,16 +3,18 @@ import { and, eq, gt, lt } from "drizzle-orm";
 import type { Db } from "./client";
 import { users, webSessions } from "./schema";
 
-export type SessionView = { userId: number; email: string; name: string; csrfToken: string; expiresAt: number };
+export type SessionView = { userId: number; email: string; name: string; csrfToken: string; tenantId: string; objectId: string; expiresAt: number };
 
 export async function insertSession(
   db: Db,
-  input: { idHash: string; userId: number; csrfToken: string; userAgent: string; now: number; expiresAt: number },
+  input: { idHash: string; userId: number; csrfToken: string; tenantId: string; objectId: string; userAgent: string; now: number; expiresAt: number },
 ): Promise<void> {
   await db.insert(webSessions).values({
     idHash: input.idHash,
     userId: input.userId,
     csrfToken: input.csrfToken,
+    tenantId: input.tenantId,
+    objectId: input.objectId,
     userAgent: input.userAgent,
     createdAt: input.now,
     expiresAt: input.expiresAt,
@@ -22,7 +24,7 @@ export async function insertSession(
 /** The live session with that id hash (expired rows are not sessions). */
 export async function findSession(db: Db, idHash: string, now: number): Promise<SessionView | null> {
   const [row] = await db
-    .select({ userId: users.id, email: users.email, name: users.name, csrfToken: webSessions.csrfToken, expiresAt: webSessions.expiresAt })
+    .select({ userId: users.id, email: users.email, name: users.name, csrfToken: webSessions.csrfToken, tenantId: webSessions.tenantId, objectId: webSessions.objectId, expiresAt: webSessions.expiresAt })
     .from(webSessions)
     .innerJoin(users, eq(users.id, webSessions.userId))
     .where(and(eq(webSessions.idHash, idHash), gt(webSessions.expiresAt, now)))

@@ -41,13 +41,22 @@ async function sha256Hex(text: string): Promise<string> {
   return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
 }
 
-/** Starts a session for the user and sets its cookie. */
-export async function beginSession(c: Context, db: Db, userId: number, secure: boolean, now = Date.now()): Promise<void> {
+/** Starts a session for the user, signed in as that Microsoft identity, and sets its cookie. */
+export async function beginSession(
+  c: Context,
+  db: Db,
+  userId: number,
+  identity: { tenantId: string; objectId: string },
+  secure: boolean,
+  now = Date.now(),
+): Promise<void> {
   const id = randomHex(32);
   await insertSession(db, {
     idHash: await sha256Hex(id),
     userId,
     csrfToken: randomHex(32),
+    tenantId: identity.tenantId,
+    objectId: identity.objectId,
     userAgent: (c.req.header("user-agent") ?? "").slice(0, 300),
     now,
     expiresAt: now + SESSION_TTL_MS,

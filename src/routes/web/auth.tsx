@@ -39,7 +39,7 @@ authRoutes.get("/microsoft/callback", async (c) => {
   const { identity, returnTo } = await completeSignIn(db, config, new URL(c.req.url), flowCookie, c.env.CACHE ?? null);
   const match = await resolveSignIn(db, identity, Date.now());
   if (match.kind === "user") {
-    await beginSession(c, db, match.user.id, config.secure);
+    await beginSession(c, db, match.user.id, identity, config.secure);
     return c.redirect(returnTo, 302);
   }
   // Nobody here: nothing is created. Keep the verified identity briefly for the first-admin claim.
@@ -165,7 +165,7 @@ authRoutes.post("/claim", async (c) => {
   });
   if (userId === null) return notClaimable(c, "claimed");
   clearSiteCookie(c, "pending", config.secure);
-  await beginSession(c, db, userId, config.secure);
+  await beginSession(c, db, userId, pending.identity, config.secure);
   return c.redirect(`/organizations/${encodeURIComponent(slug)}/issues/`, 303);
 });
 
