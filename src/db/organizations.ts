@@ -128,3 +128,14 @@ export async function deleteMembership(db: Db, organizationId: number, userId: n
   ]);
   return removed.length > 0;
 }
+
+/** The organizations a user is an admin of (the setup page offers these), by name. */
+export async function adminOrganizationsOf(db: Db, userId: number): Promise<OrganizationRow[]> {
+  const rows = await db
+    .select({ org: organizations })
+    .from(memberships)
+    .innerJoin(organizations, eq(organizations.id, memberships.organizationId))
+    .where(and(eq(memberships.userId, userId), eq(memberships.role, "admin")))
+    .orderBy(asc(organizations.name));
+  return rows.map((r) => r.org);
+}
