@@ -2,10 +2,12 @@ import { Hono } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { Env } from "./env";
 import { AppError } from "./errors";
+import { pageHeaders } from "./http/page-headers";
 import { adminRoutes } from "./routes/admin/index";
 import { ingestRoutes } from "./routes/ingest";
 import { messagesRoutes } from "./routes/messages";
 import { sentryRoutes } from "./routes/sentry";
+import { PAGE_STYLE } from "./routes/pages/layout";
 import { linkRoutes } from "./routes/pages/link";
 import { setupRoutes } from "./routes/pages/setup";
 import { webRoutes } from "./routes/web/index";
@@ -17,6 +19,8 @@ export type AppEnv = { Bindings: Env };
 export function buildApp() {
   const app = new Hono<AppEnv>();
 
+  // Every HTML answer (pages, their refusals, and any page added later) gets the page security headers.
+  app.use("*", pageHeaders({ inlineStyles: [PAGE_STYLE] }));
   app.get("/health", (c) => c.json({ ok: true }));
   app.route("/api/projects", ingestRoutes);
   app.route("/api/admin", adminRoutes);

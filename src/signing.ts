@@ -1,7 +1,9 @@
 /**
  * Signed, expiring links (setup, link, unlink) as compact JWTs with HS256 (HMAC-SHA256 under
  * LINK_SIGNING_SECRET), made and checked by jose. The `pur` claim names the purpose so a link token can't be
- * replayed as a setup token; `jti` is a nonce for single use (recorded in `used_nonces` by the consumer).
+ * replayed as a setup token; `jti` is a nonce for single use (recorded in `used_nonces` by the consumer); `d` is the
+ * purpose's payload, which the caller's total parser (src/signed-link-data.ts) must accept: a link whose payload is
+ * off in any way is "malformed", like one that does not verify.
  */
 import { errors, jwtVerify, SignJWT } from "jose";
 import { NotConfiguredError } from "./errors";
@@ -34,14 +36,25 @@ export async function signToken<T>(secret: string | undefined, purpose: SignedPu
     .sign(keyFor(secret));
 }
 
-export async function verifyToken<T>(secret: string | undefined, purpose: SignedPurpose, token: string, now: number): Promise<VerifyResult<T>> {
+/** Reads a purpose's payload: the typed value, or null when it is not exactly what the signer writes. */
+export type PayloadParser<T> = (data: unknown) => T | null;
+
+export async function verifyToken<T>(
+  secret: string | undefined,
+  purpose: SignedPurpose,
+  token: string,
+  now: number,
+  parse: PayloadParser<T>,
+): Promise<VerifyResult<T>> {
   const key = keyFor(secret);
   if (token.length > 4096) return { ok: false, reason: "malformed" };
   try {
     const { payload } = await jwtVerify(token, key, { algorithms: ["HS256"], currentDate: new Date(now) });
     if (payload.pur !== purpose) return { ok: false, reason: "wrong_purpose" };
-    if (typeof payload.jti !== "string" || typeof payload.exp !== "number") return { ok: false, reason: "malformed" };
-    return { ok: true, payload: { purpose, nonce: payload.jti, expiresAt: payload.exp * 1000, data: payload.d as T } };
+    if (typeof payload.jti !== "string" || !payload.jti || typeof payload.exp !== "number") return { ok: false, reason: "malformed" };
+    const data = Object.prototype.hasOwnProperty.call(payload, "d") ? parse(payload.d) : null;
+    if (data === null) return { ok: false, reason: "malformed" };
+    return { ok: true, payload: { purpose, nonce: payload.jti, expiresAt: payload.exp * 1000, data } };
   } catch (err) {
     if (err instanceof errors.JWTExpired) return { ok: false, reason: "expired" };
     if (err instanceof errors.JWSSignatureVerificationFailed) return { ok: false, reason: "bad_signature" };

@@ -6,7 +6,10 @@
  *   DELETE …/activities/{a}                     → 200                 POST v3/conversations → 201 {id} (1:1 chat)
  *   GET v3/teams/{t}, v3/teams/{t}/conversations → from `teams`       GET …/pagedmembers, …/members/{u} → `members`
  *
- * A bearer token the token endpoint did not issue gets 401, like the real Connector.
+ * A bearer token the token endpoint did not issue gets 401, like the real Connector. Rosters as the real Connector
+ * keeps them: a team's under its team id, a chat's under the chat id; a channel thread id (`…;messageid=…`) answers
+ * 404 ThreadNotFound (botframework-sdk #3062), and a channel id of a known team that is not the team id gives a
+ * partial roster, the first half of the team's (BotBuilder-MicrosoftTeams #80).
  */
 import { EventEmitter } from "node:events";
 
@@ -50,13 +53,16 @@ export class ConnectorStandIn {
       if (sub === "activities" && m === "POST") return [201, { id: this.nextActivityId() }];
       if (sub === "activities" && subId !== undefined && m === "PUT") return [200, { id: subId }];
       if (sub === "activities" && subId !== undefined && m === "DELETE") return [200, null];
+      if ((sub === "pagedmembers" || sub === "members") && m === "GET" && id.includes(";messageid=")) {
+        return [404, { error: { code: "ThreadNotFound", message: "Failure due to: ThreadNotFound." } }];
+      }
       if (sub === "pagedmembers" && m === "GET") {
-        const all = this.members.get(id);
+        const all = this.roster(id);
         if (!all) return [404, { error: { code: "ConversationNotFound", message: "not found" } }];
         return [200, { members: all }];
       }
       if (sub === "members" && subId !== undefined && m === "GET") {
-        const member = (this.members.get(id) ?? []).find((x) => x.id === subId);
+        const member = (this.roster(id) ?? []).find((x) => x.id === subId);
         return member ? [200, member] : [404, { error: { code: "MemberNotFoundInConversation", message: "not found" } }];
       }
     }
@@ -67,6 +73,16 @@ export class ConnectorStandIn {
       if (sub === "conversations" && subId === undefined) return [200, { conversations: team.channels }];
     }
     return [404, { error: { code: "NotFound", message: "unknown path" } }];
+  }
+
+  /** The roster a roster call sees for an id (a channel id alone gives only part of its team's roster). */
+  roster(id) {
+    for (const [teamId, team] of this.teams) {
+      if (teamId === id || !team.channels.some((c) => c.id === id)) continue;
+      const all = this.members.get(teamId) ?? [];
+      return all.slice(0, Math.floor(all.length / 2));
+    }
+    return this.members.get(id);
   }
 
   nextActivityId() {

@@ -119,3 +119,9 @@ export type TeamDetails = { id: string; name?: string; aadGroupId?: string };
 export type ChannelInfo = { id: string; name?: string | null };
 
 export type PagedMembersResult = { members: TeamsChannelAccount[]; continuationToken?: string };
+
+/**
+ * The only channel this bot serves. Bot Framework keys are endorsed for other channels too (Web Chat and Direct Line
+ * are on by default for an Azure Bot), where the client chooses `from.id` and `channelData` itself.
+ */
+export const TEAMS_CHANNEL_ID = "msteams";

@@ -1,7 +1,7 @@
 /** Storage for linked identities: which tracker user a Teams user is, per integration. */
 import { and, eq, inArray } from "drizzle-orm";
 import type { Db } from "./client";
-import { identities, usedNonces } from "./schema";
+import { identities } from "./schema";
 
 export type IdentityRow = typeof identities.$inferSelect;
 
@@ -57,10 +57,4 @@ export async function linkIdentity(
 
 export async function unlinkIdentities(db: Db, ids: number[]): Promise<void> {
   if (ids.length) await db.delete(identities).where(inArray(identities.id, ids));
-}
-
-/** Records a single-use nonce; false when it was used before. */
-export async function consumeNonce(db: Db, nonce: string, now: number): Promise<boolean> {
-  const r = await db.insert(usedNonces).values({ nonce, usedAt: now }).onConflictDoNothing();
-  return (r.meta.changes ?? 0) === 1;
 }

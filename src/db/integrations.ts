@@ -30,7 +30,8 @@ export async function activeTenantIntegrations(db: Db, tenantId: string): Promis
 
 /**
  * Records a team install. Returns the row only when this call created it or revived a disabled one, so that
- * installationUpdate and conversationUpdate arriving for the same install welcome exactly once.
+ * installationUpdate and conversationUpdate arriving for the same install welcome exactly once. A revived row
+ * starts a new install generation, which voids the setup links of the earlier install.
  */
 export async function recordTeamInstall(
   db: Db,
@@ -60,6 +61,7 @@ export async function recordTeamInstall(
         name: sql`coalesce(nullif(${input.name}, ''), ${integrations.name})`,
         serviceUrl: input.serviceUrl,
         installedBy: input.installedBy,
+        installGeneration: sql`${integrations.installGeneration} + 1`,
         updatedAt: input.now,
       },
       setWhere: eq(integrations.status, "disabled"),
@@ -78,12 +80,18 @@ export async function setIntegrationStatus(
   await db.update(integrations).set({ status, statusReason: reason, updatedAt: now }).where(eq(integrations.id, id));
 }
 
-/** Connects a pending integration to an organization; false if it was not pending any more. */
-export async function activateIntegration(db: Db, id: number, organizationId: number, now: number): Promise<boolean> {
+/**
+ * Connects a pending integration to an organization, if it is still in the install generation the setup link was
+ * made for; false otherwise (set up already, removed, or added again since).
+ */
+export async function activateIntegration(
+  db: Db,
+  input: { id: number; generation: number; organizationId: number; now: number },
+): Promise<boolean> {
   const r = await db
     .update(integrations)
-    .set({ status: "active", organizationId, statusReason: null, updatedAt: now })
-    .where(and(eq(integrations.id, id), eq(integrations.status, "pending")));
+    .set({ status: "active", organizationId: input.organizationId, statusReason: null, updatedAt: input.now })
+    .where(and(eq(integrations.id, input.id), eq(integrations.status, "pending"), eq(integrations.installGeneration, input.generation)));
   return (r.meta.changes ?? 0) === 1;
 }
 

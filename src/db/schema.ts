@@ -257,6 +257,11 @@ export const integrations = sqliteTable(
     status: text("status").$type<IntegrationStatus>().notNull().default("pending"),
     organizationId: integer("organization_id").references(() => organizations.id),
     installedBy: text("installed_by"),
+    /**
+     * Counts the installs of this row: each time the app is added again after a removal, it goes up by one. A
+     * setup link carries the generation it was made for, so a link from an earlier install cannot bind the team.
+     */
+    installGeneration: integer("install_generation").notNull().default(1),
     /** Why the integration was disabled or last failed, for the doctor. */
     statusReason: text("status_reason"),
     createdAt: integer("created_at").notNull(),

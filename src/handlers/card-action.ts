@@ -140,9 +140,11 @@ export async function handleCardAction(ctx: BotContext, a: CardActionActivity, p
 async function whoClicked(ctx: BotContext, a: CardActionActivity, integration: IntegrationRow): Promise<number | null> {
   const [org] = await ctx.db.select().from(organizations).where(eq(organizations.id, integration.organizationId!)).limit(1);
   if (!org?.autoLinkByEmail) return null;
+  const roster = rosterIdOf(a);
+  if (!roster) return null;
   let email: string | undefined;
   try {
-    const member = await ctx.connector(a.serviceUrl).getMember(a.conversationId, a.from.id);
+    const member = await ctx.connector(a.serviceUrl).getMember(roster, a.from.id);
     email = member.email ?? member.userPrincipalName;
   } catch {
     return null; // can't look the member up: fall back to the link page
@@ -164,6 +166,16 @@ async function whoClicked(ctx: BotContext, a: CardActionActivity, integration: I
     now: ctx.now(),
   });
   return match.id;
+}
+
+/**
+ * Where to look the clicker up, as botbuilder's TeamsInfo.getMember does: in a team, the team id (the team's roster;
+ * a channel thread id "…;messageid=…" answers 404 ThreadNotFound and a channel id alone gives a partial roster); in a
+ * personal or group chat, the conversation id. A channel click without a team id has no roster to ask.
+ */
+function rosterIdOf(a: CardActionActivity): string | null {
+  if (a.conversationType === "channel") return a.team?.id ?? null;
+  return a.conversationId;
 }
 
 function toCommand(action: Exclude<CardAction, { kind: "empty" }>, userId: number): IssueCommand {

@@ -12,22 +12,12 @@ import { cardMessage } from "../cards/message";
 import type { AdaptiveCard } from "../cards/types";
 import { identitiesOfTeamsUser } from "../db/identities";
 import { activeTenantIntegrations } from "../db/integrations";
+import type { LinkData } from "../signed-link-data";
 import { signToken } from "../signing";
 import type { ClassifiedActivity } from "./classify-activity";
 import type { BotContext } from "./context";
 
 export const LINK_TTL_MS = 15 * 60 * 1000;
-
-/** What a link / unlink URL carries: who in Teams, where to answer them. */
-export type LinkData = {
-  tenantId: string;
-  teamsUserId: string;
-  aadObjectId: string | null;
-  /** Integrations to link in (empty: every active one of the tenant whose organization has the user). */
-  integrationIds: number[];
-  conversationId: string;
-  serviceUrl: string;
-};
 
 /** The command word: mentions and markup removed, whitespace folded, lower-cased. */
 export function commandText(text: string): string {

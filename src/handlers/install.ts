@@ -3,13 +3,13 @@ import { buildPersonalInstallationCard, buildWelcomeCard } from "../cards/conver
 import { cardMessage } from "../cards/message";
 import { findTeamIntegration, recordTeamInstall, setIntegrationStatus } from "../db/integrations";
 import { processedActivities } from "../db/schema";
+import type { SetupLinkData } from "../signed-link-data";
 import { signToken } from "../signing";
 import { eq } from "drizzle-orm";
 import type { ClassifiedActivity } from "./classify-activity";
 import type { BotContext } from "./context";
 
 export const SETUP_LINK_TTL_MS = 24 * 60 * 60 * 1000;
-export type SetupLinkData = { integrationId: number };
 
 type Of<K extends ClassifiedActivity["kind"]> = Extract<ClassifiedActivity, { kind: K }>;
 
@@ -24,7 +24,9 @@ export async function handleBotAddedToTeam(ctx: BotContext, a: Of<"botAddedToTea
     now: ctx.now(),
   });
   if (!created) return; // already installed: the other install event of the pair got here first
-  const token = await signToken<SetupLinkData>(ctx.env.LINK_SIGNING_SECRET, "setup", { integrationId: created.id }, SETUP_LINK_TTL_MS, ctx.now());
+  // The link names this install's generation: once the app is removed and added again, it is void.
+  const data: SetupLinkData = { integrationId: created.id, generation: created.installGeneration };
+  const token = await signToken(ctx.env.LINK_SIGNING_SECRET, "setup", data, SETUP_LINK_TTL_MS, ctx.now());
   const card = buildWelcomeCard({ setupUrl: `${ctx.baseUrl}/setup/${token}` });
   // The General channel's conversation id is the team id.
   ctx.defer("welcome card", () => ctx.connector(a.serviceUrl).sendToConversation(a.team!.id, cardMessage(card, "Welcome! Complete the setup to get issue alerts here.")));

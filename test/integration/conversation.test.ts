@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { eq } from "drizzle-orm";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { identities, integrations } from "../../src/db/schema";
+import { identities, integrations, organizations } from "../../src/db/schema";
 import { csrfOf, db, ingest, installAndSetUp, link, personalToken, postForm } from "../support/flows";
 import { startMicrosoftStandIn, type MicrosoftStandIn } from "../support/microsoft-stand-in";
 import { seedOrg, snapshotCounts, type SeededOrg } from "../support/seed";
@@ -194,7 +194,8 @@ describe("card actions", () => {
     const click = async (c: Record<string, any>, title: string, inputs: Record<string, string> = {}) => {
       await sendActivity(ms, cardSubmit(ms, ada, dataOf(c, title), inputs, { replyToId: "card-1" }));
       const put = ms.connector.calls.filter((x) => x.method === "PUT").at(-1)!;
-      expect(put.segments).toEqual(["v3", "conversations", ALERTS_CHANNEL, "activities", "card-1"]);
+      // Over the clicked card, in the conversation the click came from (the card's thread).
+      expect(put.segments).toEqual(["v3", "conversations", `${ALERTS_CHANNEL};messageid=card-1`, "activities", "card-1"]);
       return cardOf(put.body);
     };
     let c = await click(card, "Resolve", { resolveInput: "resolved:inNextRelease" });
@@ -360,7 +361,7 @@ describe("card actions", () => {
     expect((await issueRow(foreign.groupId))!.status).toBe("unresolved");
   });
 
-  it("where the org turns it on, a Teams member with the same email is linked automatically", async () => {
+  it("where the org turns it on, a Teams member with the same email is linked automatically (looked up by team id)", async () => {
     const { s, groupId, card } = await setUpIssueCard();
     const patch = await dispatch(
       new Request(`https://alerts.test/api/admin/organizations/${s.org.id}`, {
@@ -370,20 +371,41 @@ describe("card actions", () => {
       }),
     );
     expect(patch.status).toBe(200);
+    // The roster lives under the team id, as in Teams; asked by the card's thread id the Connector answers 404
+    // ThreadNotFound, and by the channel id alone it gives a partial roster that lacks Max (see the stand-in).
     const max = teamsUser("Max", s.member.email.toUpperCase());
-    ms.connector.members.set(ALERTS_CHANNEL, [{ id: max.id, name: "Max", email: s.member.email.toUpperCase() }]);
-    await sendActivity(ms, cardSubmit(ms, max, dataOf(card, "Resolve"), { resolveInput: "resolved" }, { replyToId: "card-2" }));
+    const stranger = teamsUser("Stranger", "nobody@example.com");
+    ms.connector.teams.set(TEAM_ID, { details: { id: TEAM_ID, name: "Platform" }, channels: [{ id: TEAM_ID, name: null }, { id: ALERTS_CHANNEL, name: "Alerts" }] });
+    ms.connector.members.set(TEAM_ID, [
+      { id: stranger.id, name: "Stranger", email: "nobody@example.com" },
+      { id: max.id, name: "Max", email: s.member.email.toUpperCase() },
+    ]);
+    await sendActivity(ms, cardSubmit(ms, max, dataOf(card, "Resolve"), { resolveInput: "resolved" }, { replyToId: "1700000000042" }));
     expect((await issueRow(groupId))!.status).toBe("resolved");
     const [identity] = await db().select().from(identities).where(eq(identities.teamsUserId, max.id));
     expect(identity.userId).toBe(s.member.id);
+    const lookups = ms.connector.calls.filter((c) => c.method === "GET" && c.segments[3] === "members");
+    expect(lookups.map((c) => [c.segments[2], c.segments[4], c.status])).toEqual([[TEAM_ID, max.id, 200]]);
+
     // Someone whose email matches nobody in the org still gets the link prompt.
-    const stranger = teamsUser("Stranger", "nobody@example.com");
-    ms.connector.members.set(ALERTS_CHANNEL, [{ id: stranger.id, name: "Stranger", email: "nobody@example.com" }]);
-    await sendActivity(ms, cardSubmit(ms, stranger, dataOf(card, "Ignore"), { ignoreInput: "-1" }, { replyToId: "card-2" }));
+    await sendActivity(ms, cardSubmit(ms, stranger, dataOf(card, "Ignore"), { ignoreInput: "-1" }, { replyToId: "1700000000042" }));
     expect((await issueRow(groupId))!.status).toBe("resolved");
     expect(await db().select().from(identities).where(eq(identities.teamsUserId, stranger.id))).toHaveLength(0);
     const prompt = ms.connector.calls.filter((c) => c.method === "POST" && c.segments[3] === "activities").at(-1)!;
     expect(actionTitled(cardOf(prompt.body), "Link your account").url).toMatch(/\/link\//);
+  });
+
+  it("in a personal or group chat, auto-link looks the clicker up in that chat's roster", async () => {
+    const { s, groupId, card } = await setUpIssueCard();
+    await db().update(organizations).set({ autoLinkByEmail: true }).where(eq(organizations.id, s.org.id));
+    const max = teamsUser("Max", s.member.email);
+    const chat = "19:group-chat-with-bot@thread.v2";
+    ms.connector.members.set(chat, [{ id: max.id, name: "Max", email: s.member.email }]);
+    const click = cardSubmit(ms, max, dataOf(card, "Resolve"), { resolveInput: "resolved" }, { replyToId: "1700000000043", conversationId: chat });
+    await sendActivity(ms, { ...click, conversation: { id: chat, conversationType: "groupChat", tenantId: TENANT }, channelData: { tenant: { id: TENANT } } });
+    expect((await issueRow(groupId))!.status).toBe("resolved");
+    const lookups = ms.connector.calls.filter((c) => c.method === "GET" && c.segments[3] === "members");
+    expect(lookups.map((c) => [c.segments[2], c.status])).toEqual([[chat, 200]]);
   });
 
   it("Action.Execute answers with the updated card in the invoke response", async () => {

@@ -10,7 +10,8 @@
  * fingerprint of D1 (row counts of every domain table, the sum of issue versions, integration states) changes
  * only when the generator says the activity is one that may write (a valid card action by the linked user on
  * the org's own issue, an install of a new team). Everything else — tampered ids, other tenants, unlinked users,
- * unknown types, garbage values — must leave D1 exactly as it was.
+ * unknown types, garbage values, any activity relayed from a channel other than Teams — must leave D1 exactly as
+ * it was.
  */
 import { env } from "cloudflare:workers";
 import fc from "fast-check";
@@ -41,7 +42,8 @@ let seq = 0;
 
 beforeAll(async () => {
   newTeamsWorld();
-  ms = await startMicrosoftStandIn();
+  // Endorsed as real Bot Framework keys are: Teams and the channels an Azure Bot has on by default.
+  ms = await startMicrosoftStandIn({ endorsements: ["msteams", "webchat", "directline"] });
   s = await seedOrg();
   other = await seedOrg();
   ada = teamsUser("Ada", "ada@example.com");
@@ -242,9 +244,11 @@ const structuralArb = fc
     const path = ps[pick % ps.length];
     const activity = setPath(c.activity, path, value, remove);
     // A possible writer stays one; a non-writer cannot become one by losing or retyping a field (the junk never
-    // names a real issue, integration or linked user) — except an install whose team id is replaced: that is an
-    // install of a new team (any string is a team id to us), which may write.
-    const retargetedInstall = path[0] === "channelData" && path[1] === "team" && /^(conversationUpdate teamMemberAdded|installationUpdate add)/.test(c.label);
+    // names a real issue, integration or linked user) — except an install or removal whose team id is replaced: that
+    // is an install of a new team (any string is a team id to us), or the removal of a team an earlier retargeted
+    // install created (the same short junk string, "" or "a", comes up again), which may write.
+    const retargetedInstall =
+      path[0] === "channelData" && path[1] === "team" && /^(conversationUpdate teamMember(Added|Removed)|installationUpdate (add|remove))/.test(c.label);
     return { activity, mayWrite: c.mayWrite || retargetedInstall, label: `${c.label} / ${path.join(".")}${remove ? " removed" : ""}` } as Case;
   });
 
@@ -287,10 +291,21 @@ const tamperedArb = fc
     return { activity: a, mayWrite: false, label: `tampered card ${how}` } as Case;
   });
 
+/**
+ * Any valid activity (a linked user's card action included) relayed from Web Chat or Direct Line, whose clients
+ * write `from` and `channelData` themselves: the key is endorsed for them, but only Teams may act.
+ */
+const otherChannelArb = fc.tuple(validArb, fc.constantFrom("webchat", "directline")).map(([c, channelId]) => ({
+  activity: { ...c.activity, channelId },
+  mayWrite: false,
+  label: `${c.label} via ${channelId}`,
+}));
+
 const anyArb: fc.Arbitrary<Case> = fc.oneof(
   { weight: 4, arbitrary: validArb },
   { weight: 4, arbitrary: structuralArb },
   { weight: 3, arbitrary: tamperedArb },
+  { weight: 1, arbitrary: otherChannelArb },
 );
 
 async function send(activity: Record<string, unknown>): Promise<Response> {

@@ -1,6 +1,6 @@
 /**
  * Fuzzing the other doors with fast-check: the ingest API's JSON events, Sentry envelopes (and the legacy store
- * endpoint), and admin API bodies. Inputs are valid shapes mutated (fields removed, retyped, replaced by
+ * endpoint), admin API bodies, and the payloads of signed setup / link / unlink links. Inputs are valid shapes mutated (fields removed, retyped, replaced by
  * arbitrary JSON), plus arbitrary JSON and bytes, always properly authenticated so the body is what is tested.
  *
  * Properties: never a 5xx; a refusal is a JSON `{error:{code,message}}`; a refused request leaves every table
@@ -9,6 +9,7 @@
  */
 import { env } from "cloudflare:workers";
 import fc from "fast-check";
+import { SignJWT } from "jose";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { admin, ingest, installAndSetUp } from "../support/flows";
 import { startMicrosoftStandIn, type MicrosoftStandIn } from "../support/microsoft-stand-in";
@@ -291,5 +292,48 @@ describe("fuzz: admin API bodies", () => {
     expect(failures).toEqual([]);
     expect((statuses.get(200) ?? 0) + (statuses.get(201) ?? 0)).toBeGreaterThan(40);
     expect(statuses.get(400)).toBeGreaterThan(100);
+  }, 240_000);
+});
+
+describe("fuzz: signed-link payloads", () => {
+  it("300 validly signed links with generated and mutated payloads: never a 5xx, always an HTML page with the page headers, nothing written", async () => {
+    const serviceUrl = "https://smba.trafficmanager.test/amer/";
+    const linkData = fc.record({
+      tenantId: fc.constantFrom("tenant-a", "t"),
+      teamsUserId: fc.constantFrom("29:user-a", "29:b"),
+      aadObjectId: fc.constantFrom(null, "aad-1"),
+      integrationIds: fc.array(fc.constantFrom(integrationId, integrationId + 1), { maxLength: 2 }),
+      conversationId: fc.constantFrom("a:chat-1"),
+      serviceUrl: fc.constant(serviceUrl),
+    });
+    const setupData = fc.record({ integrationId: fc.constantFrom(integrationId, integrationId + 1000), generation: fc.constantFrom(1, 2) });
+    const caseArb = fc.oneof(
+      mutated(setupData).map((m) => ({ purpose: "setup" as const, ...m })),
+      mutated(linkData).map((m) => ({ purpose: "link" as const, ...m })),
+      mutated(linkData).map((m) => ({ purpose: "unlink" as const, ...m })),
+    );
+    const secret = new TextEncoder().encode(env.LINK_SIGNING_SECRET as string);
+    const statuses = new Map<number, number>();
+    const before = await fingerprint();
+    await fc.assert(
+      fc.asyncProperty(caseArb, fc.boolean(), async ({ purpose, body }, post) => {
+        const jwt = await new SignJWT({ pur: purpose, d: body }).setProtectedHeader({ alg: "HS256" }).setJti(crypto.randomUUID()).setIssuedAt().setExpirationTime("15m").sign(secret);
+        const url = `https://alerts.test/${purpose}/${jwt}`;
+        const init = post ? { method: "POST", body: new URLSearchParams({ csrf: "0".repeat(64), token: "x", organization: "x" }) } : {};
+        const res = await dispatch(new Request(url, init));
+        const text = await res.text();
+        const label = `${post ? "POST" : "GET"} ${purpose} ${JSON.stringify(body)?.slice(0, 200)}`;
+        if (res.status >= 500) throw new Error(`${label}: ${res.status} ${text}`);
+        if (!res.headers.get("content-type")?.startsWith("text/html")) throw new Error(`${label}: not a page`);
+        if (!res.headers.get("content-security-policy")?.includes("frame-ancestors 'none'")) throw new Error(`${label}: no page headers`);
+        tally(statuses, res.status);
+      }),
+      { numRuns: 300 },
+    );
+    // GETs only read, and every POST here carries a wrong CSRF token: nothing may change.
+    expect(await fingerprint()).toBe(before);
+    console.info(`fuzz signed links: ${JSON.stringify(Object.fromEntries(statuses))}`);
+    expect(statuses.get(400)).toBeGreaterThan(50);
+    expect((statuses.get(200) ?? 0) + (statuses.get(403) ?? 0)).toBeGreaterThan(20);
   }, 240_000);
 });

@@ -68,14 +68,14 @@ async function seed() {
 }
 
 /** A link as the bot signs it (same secret and claims as src/signing.ts). */
-async function linkUrl(data: Record<string, unknown>) {
-  const jwt = await new SignJWT({ pur: "link", d: data })
+async function linkUrl(data: Record<string, unknown>, purpose: "link" | "unlink" = "link") {
+  const jwt = await new SignJWT({ pur: purpose, d: data })
     .setProtectedHeader({ alg: "HS256" })
     .setJti(crypto.randomUUID())
     .setIssuedAt()
     .setExpirationTime("15m")
     .sign(new TextEncoder().encode(DEFAULT_BINDINGS.LINK_SIGNING_SECRET));
-  return `${worker.url}/link/${jwt}`;
+  return `${worker.url}/${purpose}/${jwt}`;
 }
 
 describe("link page in Chromium", () => {
@@ -106,11 +106,79 @@ describe("link page in Chromium", () => {
     await expect.poll(() => calls.filter((c) => c.method === "POST" && c.url.includes("a%3Apersonal-chat/activities")).length, { timeout: 10_000 }).toBe(1);
     const sent = calls.find((c) => c.url.includes("a%3Apersonal-chat/activities"))!;
     expect(JSON.stringify(sent.body)).toMatch(/linked/i);
-    // The same link again: single use.
+    // The same link again: single use, refused before any form is shown.
+    const again = await page.goto(url);
+    expect(again?.status()).toBe(400);
+    expect(await page.locator("h1").textContent()).toBe("Link already used");
+    expect(await page.locator("[role=alert]").textContent()).toContain("already used");
+    expect(await page.locator("form").count()).toBe(0);
+    await page.close();
+  });
+
+  it("refusal pages (used link, malformed link) read well and are styled under the strict CSP", async () => {
+    const { token, integrationId } = await seed();
+    const page = await browser.newPage({ viewport: { width: 900, height: 520 } });
+    const blocked: string[] = [];
+    page.on("console", (m) => {
+      if (/Content Security Policy/i.test(m.text())) blocked.push(m.text());
+    });
+    const url = await linkUrl({
+      tenantId: TENANT,
+      teamsUserId: "29:browser-user-2",
+      aadObjectId: null,
+      integrationIds: [integrationId],
+      conversationId: "a:personal-chat-2",
+      serviceUrl: SERVICE_URL,
+    });
     await page.goto(url);
     await page.getByLabel("Your personal API token").fill(token);
     await page.getByRole("button", { name: "Link account" }).click();
-    await expect.poll(async () => page.locator("h1").textContent()).toContain("Link not valid");
+    await expect.poll(async () => page.locator("h1").textContent()).toContain("Account linked");
+    await page.goto(url);
+    expect(await page.locator("h1").textContent()).toBe("Link already used");
+    // The stylesheet applied (allowed by its hash): the error text has the page's error colour and the body its width.
+    expect(await page.locator("[role=alert]").evaluate((el) => getComputedStyle(el).color)).toBe("rgb(164, 38, 44)");
+    expect(await page.locator("body").evaluate((el) => getComputedStyle(el).maxWidth)).toBe("576px");
+    await page.screenshot({ path: "test-results/link-used.png" });
+
+    await page.goto(`${worker.url}/link/${await signed("link", null)}`);
+    expect(await page.locator("h1").textContent()).toBe("Link not valid");
+    expect(await page.locator("[role=alert]").textContent()).toContain("invalid or has expired");
+    await page.screenshot({ path: "test-results/link-malformed.png" });
+    await page.goto(`${worker.url}/setup/${await signed("setup", { integrationId: "1" })}`);
+    expect(await page.locator("h1").textContent()).toBe("Setup link not valid");
+    await page.screenshot({ path: "test-results/setup-malformed.png" });
+    expect(blocked).toEqual([]);
+    await page.close();
+  });
+
+  it("the one-button unlink page cannot be framed by another site", async () => {
+    const { integrationId } = await seed();
+    const url = await linkUrl(
+      { tenantId: TENANT, teamsUserId: "29:framed", aadObjectId: null, integrationIds: [integrationId], conversationId: "a:c", serviceUrl: SERVICE_URL },
+      "unlink",
+    );
+    const page = await browser.newPage();
+    // Opened directly it shows its button (the URL is a working unlink link)...
+    await page.goto(url);
+    expect(await page.getByRole("button", { name: "Unlink account" }).count()).toBe(1);
+    // ...but inside another origin's iframe, Chromium refuses to render it (frame-ancestors 'none', X-Frame-Options).
+    await page.setContent(`<iframe id="f" src="${url}" width="600" height="300"></iframe>`);
+    await page.locator("#f").waitFor();
+    await expect.poll(() => page.frames().length).toBe(2);
+    const frame = page.frames()[1];
+    await expect.poll(async () => frame.url()).not.toBe("about:blank");
+    expect(await frame.locator("button").count()).toBe(0);
     await page.close();
   });
 });
+
+/** A token signed like the bot's (secret, purpose, nonce, expiry) around any payload. */
+async function signed(purpose: string, d: unknown) {
+  return new SignJWT({ pur: purpose, d })
+    .setProtectedHeader({ alg: "HS256" })
+    .setJti(crypto.randomUUID())
+    .setIssuedAt()
+    .setExpirationTime("15m")
+    .sign(new TextEncoder().encode(DEFAULT_BINDINGS.LINK_SIGNING_SECRET));
+}

@@ -44,6 +44,11 @@
  *      GET v3/teams/{t} and v3/teams/{t}/conversations → from `connector.teams` (404 if absent)
  *      GET v3/conversations/{c}/pagedmembers → pages of `connector.members` (pageSize, continuationToken)
  *      GET v3/conversations/{c}/members/{u} → one of `connector.members` (404 MemberNotFoundInConversation)
+ *    Rosters as the real Connector keeps them: a team's roster lives under its team id (put it in
+ *    `connector.members` under the team id), a chat's under the chat id. The roster calls answer 404 ThreadNotFound
+ *    for a channel thread id (`…;messageid=…`, botframework-sdk #3062), and for a channel id of a team in
+ *    `connector.teams` that is not the team id they give a partial roster: the first half of the team's roster
+ *    (BotBuilder-MicrosoftTeams #80), so a lookup by channel id misses people.
  *    A token the token endpoint did not issue (or revoked) gets 401. `connector.enqueue(response, match?)`
  *    scripts the next answer for matching calls (FIFO), e.g.
  *      ms.connector.enqueue({ status: 429, headers: { "Retry-After": "2" } });
@@ -437,12 +442,15 @@ export class MicrosoftStandIn {
       if (sub === "activities" && m === "POST") return json(201, { id: this.nextActivityId() });
       if (sub === "activities" && subId !== undefined && m === "PUT") return json(200, { id: subId });
       if (sub === "activities" && subId !== undefined && m === "DELETE") return new Response(null, { status: 200 });
+      if ((sub === "pagedmembers" || sub === "members") && m === "GET" && id.includes(";messageid=")) {
+        return json(404, { error: { code: "ThreadNotFound", message: "Failure due to: ThreadNotFound." } });
+      }
       if (sub === "pagedmembers" && m === "GET") return this.pagedMembers(id, call.query);
       if (sub === "members" && subId !== undefined && m === "GET") {
-        const member = (this.connector.members.get(id) ?? []).find((x) => x.id === subId);
+        const member = (this.roster(id) ?? []).find((x) => x.id === subId);
         return member ? json(200, member) : json(404, { error: { code: "MemberNotFoundInConversation", message: "not found" } });
       }
-      if (sub === "members" && subId === undefined && m === "GET") return json(200, this.connector.members.get(id) ?? []);
+      if (sub === "members" && subId === undefined && m === "GET") return json(200, this.roster(id) ?? []);
     }
     if (kind === "teams" && m === "GET" && id !== undefined) {
       const team = this.connector.teams.get(id);
@@ -482,8 +490,21 @@ export class MicrosoftStandIn {
     return json(201, { id: `a:standin-personal-${members[0].id}` });
   }
 
+  /**
+   * The roster a roster call sees for an id: the one kept under it (a team or chat id), or for a channel of a known
+   * team that is not the team id, the first half of the team's roster (a channel id alone gives a partial roster).
+   */
+  private roster(id: string): MemberFixture[] | undefined {
+    for (const [teamId, team] of this.connector.teams) {
+      if (teamId === id || !team.channels.some((c) => c.id === id)) continue;
+      const all = this.connector.members.get(teamId) ?? [];
+      return all.slice(0, Math.floor(all.length / 2));
+    }
+    return this.connector.members.get(id);
+  }
+
   private pagedMembers(conversationId: string, query: Record<string, string>): Response {
-    const all = this.connector.members.get(conversationId);
+    const all = this.roster(conversationId);
     if (!all) return json(404, { error: { code: "ConversationNotFound", message: "not found" } });
     const pageSize = Math.max(1, Math.min(500, Number(query.pageSize) || 500));
     const start = query.continuationToken ? Number(query.continuationToken.replace("standin-page-", "")) : 0;

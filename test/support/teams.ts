@@ -114,7 +114,10 @@ export function channelMention(ms: MicrosoftStandIn, user: TeamsUser, text: stri
   };
 }
 
-/** A click on a card's Action.Submit in a channel thread: `data` is the action's data, `inputs` the card's inputs. */
+/**
+ * A click on a card's Action.Submit in a channel thread: `data` is the action's data, `inputs` the card's inputs.
+ * As in Teams, the conversation is the card's thread ("<channel>;messageid=<card's activity id>") unless given.
+ */
 export function cardSubmit(
   ms: MicrosoftStandIn,
   user: TeamsUser,
@@ -128,7 +131,7 @@ export function cardSubmit(
     type: "message",
     value: { ...(data as object), ...inputs },
     replyToId: opts.replyToId,
-    conversation: { id: opts.conversationId ?? ALERTS_CHANNEL, conversationType: "channel", tenantId: tenant },
+    conversation: { id: opts.conversationId ?? `${ALERTS_CHANNEL};messageid=${opts.replyToId}`, conversationType: "channel", tenantId: tenant },
     channelData: { tenant: { id: tenant }, team: { id: opts.teamId ?? TEAM_ID, name: "Platform" }, channel: { id: ALERTS_CHANNEL } },
   };
 }
@@ -140,7 +143,7 @@ export function cardExecute(ms: MicrosoftStandIn, user: TeamsUser, data: unknown
     name: "adaptiveCard/action",
     value: { action: { type: "Action.Execute", data: { ...(data as object), ...inputs } } },
     replyToId,
-    conversation: { id: ALERTS_CHANNEL, conversationType: "channel", tenantId: TENANT },
+    conversation: { id: `${ALERTS_CHANNEL};messageid=${replyToId}`, conversationType: "channel", tenantId: TENANT },
     channelData: { tenant: { id: TENANT }, team: { id: TEAM_ID, name: "Platform" }, channel: { id: ALERTS_CHANNEL } },
   };
 }

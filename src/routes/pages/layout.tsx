@@ -1,5 +1,14 @@
-/** Plain, accessible HTML for the setup and link pages: no scripts, no external assets, no secrets. */
+/** Plain, accessible HTML for the setup and link pages: no scripts, no external assets, no secrets (and a strict CSP). */
 import type { Child } from "hono/jsx";
+
+/**
+ * The pages' only stylesheet, inline. The Content-Security-Policy allows it by its hash (src/http/page-headers.ts,
+ * applied in app.ts), so it must be rendered exactly as this text.
+ */
+export const PAGE_STYLE = `body{font:16px/1.5 system-ui,sans-serif;max-width:36rem;margin:3rem auto;padding:0 1rem;color:#1b1b1b}
+label{display:block;margin:1rem 0 .25rem;font-weight:600}input{width:100%;padding:.5rem;font:inherit;box-sizing:border-box}
+button{margin-top:1.25rem;padding:.6rem 1.2rem;font:inherit;background:#464775;color:#fff;border:0;border-radius:4px;cursor:pointer}
+.error{color:#a4262c}.ok{color:#107c10}p.hint{color:#555;font-size:.9rem}`;
 
 export function Page(props: { title: string; children: Child }) {
   return (
@@ -9,10 +18,7 @@ export function Page(props: { title: string; children: Child }) {
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <meta name="referrer" content="no-referrer" />
         <title>{props.title} · Issue Alerts for Microsoft Teams</title>
-        <style>{`body{font:16px/1.5 system-ui,sans-serif;max-width:36rem;margin:3rem auto;padding:0 1rem;color:#1b1b1b}
-label{display:block;margin:1rem 0 .25rem;font-weight:600}input{width:100%;padding:.5rem;font:inherit;box-sizing:border-box}
-button{margin-top:1.25rem;padding:.6rem 1.2rem;font:inherit;background:#464775;color:#fff;border:0;border-radius:4px;cursor:pointer}
-.error{color:#a4262c}.ok{color:#107c10}p.hint{color:#555;font-size:.9rem}`}</style>
+        <style>{PAGE_STYLE}</style>
       </head>
       <body>
         <main>

@@ -1,6 +1,6 @@
 /**
  * GET/POST /link/<signed> and /unlink/<signed>: ties a Teams user to a tracker user (proved with their personal
- * API token) or removes that tie. Links are signed, expire after 15 minutes and work once.
+ * API token) or removes that tie. Links are signed, expire after 15 minutes and work once (see signed-link.tsx).
  */
 import { Hono, type Context } from "hono";
 import type { AppEnv } from "../../app";
@@ -11,22 +11,16 @@ import { buildLinkedCard, buildUnlinkedCard } from "../../cards/conversation-car
 import { cardMessage } from "../../cards/message";
 import type { AdaptiveCard } from "../../cards/types";
 import { getDb } from "../../db/client";
-import { consumeNonce, identitiesOfTeamsUser, linkIdentity, unlinkIdentities } from "../../db/identities";
+import { identitiesOfTeamsUser, linkIdentity, unlinkIdentities } from "../../db/identities";
 import { activeTenantIntegrations, getIntegration, type IntegrationRow } from "../../db/integrations";
+import { consumeNonce } from "../../db/used-nonces";
 import type { Env } from "../../env";
-import type { LinkData } from "../../handlers/commands";
-import { verifyToken, type SignedPurpose } from "../../signing";
+import { parseLinkData, type LinkData } from "../../signed-link-data";
 import { csrfToken, csrfValid } from "./csrf";
 import { CsrfForm, ErrorNote, Message, Page } from "./layout";
+import { openSignedLink, refusedLink } from "./signed-link";
 
 export const linkRoutes = new Hono<AppEnv>();
-
-const BAD_LINK = "This link is invalid, has expired (links last 15 minutes) or was already used. Send `link` to the bot in Teams to get a new one.";
-
-async function checkLink(c: Context<AppEnv>, purpose: SignedPurpose) {
-  const r = await verifyToken<LinkData>(c.env.LINK_SIGNING_SECRET, purpose, c.req.param("token") ?? "", Date.now());
-  return r.ok ? r.payload : null;
-}
 
 function notify(c: Context<AppEnv>, data: LinkData, card: AdaptiveCard, summary: string) {
   if (!data.conversationId) return;
@@ -60,14 +54,16 @@ async function candidateIntegrations(c: Context<AppEnv>, data: LinkData): Promis
 }
 
 linkRoutes.get("/link/:token", async (c) => {
-  const link = await checkLink(c, "link");
-  if (!link) return c.html(<Message title="Link not valid" kind="error" text={BAD_LINK} />, 400);
+  const opened = await openSignedLink(c, "link", parseLinkData);
+  if (!opened.ok) return refusedLink(c, "link", opened.refusal);
+  const link = opened.link;
   return c.html(<LinkForm csrf={await csrfToken(c.env.LINK_SIGNING_SECRET!, link.nonce)} />);
 });
 
 linkRoutes.post("/link/:token", async (c) => {
-  const link = await checkLink(c, "link");
-  if (!link) return c.html(<Message title="Link not valid" kind="error" text={BAD_LINK} />, 400);
+  const opened = await openSignedLink(c, "link", parseLinkData);
+  if (!opened.ok) return refusedLink(c, "link", opened.refusal);
+  const link = opened.link;
   const form = await c.req.parseBody().catch(() => ({}) as Record<string, unknown>);
   if (!(await csrfValid(c, c.env.LINK_SIGNING_SECRET!, link.nonce, form.csrf))) {
     return c.html(<Message title="Request refused" kind="error" text="The form could not be verified. Open the link again." />, 403);
@@ -86,7 +82,7 @@ linkRoutes.post("/link/:token", async (c) => {
       403,
     );
   }
-  if (!(await consumeNonce(db, link.nonce, Date.now()))) return c.html(<Message title="Link not valid" kind="error" text={BAD_LINK} />, 400);
+  if (!(await consumeNonce(db, link.nonce, Date.now()))) return refusedLink(c, "link", "used");
   await linkIdentity(db, {
     integrationIds: allowed.map((i) => i.id),
     tenantId: link.data.tenantId,
@@ -100,8 +96,9 @@ linkRoutes.post("/link/:token", async (c) => {
 });
 
 linkRoutes.get("/unlink/:token", async (c) => {
-  const link = await checkLink(c, "unlink");
-  if (!link) return c.html(<Message title="Link not valid" kind="error" text={BAD_LINK} />, 400);
+  const opened = await openSignedLink(c, "unlink", parseLinkData);
+  if (!opened.ok) return refusedLink(c, "unlink", opened.refusal);
+  const link = opened.link;
   const csrf = await csrfToken(c.env.LINK_SIGNING_SECRET!, link.nonce);
   return c.html(
     <Page title="Unlink your Teams account">
@@ -114,14 +111,15 @@ linkRoutes.get("/unlink/:token", async (c) => {
 });
 
 linkRoutes.post("/unlink/:token", async (c) => {
-  const link = await checkLink(c, "unlink");
-  if (!link) return c.html(<Message title="Link not valid" kind="error" text={BAD_LINK} />, 400);
+  const opened = await openSignedLink(c, "unlink", parseLinkData);
+  if (!opened.ok) return refusedLink(c, "unlink", opened.refusal);
+  const link = opened.link;
   const form = await c.req.parseBody().catch(() => ({}) as Record<string, unknown>);
   if (!(await csrfValid(c, c.env.LINK_SIGNING_SECRET!, link.nonce, form.csrf))) {
     return c.html(<Message title="Request refused" kind="error" text="The form could not be verified. Open the link again." />, 403);
   }
   const db = getDb(c.env.DB);
-  if (!(await consumeNonce(db, link.nonce, Date.now()))) return c.html(<Message title="Link not valid" kind="error" text={BAD_LINK} />, 400);
+  if (!(await consumeNonce(db, link.nonce, Date.now()))) return refusedLink(c, "unlink", "used");
   const ids = (await identitiesOfTeamsUser(db, link.data.tenantId, link.data.teamsUserId))
     .filter((i) => !link.data.integrationIds.length || link.data.integrationIds.includes(i.integrationId))
     .map((i) => i.id);

@@ -1,6 +1,7 @@
 /**
  * GET/POST /setup/<signed>: connects a pending Teams installation to an organization. Whoever completes it proves
- * who they are with the admin token or an org admin's personal API token.
+ * who they are with the admin token or an org admin's personal API token. The link works once, and only for the
+ * install of the app whose welcome card carried it (its install generation).
  */
 import { Hono, type Context } from "hono";
 import type { AppEnv } from "../../app";
@@ -10,24 +11,32 @@ import { connectorFor } from "../../bot/connector-client";
 import { buildInstallationConfirmationCard } from "../../cards/conversation-cards";
 import { cardMessage } from "../../cards/message";
 import { getDb } from "../../db/client";
-import { activateIntegration, getIntegration } from "../../db/integrations";
+import { activateIntegration, getIntegration, type IntegrationRow } from "../../db/integrations";
 import { findOrganizationBySlug } from "../../db/organizations";
-import type { SetupLinkData } from "../../handlers/install";
+import { consumeNonce } from "../../db/used-nonces";
 import { timingSafeEqual } from "../../http/bearer";
-import { verifyToken } from "../../signing";
+import { parseSetupLinkData, type SetupLinkData } from "../../signed-link-data";
 import { csrfToken, csrfValid } from "./csrf";
 import { CsrfForm, ErrorNote, Message, Page } from "./layout";
+import { openSignedLink, refusedLink, type LinkRefusal } from "./signed-link";
 
 export const setupRoutes = new Hono<AppEnv>();
 
-const BAD_LINK = "This setup link is invalid or has expired. Remove and re-add the app in Teams to get a new one.";
+type SetupLink = { nonce: string; data: SetupLinkData; integration: IntegrationRow };
 
-async function checkLink(c: Context<AppEnv>) {
-  const result = await verifyToken<SetupLinkData>(c.env.LINK_SIGNING_SECRET, "setup", c.req.param("token") ?? "", Date.now());
-  if (!result.ok) return null;
-  const integration = await getIntegration(getDb(c.env.DB), result.payload.data.integrationId);
-  return integration ? { integration, nonce: result.payload.nonce } : null;
+/** The signed link (see signed-link.tsx), then its installation: it must exist and be the install the link names. */
+async function checkLink(c: Context<AppEnv>): Promise<{ ok: true; link: SetupLink } | { ok: false; refusal: LinkRefusal }> {
+  const opened = await openSignedLink(c, "setup", parseSetupLinkData);
+  if (!opened.ok) return opened;
+  const integration = await getIntegration(getDb(c.env.DB), opened.link.data.integrationId);
+  if (!integration) return { ok: false, refusal: "invalid" };
+  // Removed since (and maybe added again): this link's install is gone.
+  if (integration.installGeneration !== opened.link.data.generation || integration.status === "disabled") return { ok: false, refusal: "superseded" };
+  return { ok: true, link: { ...opened.link, integration } };
 }
+
+const alreadySetUp = (c: Context<AppEnv>) =>
+  c.html(<Message title="Already set up" kind="ok" text="This team is already connected. You can close this page." />, 200);
 
 function SetupForm(props: { team: string; csrf: string; error?: string; organization?: string }) {
   return (
@@ -49,17 +58,17 @@ function SetupForm(props: { team: string; csrf: string; error?: string; organiza
 }
 
 setupRoutes.get("/:token", async (c) => {
-  const link = await checkLink(c);
-  if (!link) return c.html(<Message title="Setup link not valid" kind="error" text={BAD_LINK} />, 400);
-  if (link.integration.status !== "pending") {
-    return c.html(<Message title="Already set up" kind="ok" text="This team is already connected. You can close this page." />, 200);
-  }
+  const checked = await checkLink(c);
+  if (!checked.ok) return refusedLink(c, "setup", checked.refusal);
+  const link = checked.link;
+  if (link.integration.status !== "pending") return alreadySetUp(c);
   return c.html(<SetupForm team={link.integration.name} csrf={await csrfToken(c.env.LINK_SIGNING_SECRET!, link.nonce)} />);
 });
 
 setupRoutes.post("/:token", async (c) => {
-  const link = await checkLink(c);
-  if (!link) return c.html(<Message title="Setup link not valid" kind="error" text={BAD_LINK} />, 400);
+  const checked = await checkLink(c);
+  if (!checked.ok) return refusedLink(c, "setup", checked.refusal);
+  const link = checked.link;
   const form = await c.req.parseBody().catch(() => ({}) as Record<string, unknown>);
   if (!(await csrfValid(c, c.env.LINK_SIGNING_SECRET!, link.nonce, form.csrf))) {
     return c.html(<Message title="Request refused" kind="error" text="The form could not be verified. Open the setup link again." />, 403);
@@ -80,8 +89,13 @@ setupRoutes.post("/:token", async (c) => {
   }
   // One answer for "no such organization" and "not allowed": the page must not reveal which organizations exist.
   if (!org || !allowed) return again("That token can't connect this organization (unknown organization, wrong token, or not an admin).", 401);
-  if (!(await activateIntegration(db, link.integration.id, org.id, Date.now()))) {
-    return c.html(<Message title="Already set up" kind="ok" text="This team is already connected. You can close this page." />, 200);
+  // Spend the link first: of two submissions racing, one gets here.
+  if (!(await consumeNonce(db, link.nonce, Date.now()))) return refusedLink(c, "setup", "used");
+  const now = Date.now();
+  if (!(await activateIntegration(db, { id: link.integration.id, generation: link.data.generation, organizationId: org.id, now }))) {
+    // Set up, removed or added again between our read and the write: say which.
+    const current = await getIntegration(db, link.integration.id);
+    return current?.status === "active" && current.installGeneration === link.data.generation ? alreadySetUp(c) : refusedLink(c, "setup", "superseded");
   }
   const card = buildInstallationConfirmationCard({ organizationName: org.name });
   const send = connectorFor(c.env, link.integration.serviceUrl)

@@ -1,0 +1,233 @@
+/**
+ * The signed pages (/setup, /link, /unlink) against hostile use: links are single-use and a setup link belongs to
+ * one installation of the app (its generation); a used link is refused before anything else is looked at; a link
+ * whose signed payload is malformed gets the same 400 page as any bad link; every HTML answer carries the page
+ * security headers. Real worker, real D1, Microsoft stood in at fetch.
+ */
+import { env } from "cloudflare:workers";
+import { eq } from "drizzle-orm";
+import { SignJWT } from "jose";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { identities, integrations } from "../../src/db/schema";
+import { csrfOf, db, installAndSetUp, personalToken, postForm } from "../support/flows";
+import { startMicrosoftStandIn, type MicrosoftStandIn } from "../support/microsoft-stand-in";
+import { seedOrg, snapshotCounts } from "../support/seed";
+import {
+  actionTitled,
+  cardOf,
+  dispatch,
+  newTeamsWorld,
+  personalChatId,
+  personalMessage,
+  sendActivity,
+  TEAM_ID,
+  teamInstall,
+  teamsUser,
+  teamUninstall,
+  TENANT,
+} from "../support/teams";
+
+let ms: MicrosoftStandIn;
+beforeEach(async () => {
+  newTeamsWorld();
+  ms = await startMicrosoftStandIn();
+});
+afterEach(() => ms.stop());
+
+const teamRow = async () => (await db().select().from(integrations).where(eq(integrations.externalId, TEAM_ID)))[0];
+
+/** The setup link of the newest welcome card in the team. */
+function latestSetupUrl(): string {
+  const welcomes = ms.connector.sent(TEAM_ID).filter((a) => JSON.stringify(a).includes("Complete setup"));
+  return actionTitled(cardOf(welcomes.at(-1)), "Complete setup").url as string;
+}
+
+async function linkUrlFor(user: ReturnType<typeof teamsUser>, command: "link" | "unlink"): Promise<string> {
+  await sendActivity(ms, personalMessage(ms, user, command));
+  const card = cardOf(ms.connector.sent(personalChatId(user)).at(-1));
+  return actionTitled(card, command === "link" ? "Link your account" : "Unlink account").url as string;
+}
+
+/** A token signed with the real secret and purpose, as src/signing.ts makes them, but with any payload. */
+async function signedWith(purpose: string, claims: Record<string, unknown>, opts: { jti?: boolean } = {}): Promise<string> {
+  let jwt = new SignJWT({ pur: purpose, ...claims }).setProtectedHeader({ alg: "HS256" }).setIssuedAt().setExpirationTime("15m");
+  if (opts.jti !== false) jwt = jwt.setJti(crypto.randomUUID());
+  return jwt.sign(new TextEncoder().encode(env.LINK_SIGNING_SECRET as string));
+}
+
+describe("setup links are single-use and bound to their installation", () => {
+  it("a setup link works once: afterwards the same link is refused as used, by GET and by POST", async () => {
+    const s = await seedOrg();
+    await sendActivity(ms, teamInstall(ms, teamsUser("Ada", "a@x")));
+    const url = latestSetupUrl();
+    const csrf = csrfOf(await (await dispatch(new Request(url))).text());
+    expect((await postForm(url, { csrf, organization: s.org.slug, token: "test-admin-token" })).status).toBe(200);
+
+    const again = await dispatch(new Request(url));
+    expect(again.status).toBe(400);
+    expect(await again.text()).toContain("already used");
+    const post = await postForm(url, { csrf, organization: s.org.slug, token: "test-admin-token" });
+    expect(post.status).toBe(400);
+    expect(await post.text()).toContain("already used");
+  });
+
+  it("after the app is removed and re-added, the old welcome card's link cannot bind the team; the new one can", async () => {
+    const s = await seedOrg();
+    const attacker = await seedOrg();
+    const ada = teamsUser("Ada", "a@x");
+    await sendActivity(ms, teamInstall(ms, ada));
+    const stale = latestSetupUrl();
+    const staleCsrf = csrfOf(await (await dispatch(new Request(stale))).text());
+    await sendActivity(ms, teamUninstall(ms, ada));
+    await sendActivity(ms, teamInstall(ms, ada));
+    const fresh = latestSetupUrl();
+    expect(fresh).not.toBe(stale);
+    expect((await teamRow()).status).toBe("pending");
+
+    const page = await dispatch(new Request(stale));
+    expect(page.status).toBe(400);
+    const bind = await postForm(stale, { csrf: staleCsrf, organization: attacker.org.slug, token: "test-admin-token" });
+    expect(bind.status).toBe(400);
+    expect(await teamRow()).toMatchObject({ status: "pending", organizationId: null });
+
+    const csrf = csrfOf(await (await dispatch(new Request(fresh))).text());
+    expect((await postForm(fresh, { csrf, organization: s.org.slug, token: "test-admin-token" })).status).toBe(200);
+    expect(await teamRow()).toMatchObject({ status: "active", organizationId: s.org.id });
+  });
+
+  it("a used link is refused first: no 'token not valid' or CSRF answer for it, whatever the form holds", async () => {
+    const s = await seedOrg();
+    const ada = teamsUser("Ada", "a@x");
+    await installAndSetUp(ms, s, ada);
+    const setupUrl = latestSetupUrl();
+    for (const form of [{ csrf: "0".repeat(64), organization: s.org.slug, token: "nope" }, { organization: "", token: "" }]) {
+      const res = await postForm(setupUrl, form as Record<string, string>);
+      expect(res.status).toBe(400);
+      expect(await res.text()).toContain("already used");
+    }
+
+    const linkUrl = await linkUrlFor(ada, "link");
+    const csrf = csrfOf(await (await dispatch(new Request(linkUrl))).text());
+    expect((await postForm(linkUrl, { csrf, token: await personalToken(s.member.id) })).status).toBe(200);
+    for (const form of [{ csrf, token: "tia_wrong" }, { csrf: "0".repeat(64), token: "tia_wrong" }, { csrf, token: await personalToken(s.member.id) }]) {
+      const res = await postForm(linkUrl, form);
+      expect(res.status).toBe(400);
+      expect(await res.text()).toContain("already used");
+    }
+    const page = await dispatch(new Request(linkUrl));
+    expect(page.status).toBe(400);
+    expect(await page.text()).toContain("already used");
+
+    const unlinkUrl = await linkUrlFor(ada, "unlink");
+    const ucsrf = csrfOf(await (await dispatch(new Request(unlinkUrl))).text());
+    expect((await postForm(unlinkUrl, { csrf: ucsrf })).status).toBe(200);
+    const reused = await postForm(unlinkUrl, { csrf: "0".repeat(64) });
+    expect(reused.status).toBe(400);
+    expect(await reused.text()).toContain("already used");
+  });
+});
+
+describe("malformed signed payloads", () => {
+  const PAYLOADS: [string, Record<string, unknown>][] = [
+    ["d: null", { d: null }],
+    ["no d", {}],
+    ["d: string", { d: "x" }],
+    ["d: array", { d: [1, 2] }],
+    ["d: number", { d: 7 }],
+    ["setup id as string", { d: { integrationId: "1", generation: 1 } }],
+    ["setup id negative", { d: { integrationId: -1, generation: 1 } }],
+    ["no generation", { d: { integrationId: 1 } }],
+    ["link tenant number", { d: { tenantId: 5, teamsUserId: "29:x", aadObjectId: null, integrationIds: [], conversationId: "a:1", serviceUrl: "https://smba.trafficmanager.test/amer/" } }],
+    ["link ids not array", { d: { tenantId: "t", teamsUserId: "29:x", aadObjectId: null, integrationIds: "1", conversationId: "a:1", serviceUrl: "https://smba.trafficmanager.test/amer/" } }],
+    ["link ids of junk", { d: { tenantId: "t", teamsUserId: "29:x", aadObjectId: null, integrationIds: [null, "1"], conversationId: "a:1", serviceUrl: "https://smba.trafficmanager.test/amer/" } }],
+    ["link serviceUrl not https", { d: { tenantId: "t", teamsUserId: "29:x", aadObjectId: null, integrationIds: [], conversationId: "a:1", serviceUrl: "javascript:alert(1)" } }],
+    ["link __proto__", { d: JSON.parse('{"__proto__": {"tenantId": "t"}}') }],
+  ];
+
+  it("every page answers 400 with the same page for each, and nothing is written", async () => {
+    await seedOrg();
+    const before = await snapshotCounts();
+    const nonces = await env.DB.prepare("select count(*) as n from used_nonces").first<{ n: number }>();
+    for (const purpose of ["setup", "link", "unlink"] as const) {
+      const path = purpose === "setup" ? "setup" : purpose;
+      for (const [label, claims] of PAYLOADS) {
+        const url = `https://alerts.test/${path}/${await signedWith(purpose, claims)}`;
+        for (const res of [await dispatch(new Request(url)), await postForm(url, { csrf: "0".repeat(64), organization: "x", token: "test-admin-token" })]) {
+          expect(res.status, `${purpose} ${label}`).toBe(400);
+          expect(res.headers.get("content-type"), `${purpose} ${label}`).toMatch(/^text\/html/);
+          expect(await res.text(), `${purpose} ${label}`).toMatch(/invalid or has expired/);
+        }
+      }
+      // A signed token without a nonce (jti) is not a link either.
+      const noJti = await signedWith(purpose, { d: { integrationId: 1, generation: 1 } }, { jti: false });
+      expect((await dispatch(new Request(`https://alerts.test/${path}/${noJti}`))).status).toBe(400);
+    }
+    expect(await snapshotCounts()).toEqual(before);
+    expect(await env.DB.prepare("select count(*) as n from used_nonces").first<{ n: number }>()).toEqual(nonces);
+  });
+});
+
+describe("page security headers", () => {
+  const EXPECTED = {
+    "x-frame-options": "DENY",
+    "cache-control": "no-store",
+    "referrer-policy": "no-referrer",
+    "x-content-type-options": "nosniff",
+  };
+
+  function expectPageHeaders(res: Response, label: string) {
+    expect(res.headers.get("content-type"), label).toMatch(/^text\/html/);
+    for (const [name, value] of Object.entries(EXPECTED)) expect(res.headers.get(name), `${label}: ${name}`).toBe(value);
+    const csp = res.headers.get("content-security-policy") ?? "";
+    const directives = Object.fromEntries(csp.split(";").map((d) => d.trim().split(/\s+/)).map(([k, ...v]) => [k, v.join(" ")]));
+    expect(directives, `${label}: CSP ${csp}`).toMatchObject({
+      "default-src": "'none'",
+      "form-action": "'self'",
+      "frame-ancestors": "'none'",
+      "base-uri": "'none'",
+    });
+    // Styles by hash only: no 'unsafe-inline', no hosts.
+    expect(directives["style-src"], label).toMatch(/^('sha256-[A-Za-z0-9+/]+=*'\s*)+$/);
+  }
+
+  it("setup, link and unlink pages, their results and their refusals all carry them", async () => {
+    const s = await seedOrg();
+    const ada = teamsUser("Ada", "a@x");
+    await sendActivity(ms, teamInstall(ms, ada));
+    const setupUrl = latestSetupUrl();
+    const setupPage = await dispatch(new Request(setupUrl));
+    const setupHtml = await setupPage.clone().text();
+    expectPageHeaders(setupPage, "setup form");
+    expectPageHeaders(await postForm(setupUrl, { csrf: csrfOf(setupHtml), organization: s.org.slug, token: "wrong" }), "setup refused token");
+    expectPageHeaders(await postForm(setupUrl, { csrf: "0".repeat(64), organization: s.org.slug, token: "wrong" }), "setup CSRF refusal");
+    expectPageHeaders(await postForm(setupUrl, { csrf: csrfOf(setupHtml), organization: s.org.slug, token: "test-admin-token" }), "setup done");
+    expectPageHeaders(await dispatch(new Request(setupUrl)), "setup used");
+    expectPageHeaders(await dispatch(new Request("https://alerts.test/setup/not-a-token")), "setup bad link");
+
+    const linkUrl = await linkUrlFor(ada, "link");
+    const linkPage = await dispatch(new Request(linkUrl));
+    expectPageHeaders(linkPage, "link form");
+    expectPageHeaders(await postForm(linkUrl, { csrf: csrfOf(await linkPage.text()), token: await personalToken(s.member.id) }), "link done");
+    const unlinkUrl = await linkUrlFor(ada, "unlink");
+    expectPageHeaders(await dispatch(new Request(unlinkUrl)), "unlink form");
+    expectPageHeaders(await dispatch(new Request("https://alerts.test/unlink/x.y.z")), "unlink bad link");
+    expect(await db().select().from(identities).where(eq(identities.tenantId, TENANT))).toHaveLength(1);
+  });
+
+  it("the style-src hashes are those of the page's inline styles (the pages render styled under the CSP)", async () => {
+    const page = await dispatch(new Request("https://alerts.test/link/not-a-token"));
+    const html = await page.text();
+    const styles = [...html.matchAll(/<style>([\s\S]*?)<\/style>/g)].map((m) => m[1]);
+    expect(styles.length).toBeGreaterThan(0);
+    const csp = page.headers.get("content-security-policy")!;
+    for (const style of styles) {
+      const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(style)));
+      expect(csp).toContain(`'sha256-${btoa(String.fromCharCode(...digest))}'`);
+    }
+  });
+
+  it("JSON answers are left alone", async () => {
+    const res = await dispatch(new Request("https://alerts.test/health"));
+    expect(res.headers.get("content-security-policy")).toBeNull();
+  });
+});
