@@ -1,10 +1,11 @@
 /**
  * The signed-in web app's page frame: a top bar (issues, API tokens, who you are, sign out) and the page. No
- * scripts; the stylesheet is /assets/web.css (the CSP allows nothing inline). hono/jsx escapes every value.
+ * scripts; one inline stylesheet, allowed by its hash (app.ts lists it for the page headers). hono/jsx escapes every value.
  */
 import { raw } from "hono/html";
 import type { Child } from "hono/jsx";
 import type { Viewer } from "../auth/sign-in/session";
+import { WEB_CSS } from "./stylesheet";
 
 export type Frame = { viewer: Viewer | null; orgSlug?: string };
 
@@ -17,9 +18,9 @@ export function WebPage(props: { title: string; frame: Frame; children: Child })
       <head>
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
-        <meta name="referrer" content="same-origin" />
+        <meta name="referrer" content="no-referrer" />
         <title>{props.title} · Issue Alerts for Microsoft Teams</title>
-        <link rel="stylesheet" href="/assets/web.css" />
+        <style>{WEB_CSS}</style>
       </head>
       <body>
         <header class="top">

@@ -12,8 +12,12 @@ import { dispatch } from "./teams";
 export const SITE = "https://alerts.test";
 export const AUTHORITY_ORIGIN = "https://login.microsoftonline.test";
 
-/** The stand-in authority, answering the worker's fetch through the Microsoft stand-in. */
+const authorities = new WeakMap<MicrosoftStandIn, SignInAuthority>();
+
+/** The stand-in authority, answering the worker's fetch through the Microsoft stand-in (one per stand-in). */
 export async function startSignInAuthority(ms: MicrosoftStandIn): Promise<SignInAuthority> {
+  const existing = authorities.get(ms);
+  if (existing) return existing;
   const authority = await SignInAuthority.start(AUTHORITY_ORIGIN, {
     id: env.MICROSOFT_APP_ID as string,
     secret: env.MICROSOFT_APP_PASSWORD as string,
@@ -21,6 +25,7 @@ export async function startSignInAuthority(ms: MicrosoftStandIn): Promise<SignIn
   });
   expect(authority.metadataUrl).toBe(env.SIGN_IN_METADATA_URL);
   ms.addRoutes(authority.handle);
+  authorities.set(ms, authority);
   return authority;
 }
 

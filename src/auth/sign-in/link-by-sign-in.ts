@@ -7,7 +7,7 @@
 import { isOrgMember } from "../org-role";
 import type { Db } from "../../db/client";
 import { activeTenantIntegrations, getIntegration, type IntegrationRow } from "../../db/integrations";
-import type { LinkData } from "../../handlers/commands";
+import type { LinkData } from "../../signed-link-data";
 import type { Viewer } from "./session";
 
 export type LinkDecision =

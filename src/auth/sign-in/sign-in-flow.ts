@@ -14,7 +14,7 @@
  */
 import * as oauth from "oauth4webapi";
 import type { Db } from "../../db/client";
-import { consumeNonce } from "../../db/identities";
+import { consumeNonce } from "../../db/used-nonces";
 import { authorizationServer, loadAuthority, type Authority } from "./authority";
 import { openFlow, sealFlow, type SignInFlow } from "./flow-cookie";
 import type { SignInConfig } from "./sign-in-config";

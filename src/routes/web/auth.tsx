@@ -144,7 +144,7 @@ authRoutes.post("/claim", async (c) => {
   if (!pending) return notClaimable(c, "no_identity");
   const form = await c.req.parseBody().catch(() => ({}) as Record<string, unknown>);
   const origin = c.req.header("origin");
-  if ((origin && origin !== siteOrigin(c)) || typeof form.csrf !== "string" || !timingSafeEqual(form.csrf, pending.nonce)) return refused(c);
+  if ((origin && origin !== "null" && origin !== siteOrigin(c)) || typeof form.csrf !== "string" || !timingSafeEqual(form.csrf, pending.nonce)) return refused(c);
   const who = pending.identity.email ?? pending.identity.name;
   const name = typeof form.organizationName === "string" ? form.organizationName.trim().slice(0, 100) : "";
   const slug = typeof form.organizationSlug === "string" ? form.organizationSlug.trim().toLowerCase() : "";

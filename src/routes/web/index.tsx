@@ -1,7 +1,7 @@
 /**
  * The web app, server-rendered by this Worker (hono/jsx, no scripts): the landing page, sign-in, the issue and
- * rule pages cards link to, API tokens and organization settings. Every page gets the strict page headers; every
- * page but the landing page and sign-in needs a session (signed out → sign-in and back).
+ * rule pages cards link to, API tokens and organization settings. Every page gets the page security headers (app.ts,
+ * http/page-headers.ts); every page but the landing page and sign-in needs a session (signed out → sign-in and back).
  */
 import { Hono } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
@@ -11,20 +11,14 @@ import { listUserMemberships } from "../../db/users";
 import { AppError, NotFoundError } from "../../errors";
 import { LandingPage, NotFoundPage } from "../../web/landing-page";
 import { MessagePage } from "../../web/layout";
-import { WEB_CSS } from "../../web/stylesheet";
 import { authRoutes } from "./auth";
 import { issueRoutes } from "./issues";
-import { webPageHeaders } from "./page-headers";
 import { ruleRoutes } from "./rules";
 import { orgSettingsRoutes, tokenRoutes } from "./settings";
 import { isSecureSite, requireViewer, webDb, type WebEnv } from "./web-context";
 
 export const webRoutes = new Hono<AppEnv>();
 
-export const WEB_PATHS = ["/", "/auth/*", "/organizations/*", "/settings/*"] as const;
-for (const path of WEB_PATHS) webRoutes.use(path, webPageHeaders);
-
-webRoutes.get("/assets/web.css", (c) => c.body(WEB_CSS, 200, { "content-type": "text/css; charset=utf-8", "cache-control": "public, max-age=3600" }));
 
 webRoutes.get("/", async (c) => {
   const db = webDb(c);
