@@ -4,7 +4,7 @@
  */
 export const WEB_CSS = `
 *{box-sizing:border-box}
-body{font:15px/1.5 system-ui,-apple-system,"Segoe UI",sans-serif;margin:0;color:#1b1b1b;background:#f5f5f7}
+body{font:15px/1.5 system-ui,-apple-system,Segoe UI,sans-serif;margin:0;color:#1b1b1b;background:#f5f5f7}
 a{color:#464775}a:focus,button:focus,input:focus,select:focus,summary:focus{outline:2px solid #464775;outline-offset:2px}
 header.top{background:#464775;color:#fff;padding:.5rem 1rem;display:flex;flex-wrap:wrap;gap:.5rem 1rem;align-items:center}
 header.top a{color:#fff;text-decoration:none;font-weight:600}header.top .who{margin-left:auto;font-size:.85rem;opacity:.9}

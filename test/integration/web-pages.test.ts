@@ -295,12 +295,17 @@ describe("authorization", () => {
     expect(api.headers.get("content-type")).toMatch(/json/);
   });
 
-  it("the landing page says what this is and links to sign-in", async () => {
+  it("the landing page says what this is, links to sign-in, and is styled under the CSP", async () => {
     const res = await new Browser().fetch("/");
     expect(res.status).toBe(200);
     const html = await res.text();
     expect(html).toContain("Issue alerts for Microsoft Teams");
     expect(html).toContain('href="/auth/sign-in"');
-    expect(res.headers.get("content-security-policy")).toContain("frame-ancestors 'none'");
+    const csp = res.headers.get("content-security-policy")!;
+    expect(csp).toContain("frame-ancestors 'none'");
+    // The inline stylesheet, as the browser reads it, is the one the CSP allows by hash (else pages render unstyled).
+    const style = /<style>([\s\S]*?)<\/style>/.exec(html)![1];
+    const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(style)));
+    expect(csp).toContain(`'sha256-${btoa(String.fromCharCode(...digest))}'`);
   });
 });

@@ -3,11 +3,14 @@
  * served over HTTP on 127.0.0.1: a card is posted by a real rule, its title link is opened signed out, the browser
  * goes to the authority and back, the issue page shows, the issue is resolved from it and the posted card is updated
  * at the Connector stand-in. The worker runs in Miniflare; its outbound fetches (metadata, keys, token endpoint, bot
- * token, Connector) are answered at the network boundary. Screenshots (360 px and desktop) go to test-results/web/.
+ * token, Connector) are answered at the network boundary. Then a Teams user links their account by signing in with
+ * the same Microsoft account (the link page of the bot's "link" command). Screenshots (360 px and desktop) go to
+ * test-results/web/.
  */
 import { mkdirSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { SignJWT } from "jose";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SignInAuthority } from "../support/sign-in-authority";
@@ -238,6 +241,56 @@ describe("web app in Chromium", () => {
     expect(await page.locator("[role=alert]").textContent()).toContain("Ask an admin of your organization");
     await shoot(page, "no-account");
     expect(await worker.query<{ n: number }>("select count(*) as n from users")).toEqual(before);
+    await context.close();
+  });
+
+  it("links a Teams account by signing in with the same Microsoft account; another account links nothing", async () => {
+    const w = await seedWorld();
+    const teamsUserId = `29:teams-user-${Date.now()}`;
+    // The bot's "link" command signs this link (same secret and claims as src/signing.ts).
+    const jwt = await new SignJWT({
+      pur: "link",
+      d: { tenantId: TENANT, teamsUserId, aadObjectId: "oid-grace", integrationIds: [w.integrationId], conversationId: "a:personal-grace", serviceUrl: SERVICE_URL },
+    })
+      .setProtectedHeader({ alg: "HS256" })
+      .setJti(crypto.randomUUID())
+      .setIssuedAt()
+      .setExpirationTime("15m")
+      .sign(new TextEncoder().encode(DEFAULT_BINDINGS.LINK_SIGNING_SECRET));
+    const linkUrl = `${worker.url}/link/${jwt}`;
+    const now = Date.now();
+    const grace = await worker.db
+      .prepare("insert into users (email, name, created_at) values (?, 'Grace Hopper', ?) returning id")
+      .bind(`grace-${now}@example.com`, now)
+      .first<{ id: number }>();
+    await worker.db.prepare("insert into memberships (organization_id, user_id, role, created_at) values (?, ?, 'member', ?)").bind(w.project.organizationId, grace!.id, now).run();
+
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(linkUrl);
+    expect(await page.locator("h1").textContent()).toBe("Link your Teams account");
+    await shoot(page, "link-sign-in");
+
+    // First with another Microsoft account (Ada's): refused, nothing linked.
+    authority.nextUser = { tenantId: TENANT, objectId: "oid-ada", email: w.email, name: "Ada Lovelace" };
+    await page.getByRole("link", { name: "Sign in with Microsoft" }).click();
+    await expect.poll(() => page.locator("h1").textContent()).toBe("Another Microsoft account");
+    expect(await worker.query("select id from identities where teams_user_id = ?", teamsUserId)).toEqual([]);
+
+    // Then as Grace, whose Microsoft account is the Teams user's (tid, oid): first sign-in matches her by email.
+    authority.nextUser = { tenantId: TENANT, objectId: "oid-grace", email: `grace-${now}@example.com`, name: "Grace Hopper" };
+    await page.getByRole("link", { name: "Sign in with your Teams account" }).click();
+    await expect.poll(() => page.locator("h1").textContent()).toBe("Link your Teams account");
+    await shoot(page, "link-confirm");
+    await page.getByRole("button", { name: "Link account" }).click();
+    await expect.poll(() => page.locator("h1").textContent()).toBe("Account linked");
+    const rows = await worker.query<{ user_id: number; integration_id: number }>("select user_id, integration_id from identities where teams_user_id = ?", teamsUserId);
+    expect(rows).toEqual([{ user_id: grace!.id, integration_id: w.integrationId }]);
+    await expect.poll(() => calls.filter((c) => c.method === "POST" && c.url.includes(encodeURIComponent("a:personal-grace"))).length, { timeout: 10_000 }).toBe(1);
+    // The same link again: single use.
+    await page.goto(linkUrl);
+    expect(await page.locator("h1").textContent()).toBe("Link already used");
+    authority.nextUser = null;
     await context.close();
   });
 });
