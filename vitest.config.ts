@@ -1,7 +1,11 @@
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-pool-workers";
+import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
+import { testWranglerConfig } from "./test/node/support/test-wrangler-config";
+import { dropWorkerdTeardownNoise } from "./test/node/support/workerd-teardown-noise";
 
 const migrations = await readD1Migrations("./migrations");
+dropWorkerdTeardownNoise();
 
 /** Bindings every in-worker test sees. Microsoft URLs point at hosts answered by the test stand-in. */
 export const testBindings = {
@@ -23,7 +27,8 @@ export default defineConfig({
         plugins: [
           cloudflareTest({
             main: "./src/index.ts",
-            wrangler: { configPath: "./wrangler.toml" },
+            // wrangler.toml, read without the developer's .dev.vars (see test/node/support/test-wrangler-config.ts).
+            wrangler: { configPath: testWranglerConfig(fileURLToPath(new URL(".", import.meta.url))) },
             miniflare: { bindings: { TEST_MIGRATIONS: migrations, ...testBindings } },
           }),
         ],

@@ -4,6 +4,9 @@
  * state matrix the unit tests check, test/unit/cards/fixtures.ts) with the official `adaptivecards` renderer,
  * so people can look at them. Offline: the renderer is copied next to the page, nothing is fetched.
  *
+ * One section per card kind: the first sample of the kind is shown, its other variants (the issue card has
+ * dozens) are rendered under a closed "more variants" disclosure. Cards are laid out at TEAMS_CARD_WIDTH.
+ *
  * The page records, per card, whether parsing and rendering succeeded in `window.cardPreviewResults`
  * (test/node/cards-preview.test.ts opens it in headless Chromium and checks that).
  *
@@ -42,6 +45,7 @@ export async function loadCardModules() {
 export async function writePreview(outDir = join(root, "dist")) {
   const cards = await loadCardModules();
   const samples = cards.fixtures.previewSamples().map((s) => ({
+    kind: s.kind,
     name: s.name,
     bytes: cards.jsonByteLength(s.card),
     card: s.card,
@@ -58,7 +62,14 @@ function scriptJson(value) {
   return JSON.stringify(value).replace(/</g, "\\u003c").replace(/\u2028/g, "\\u2028").replace(/\u2029/g, "\\u2029");
 }
 
+/**
+ * The width each card is rendered at: a Teams channel post on a laptop-sized desktop window (Teams decides the
+ * real width; full-width cards get the whole message column, a phone in portrait gives them ~360 px).
+ */
+export const TEAMS_CARD_WIDTH = 480;
+
 function page(samples) {
+  const kinds = new Set(samples.map((s) => s.kind)).size;
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -67,17 +78,23 @@ function page(samples) {
 <style>
   body { font-family: "Segoe UI", system-ui, sans-serif; background: #f5f5f5; margin: 24px; color: #242424; }
   h1 { font-size: 20px; }
-  .grid { display: grid; grid-template-columns: repeat(auto-fill, minmax(460px, 1fr)); gap: 20px; align-items: start; }
-  figure { margin: 0; background: #fff; border: 1px solid #e0e0e0; border-radius: 6px; padding: 12px; }
+  h2 { font-size: 16px; margin: 28px 0 8px; }
+  .grid { display: grid; grid-template-columns: repeat(auto-fill, ${TEAMS_CARD_WIDTH}px); gap: 20px; align-items: start; }
+  figure { margin: 0; background: #fff; border: 1px solid #e0e0e0; border-radius: 6px; padding: 12px; width: ${TEAMS_CARD_WIDTH}px; box-sizing: border-box; }
   figcaption { font-size: 12px; color: #616161; margin-bottom: 8px; }
+  details { margin-top: 12px; }
+  summary { cursor: pointer; color: #5b5fc7; font-size: 14px; margin-bottom: 12px; }
   .error { color: #c4314b; font-weight: 600; }
+  /* The renderer gives a text block's first child width:100%; a list's indent must fit inside it, as in Teams. */
+  .ac-textBlock ul { box-sizing: border-box; padding-left: 20px; }
 </style>
 </head>
 <body>
-<h1>Adaptive Cards preview (${samples.length} cards)</h1>
-<p>Rendered with the adaptivecards JS renderer and a minimal markdown step approximating Teams (bold, italic,
-links, lists, backslash escapes). Dates use the renderer's DATE/TIME functions.</p>
-<div class="grid" id="cards"></div>
+<h1>Adaptive Cards preview (${kinds} kinds of card, ${samples.length} samples)</h1>
+<p>Rendered ${TEAMS_CARD_WIDTH} px wide with the adaptivecards JS renderer and a minimal markdown step
+approximating Teams (bold, italic, links, lists, backslash escapes). Dates use the renderer's DATE/TIME functions.
+Each section shows one card of its kind; open "more variants" for the others.</p>
+<main id="cards"></main>
 <script src="adaptivecards.min.js"></script>
 <script id="samples" type="application/json">${scriptJson(samples)}</script>
 <script>(${previewClient.toString()})();</script>
@@ -131,14 +148,59 @@ function previewClient() {
       warning: tint("#FFF9F5"),
     },
   });
-  const grid = document.getElementById("cards");
+  // One section per kind: the first sample in view, the other variants in a closed <details>.
+  const main = document.getElementById("cards");
+  const sections = new Map();
+  const gridFor = (kind) => {
+    let section = sections.get(kind);
+    if (!section) {
+      const element = document.createElement("section");
+      const title = document.createElement("h2");
+      element.appendChild(title);
+      const shown = document.createElement("div");
+      shown.className = "grid";
+      element.appendChild(shown);
+      main.appendChild(element);
+      section = { element, title, shown, more: null, count: 0 };
+      sections.set(kind, section);
+    }
+    section.count += 1;
+    section.title.textContent = section.count === 1 ? kind : `${kind} (${section.count} variants)`;
+    if (section.count === 1) return section.shown;
+    if (!section.more) {
+      const details = document.createElement("details");
+      const summary = document.createElement("summary");
+      details.appendChild(summary);
+      const grid = document.createElement("div");
+      grid.className = "grid";
+      details.appendChild(grid);
+      section.element.appendChild(details);
+      section.more = { summary, grid };
+    }
+    section.more.summary.textContent = `${section.count - 1} more variant${section.count === 2 ? "" : "s"}`;
+    return section.more.grid;
+  };
+
+  // The JS renderer writes a filtered ChoiceSet's default *value* into its text box ("ME"); Teams shows the
+  // default choice's *title* ("Me"). Show the title, as Teams does, whenever the input is rendered (a ShowCard
+  // renders its card when opened): the renderer maps a title in the box back to its value, so the submitted
+  // data is unchanged.
+  const renderChoiceSet = AC.ChoiceSetInput.prototype.internalRender;
+  AC.ChoiceSetInput.prototype.internalRender = function () {
+    const element = renderChoiceSet.call(this);
+    const choice = this.style === "filtered" && this.choices.find((c) => c.value === this.defaultValue);
+    const box = element && element.querySelector("input[type=text]");
+    if (choice && choice.title && box) box.value = choice.title;
+    return element;
+  };
+
   samples.forEach((sample, index) => {
     const figure = document.createElement("figure");
     figure.setAttribute("data-card-index", String(index));
     const caption = document.createElement("figcaption");
     caption.textContent = `${sample.name} — ${sample.bytes.toLocaleString("en-US")} bytes`;
     figure.appendChild(caption);
-    grid.appendChild(figure);
+    gridFor(sample.kind).appendChild(figure);
     const errors = [];
     try {
       const card = new AC.AdaptiveCard();
@@ -152,7 +214,9 @@ function previewClient() {
         console.log("action", action.getJsonTypeName(), JSON.stringify(action.data ?? action.url ?? null));
       };
       const element = card.render();
-      if (element) figure.appendChild(element);
+      if (element) {
+        figure.appendChild(element);
+      }
       else errors.push("render: nothing rendered");
     } catch (e) {
       errors.push(`render: ${e && e.message ? e.message : String(e)}`);
@@ -163,7 +227,7 @@ function previewClient() {
       p.textContent = errors.join("; ");
       figure.appendChild(p);
     }
-    results.push({ name: sample.name, ok: errors.length === 0, errors });
+    results.push({ kind: sample.kind, name: sample.name, ok: errors.length === 0, errors });
   });
   window.cardPreviewResults = results;
 }

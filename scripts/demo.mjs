@@ -571,7 +571,10 @@ async function main() {
     if (row.status !== "resolved") throw new Error(`the issue is ${row.status}, expected resolved`);
     const last = row.activity?.at?.(-1);
     say(`  issue ${row.shortId ?? issue.shortId}: ${row.status}`);
-    return { status: row.status, updatedCard: true, lastActivity: last?.type ?? null };
+    // What Teams (and the playground) would show: the one message, replaced, not a second card.
+    const shown = standIn.log.get(issueCard.activityId);
+    const issueCards = standIn.log.inConversation(TEAM.id).filter((m) => !m.threadId && m.activity.summary?.includes(`${issue.shortId}:`));
+    return { status: row.status, updatedCard: true, updatedInPlace: Boolean(shown?.updatedAt) && issueCards.length === 1, lastActivity: last?.type ?? null };
   });
 
   await step("Ask the doctor (GET /api/admin/doctor)", async () => {

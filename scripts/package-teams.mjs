@@ -20,11 +20,12 @@
  * Options: --out FILE (default dist/teams-app.zip), --dev-vars FILE.
  * `buildTeamsPackage()` is exported for test/node/teams-package.test.ts.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { deflateSync } from "node:zlib";
 import { strToU8, zipSync } from "fflate";
+import { readDevVars, readWranglerVars, wranglerConfigPath } from "./lib/local-config.mjs";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -40,41 +41,12 @@ const ZIP_MTIME = new Date("2026-01-01T00:00:00Z");
 
 // ── settings ────────────────────────────────────────────────────────────────────────────────────────────
 
-/** KEY=VALUE lines of a dotenv file (comments skipped, surrounding quotes removed). */
-export function readDotenv(path) {
-  const vars = {};
-  if (!existsSync(path)) return vars;
-  for (const line of readFileSync(path, "utf8").split(/\r?\n/)) {
-    const m = /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*?)\s*$/.exec(line);
-    if (m) vars[m[1]] = m[2].replace(/^(["'])(.*)\1$/, "$2");
-  }
-  return vars;
-}
-
-/** `NAME = "value"` entries of the top-level [vars] table of wrangler.toml (all this project puts there). */
-export function readWranglerVars(path) {
-  const vars = {};
-  if (!existsSync(path)) return vars;
-  let inVars = false;
-  for (const line of readFileSync(path, "utf8").split(/\r?\n/)) {
-    const table = /^\s*\[+\s*([^\]]+?)\s*\]+\s*$/.exec(line);
-    if (table) {
-      inVars = table[1] === "vars";
-      continue;
-    }
-    if (!inVars) continue;
-    const m = /^\s*([A-Za-z_][A-Za-z0-9_]*)\s*=\s*"((?:[^"\\]|\\.)*)"\s*(?:#.*)?$/.exec(line);
-    if (m) vars[m[1]] = m[2].replace(/\\(.)/g, "$1");
-  }
-  return vars;
-}
-
 /** The settings the package needs, with where each came from (for the printed summary). */
-export function resolveSettings({ env = process.env, devVarsPath = join(ROOT, ".dev.vars"), wranglerPath = join(ROOT, "wrangler.toml") } = {}) {
+export async function resolveSettings({ env = process.env, devVarsPath = join(ROOT, ".dev.vars"), wranglerPath = wranglerConfigPath(ROOT) } = {}) {
   const sources = [
     ["environment", env],
-    [relative(ROOT, devVarsPath) || devVarsPath, readDotenv(devVarsPath)],
-    ["wrangler.toml [vars]", readWranglerVars(wranglerPath)],
+    [relative(ROOT, devVarsPath) || devVarsPath, readDevVars(devVarsPath)],
+    [`${relative(ROOT, wranglerPath) || wranglerPath} vars`, await readWranglerVars(wranglerPath)],
   ];
   const pick = (name) => {
     for (const [source, vars] of sources) {
@@ -92,7 +64,7 @@ export function resolveSettings({ env = process.env, devVarsPath = join(ROOT, ".
 export function buildManifest({ appId, teamsAppId, publicBaseUrl, version }) {
   if (!appId) {
     throw new Error(
-      "MICROSOFT_APP_ID is not set. It is the Azure Bot's app id (docs/deploy.md, step 1). Set it for this command " +
+      "MICROSOFT_APP_ID is not set. It is the Azure Bot's app id (docs/deploy.md, steps 3 and 4). Set it for this command " +
         "(MICROSOFT_APP_ID=<guid> npm run package:teams), in .dev.vars, or under [vars] in wrangler.toml.",
     );
   }
@@ -307,7 +279,7 @@ function fail(message) {
 async function main() {
   const opts = parseArgs(process.argv.slice(2));
   const { version } = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8"));
-  const s = resolveSettings({ devVarsPath: opts.devVars });
+  const s = await resolveSettings({ devVarsPath: opts.devVars });
   let built;
   try {
     built = buildTeamsPackage({ appId: s.appId.value, teamsAppId: s.teamsAppId.value, publicBaseUrl: s.publicBaseUrl.value, version });

@@ -2,25 +2,37 @@
 /**
  * `npm start`: everything a fresh clone needs to run the worker locally, no Cloudflare or Microsoft account.
  *
+ *   0. checks that the ports are free (before printing anything else);
  *   1. creates .dev.vars (gitignored) with a random ADMIN_TOKEN and LINK_SIGNING_SECRET if it is missing;
- *   2. applies the D1 migrations to the local database;
- *   3. seeds a demo organization, admin user and project (with an ingest key) when no organization exists;
- *   4. prints how to use them (tokens, DSN, curl commands);
- *   5. runs `wrangler dev` on 127.0.0.1:8787 until Ctrl-C.
+ *   2. applies the D1 migrations to the local database (skipped when the ones it applied last time are all there);
+ *   3. seeds a demo organization, admin user and project (with an ingest key) when no organization exists, and
+ *      reads what to print, in one wrangler run;
+ *   4. starts the local Microsoft stand-in with the Teams playground (scripts/dev-standin) on the next port;
+ *   5. prints how to use them (addresses, tokens, DSN, curl commands, the first five minutes);
+ *   6. runs `wrangler dev` on 127.0.0.1:8787 until Ctrl-C (started before step 3, which runs while it boots),
+ *      pointed at the stand-in: MICROSOFT_APP_ID, BOT_OPENID_METADATA_URL, BOT_TOKEN_URL and SIGN_IN_METADATA_URL
+ *      by --var, the app password in an env file next to the stand-in's state. Same code paths as with Microsoft;
+ *      only the URLs differ.
+ *
+ * The stand-in keeps its keys and conversations in <state>/playground, next to the local D1 and KV, so both
+ * survive restarts and go together when the state directory is removed.
  *
  * Options:
- *   --no-dev            steps 1-4 only, then exit (CI, tests)
+ *   --no-dev            steps 0-3 and 5 only (no stand-in), then exit (CI, tests)
+ *   --no-playground     no stand-in: the worker talks to Microsoft with the credentials in .dev.vars
  *   --print-env         print `export NAME=value` lines for docs/api.md's examples, nothing else; writes nothing
  *   --persist-to DIR    local D1/KV state directory (default: wrangler's .wrangler/state)
  *   --dev-vars FILE     secrets file (default: .dev.vars next to wrangler.toml)
- *   --port N            port for wrangler dev (default 8787)
+ *   --port N            port for wrangler dev (default 8787); the playground takes the next one
+ *   --playground-port N port for the stand-in and its playground (default: --port + 1)
  */
 import { spawn, spawnSync } from "node:child_process";
-import { randomBytes } from "node:crypto";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync, appendFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { randomBytes, randomUUID } from "node:crypto";
+import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { readDevVars } from "./lib/local-config.mjs";
+import { isPortFree } from "./lib/ports.mjs";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const WRANGLER = join(ROOT, "node_modules", ".bin", process.platform === "win32" ? "wrangler.cmd" : "wrangler");
@@ -35,18 +47,26 @@ const DEMO = {
   shortIdPrefix: "DEMO",
 };
 
-// Offline by default: no request.cf fetch, no metrics (see the toolchain notes).
+// Offline by default: no request.cf fetch, no metrics (nothing leaves 127.0.0.1).
 const childEnv = { ...process.env, CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_SEND_METRICS: "false" };
 
-const USAGE = `Usage: node scripts/start.mjs [--no-dev] [--print-env] [--persist-to DIR] [--dev-vars FILE] [--port N]
-  --no-dev          set up and seed, print how to use it, then exit (no wrangler dev)
-  --print-env       print export lines for docs/api.md (BASE, ADMIN_TOKEN, ORG_ID, PROJECT_ID, INGEST_KEY)
-  --persist-to DIR  local D1/KV state directory (default .wrangler/state)
-  --dev-vars FILE   secrets file (default .dev.vars)
-  --port N          wrangler dev port (default 8787)`;
+const USAGE = `Usage: npm start [-- --port N] [-- --no-playground] [-- --no-dev] [-- --print-env] [-- --persist-to DIR] [-- --dev-vars FILE]
+  --port N             wrangler dev port (default 8787); the playground takes N+1
+  --playground-port N  port of the Microsoft stand-in and its playground (default: --port + 1)
+  --no-playground      no stand-in: the worker talks to Microsoft with the credentials in .dev.vars
+  --no-dev             set up and seed, print how to use it, then exit (no wrangler dev, no stand-in)
+  --print-env          print export lines for docs/api.md (BASE, ADMIN_TOKEN, ORG_ID, PROJECT_ID, INGEST_KEY)
+  --persist-to DIR     local D1/KV state directory (default .wrangler/state)
+  --dev-vars FILE      secrets file (default .dev.vars)`;
+
+function portValue(name, raw) {
+  const port = Number(raw);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) fail(`${name} must be 1-65535`);
+  return port;
+}
 
 function parseArgs(argv) {
-  const opts = { dev: true, printEnv: false, persistTo: undefined, devVars: undefined, port: DEFAULT_PORT };
+  const opts = { dev: true, playground: true, printEnv: false, persistTo: undefined, devVars: undefined, port: DEFAULT_PORT, playgroundPort: undefined };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = () => {
@@ -55,17 +75,19 @@ function parseArgs(argv) {
       return v;
     };
     if (a === "--no-dev") opts.dev = false;
+    else if (a === "--no-playground") opts.playground = false;
+    else if (a === "--playground-port") opts.playgroundPort = portValue(a, value());
     else if (a === "--print-env") opts.printEnv = true;
     else if (a === "--persist-to") opts.persistTo = resolve(value());
     else if (a === "--dev-vars") opts.devVars = resolve(value());
-    else if (a === "--port") {
-      opts.port = Number(value());
-      if (!Number.isInteger(opts.port) || opts.port < 1 || opts.port > 65535) fail("--port must be 1-65535");
-    } else if (a === "--help" || a === "-h") {
+    else if (a === "--port") opts.port = portValue(a, value());
+    else if (a === "--help" || a === "-h") {
       console.log(USAGE);
       process.exit(0);
     } else fail(`unknown option ${a} (try --help)`);
   }
+  opts.playgroundPort ??= opts.port === 65535 ? opts.port - 1 : opts.port + 1;
+  if (opts.playgroundPort === opts.port) fail("--playground-port must differ from --port");
   return opts;
 }
 
@@ -77,6 +99,8 @@ function fail(message) {
 const opts = parseArgs(process.argv.slice(2));
 const devVarsPath = opts.devVars ?? join(ROOT, ".dev.vars");
 const persistArgs = opts.persistTo ? ["--persist-to", opts.persistTo] : [];
+const stateDir = opts.persistTo ?? join(ROOT, ".wrangler", "state");
+const playgroundDir = join(stateDir, "playground");
 const baseUrl = `http://127.0.0.1:${opts.port}`;
 
 /** Runs wrangler to completion with output captured; stdin closed so it never prompts. */
@@ -90,12 +114,12 @@ function wrangler(args, { allowFail = false } = {}) {
   return r;
 }
 
-/** Rows of one SQL statement against the local D1. */
+/** The result sets (rows) of `;`-separated statements against the local D1, in one wrangler run (each run costs seconds). */
 function query(sql, { allowFail = false } = {}) {
   const r = wrangler(["d1", "execute", "DB", "--local", ...persistArgs, "--json", "--command", sql], { allowFail });
   if (r.status !== 0) return null;
   try {
-    return JSON.parse(r.stdout)[0].results;
+    return JSON.parse(r.stdout).map((set) => set.results);
   } catch {
     fail(`unexpected output from wrangler d1 execute: ${r.stdout.slice(0, 200)}`);
   }
@@ -103,18 +127,6 @@ function query(sql, { allowFail = false } = {}) {
 
 function sqlString(s) {
   return `'${String(s).replace(/'/g, "''")}'`;
-}
-
-/** KEY=VALUE lines of a dotenv file (comments and blank lines skipped, surrounding quotes removed). */
-function readDevVars(path) {
-  const vars = {};
-  if (!existsSync(path)) return vars;
-  for (const line of readFileSync(path, "utf8").split(/\r?\n/)) {
-    const m = /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*?)\s*$/.exec(line);
-    if (!m) continue;
-    vars[m[1]] = m[2].replace(/^(["'])(.*)\1$/, "$2");
-  }
-  return vars;
 }
 
 /** Step 1: secrets for local runs. An existing file is kept; only missing required secrets are appended. */
@@ -154,56 +166,87 @@ function ensureDevVars() {
   }
 }
 
-/** Step 2. */
+/**
+ * Step 2. `wrangler d1 migrations apply` takes seconds even with nothing to do, so the names it applied are noted
+ * next to the local state, and it runs only when migrations/ holds others (or the local D1 is new).
+ */
+const MIGRATIONS_DIR = join(ROOT, "migrations");
+const migrationsNote = join(stateDir, "npm-start-migrations.json");
+
+function migrationFiles() {
+  return readdirSync(MIGRATIONS_DIR).filter((f) => f.endsWith(".sql")).sort();
+}
+
+function migrationsUpToDate() {
+  if (!existsSync(join(stateDir, "v3", "d1")) || !existsSync(migrationsNote)) return false;
+  try {
+    return JSON.stringify(JSON.parse(readFileSync(migrationsNote, "utf8")).applied) === JSON.stringify(migrationFiles());
+  } catch {
+    return false;
+  }
+}
+
 function applyMigrations() {
+  if (migrationsUpToDate()) {
+    console.log("Local D1 migrations: up to date.");
+    return;
+  }
   wrangler(["d1", "migrations", "apply", "DB", "--local", ...persistArgs]);
+  mkdirSync(stateDir, { recursive: true });
+  writeFileSync(migrationsNote, `${JSON.stringify({ applied: migrationFiles() })}\n`);
   console.log("Local D1 migrations applied.");
 }
 
-const STATE_SQL = `select
-  (select count(*) from organizations) as orgs,
-  p.id as projectId, o.id as orgId, k.public_key as publicKey
+const STATE_SQL = `select count(*) as orgs from organizations;
+select
+  p.id as projectId, o.id as orgId, o.slug as orgSlug, k.public_key as publicKey,
+  (select u.id from memberships m join users u on u.id = m.user_id where m.organization_id = o.id and m.role = 'admin' order by u.id limit 1) as adminUserId,
+  (select u.name from memberships m join users u on u.id = m.user_id where m.organization_id = o.id and m.role = 'admin' order by u.id limit 1) as adminUserName
 from projects p
 join organizations o on o.id = p.organization_id
 join project_keys k on k.project_id = p.id and k.revoked_at is null
 order by p.id, k.id desc limit 1`;
 
-/** The first project with a live key (what the printed examples use), and whether any organization exists. */
-function readState({ allowFail = false } = {}) {
-  const rows = query(STATE_SQL, { allowFail });
-  if (rows === null) return null;
-  if (rows.length) return rows[0];
-  const [{ n }] = query("select count(*) as n from organizations");
-  return { orgs: n };
-}
-
-/** Step 3: one SQL file, so the demo rows land together; ids are looked up by their unique slugs / email. */
-function seed() {
+/**
+ * Step 3 (with `seed`): the demo rows when no organization exists, and in the same wrangler run the state: the
+ * first project with a live key (what the printed examples use) and how many organizations exist. Each seed
+ * statement only acts on the organization it just created (matched by slug and this run's timestamp), so on an
+ * existing database they change nothing.
+ */
+function readState({ seed = false, allowFail = false } = {}) {
   const now = Date.now();
   const publicKey = randomBytes(16).toString("hex");
-  const sql = `
-INSERT INTO organizations (name, slug, auto_link_by_email, created_at) VALUES (${sqlString(DEMO.orgName)}, ${sqlString(DEMO.orgSlug)}, 0, ${now});
-INSERT INTO users (email, name, notify_on_assign, created_at) VALUES (${sqlString(DEMO.adminEmail)}, ${sqlString(DEMO.adminName)}, 1, ${now})
+  const org = sqlString(DEMO.orgSlug);
+  const justCreated = `SELECT 1 FROM organizations WHERE slug = ${org} AND created_at = ${now}`;
+  const seedSql = `
+INSERT INTO organizations (name, slug, auto_link_by_email, created_at)
+  SELECT ${sqlString(DEMO.orgName)}, ${org}, 0, ${now} WHERE NOT EXISTS (SELECT 1 FROM organizations);
+INSERT INTO users (email, name, notify_on_assign, created_at)
+  SELECT ${sqlString(DEMO.adminEmail)}, ${sqlString(DEMO.adminName)}, 1, ${now} WHERE EXISTS (${justCreated})
   ON CONFLICT(email) DO NOTHING;
 INSERT INTO memberships (organization_id, user_id, role, created_at)
-  SELECT o.id, u.id, 'admin', ${now} FROM organizations o, users u WHERE o.slug = ${sqlString(DEMO.orgSlug)} AND u.email = ${sqlString(DEMO.adminEmail)};
+  SELECT o.id, u.id, 'admin', ${now} FROM organizations o, users u
+  WHERE o.slug = ${org} AND o.created_at = ${now} AND u.email = ${sqlString(DEMO.adminEmail)};
 INSERT INTO projects (organization_id, slug, name, short_id_prefix, created_at)
-  SELECT id, ${sqlString(DEMO.projectSlug)}, ${sqlString(DEMO.projectName)}, ${sqlString(DEMO.shortIdPrefix)}, ${now} FROM organizations WHERE slug = ${sqlString(DEMO.orgSlug)};
+  SELECT id, ${sqlString(DEMO.projectSlug)}, ${sqlString(DEMO.projectName)}, ${sqlString(DEMO.shortIdPrefix)}, ${now} FROM organizations
+  WHERE slug = ${org} AND created_at = ${now};
 INSERT INTO project_keys (project_id, public_key, label, created_at)
   SELECT p.id, ${sqlString(publicKey)}, 'default', ${now} FROM projects p JOIN organizations o ON o.id = p.organization_id
-  WHERE o.slug = ${sqlString(DEMO.orgSlug)} AND p.slug = ${sqlString(DEMO.projectSlug)};
+  WHERE o.slug = ${org} AND o.created_at = ${now} AND p.slug = ${sqlString(DEMO.projectSlug)};
+SELECT count(*) AS seeded FROM organizations WHERE slug = ${org} AND created_at = ${now};
 `;
-  const dir = mkdtempSync(join(tmpdir(), "teams-alerts-seed-"));
-  const file = join(dir, "seed.sql");
-  try {
-    writeFileSync(file, sql);
-    wrangler(["d1", "execute", "DB", "--local", ...persistArgs, "--file", file]);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
+  const sets = query(`${seed ? seedSql : ""}${STATE_SQL}`, { allowFail });
+  if (sets === null) return null;
+  const [[{ orgs }], rows] = sets.slice(-2);
+  if (seed) {
+    const [{ seeded }] = sets.at(-3);
+    console.log(
+      seeded
+        ? `Seeded a demo organization '${DEMO.orgSlug}', admin user ${DEMO.adminEmail} and project '${DEMO.projectSlug}' (with an ingest key).`
+        : "Organizations exist already: not seeding.",
+    );
   }
-  console.log(
-    `Seeded a demo organization '${DEMO.orgSlug}', admin user ${DEMO.adminEmail} and project '${DEMO.projectSlug}' (with an ingest key).`,
-  );
+  return { orgs, ...(rows[0] ?? {}) };
 }
 
 function envLines(vars, state) {
@@ -218,11 +261,45 @@ function envLines(vars, state) {
   return lines;
 }
 
-/** Step 4. */
-function printUsage(vars, state) {
+/**
+ * Step 4: the stand-in's bot registration (an app id and password made up once and kept in <state>/playground),
+ * and the stand-in itself on 127.0.0.1:<playground port>.
+ */
+async function startStandIn() {
+  const { startMicrosoftStandIn } = await import("./dev-standin/server.mjs");
+  mkdirSync(playgroundDir, { recursive: true });
+  const botFile = join(playgroundDir, "bot.json");
+  let bot;
+  if (existsSync(botFile)) bot = JSON.parse(readFileSync(botFile, "utf8"));
+  else {
+    bot = { appId: randomUUID(), appPassword: randomBytes(24).toString("base64url") };
+    writeFileSync(botFile, JSON.stringify(bot), { mode: 0o600 });
+  }
+  // The worker reads the password from an env file (not the command line, which `ps` shows).
+  const workerVars = join(playgroundDir, "worker.vars");
+  writeFileSync(workerVars, `# Written by npm start for the playground: the stand-in's bot password.\nMICROSOFT_APP_PASSWORD=${bot.appPassword}\n`, { mode: 0o600 });
+  const standIn = await startMicrosoftStandIn({ ...bot, port: opts.playgroundPort, stateDir: playgroundDir, workerUrl: baseUrl, playground: true });
+  return { standIn, bot, workerVars };
+}
+
+/** Step 5. */
+function printUsage(vars, state, playground) {
   const out = [];
-  out.push("", "──────────────────────────────────────────────────────────────────────────────");
+  const rule = "──────────────────────────────────────────────────────────────────────────────";
+  out.push("", rule);
   out.push(`Local worker: ${baseUrl}   (admin API: ${baseUrl}/api/admin, docs: docs/api.md)`);
+  if (playground) {
+    const s = playground.standIn;
+    out.push(
+      "",
+      `Teams playground: ${s.playgroundUrl}   ← open it in a browser (no Microsoft account: a local stand-in)`,
+      `  Bot Framework keys  ${s.metadataUrl}`,
+      `  token endpoint      ${s.tokenUrl}`,
+      `  Bot Connector       ${s.serviceUrl}`,
+      `  sign-in authority   ${s.signInMetadataUrl}`,
+      `  The worker is pointed at it exactly as it would be at Microsoft (bot app id ${playground.bot.appId}).`,
+    );
+  }
   out.push("", "In another shell, set these (or: eval \"$(node scripts/start.mjs --print-env)\"):", "");
   for (const l of envLines(vars, state)) out.push(`  ${l}`);
   if (state?.projectId) {
@@ -241,31 +318,95 @@ function printUsage(vars, state) {
       "No project with a live ingest key: create one with POST /api/admin/organizations/{orgId}/projects (docs/api.md).",
     );
   }
-  if (!vars.MICROSOFT_APP_ID || !vars.MICROSOFT_APP_PASSWORD) {
+  if (playground) {
     out.push(
       "",
-      "Teams is not configured (optional for local work): to talk to Teams, set MICROSOFT_APP_ID and",
+      "The first five minutes (the playground's \"Getting started\" has the same steps, with your ids filled in):",
+      `  1. Open ${playground.standIn.playgroundUrl}, go to Platform › General, press "Add Issue Alerts to Platform".`,
+      `  2. Press "Complete setup" on the welcome card; enter the organization "${state?.orgSlug ?? "demo"}" and the ADMIN_TOKEN above.`,
+      "  3. Create an alert rule (new issues → General): Getting started shows the curl command with your installation id.",
+      "  4. Send an event (the curl command above, or a Sentry SDK with the DSN) and watch the issue card arrive.",
+      '  5. Link your Teams account: type "link" in your chat with Issue Alerts and open the link.',
+      "  6. Press Resolve on the card: the issue is resolved and the card updates in place.",
+      `The playground's state (messages, installs) persists in ${playgroundDir} with the local D1.`,
+    );
+  } else if (!vars.MICROSOFT_APP_ID || !vars.MICROSOFT_APP_PASSWORD) {
+    out.push(
+      "",
+      "Teams is not configured: to talk to Teams, set MICROSOFT_APP_ID and",
       `MICROSOFT_APP_PASSWORD in ${devVarsPath} (the commented lines there say where they come from), then restart.`,
+      "Without them, `npm start` (without --no-playground) gives you the local Teams playground instead.",
     );
   }
-  out.push("──────────────────────────────────────────────────────────────────────────────", "");
+  out.push(rule, "");
   console.log(out.join("\n"));
 }
 
-/** Step 5: wrangler dev in the foreground; Ctrl-C / SIGTERM go to it, and we exit with its status. */
-function runDev() {
+/** Resolves when the worker answers /health (or never, if wrangler exits first: the exit handler ends us). */
+async function announceReady(startedAt, playground) {
+  for (;;) {
+    try {
+      // A generous timeout: an aborted request makes workerd print a "Broken pipe" error into the terminal.
+      if ((await fetch(`${baseUrl}/health`, { signal: AbortSignal.timeout(30_000) })).ok) break;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const seconds = ((Date.now() - startedAt) / 1000).toFixed(1);
+  console.log(`\n✔ Ready in ${seconds} s: ${playground ? `the playground is at ${playground.standIn.playgroundUrl}` : `the worker is at ${baseUrl}`}  (Ctrl-C stops everything)\n`);
+}
+
+/** Step 6: wrangler dev in the foreground; Ctrl-C / SIGTERM go to it, and we exit with its status. */
+function runDev(playground) {
   const args = ["dev", "--ip", "127.0.0.1", "--port", String(opts.port), ...persistArgs];
-  if (opts.devVars) args.push("--env-file", devVarsPath);
+  if (opts.devVars || playground) args.push("--env-file", devVarsPath);
   // Links and DSNs follow the port actually served.
   if (opts.port !== DEFAULT_PORT) args.push("--var", `PUBLIC_BASE_URL:${baseUrl}`);
+  if (playground) {
+    // Later env files win: the stand-in's password over a real one in .dev.vars (which step 1 made sure exists).
+    args.push("--env-file", playground.workerVars);
+    const s = playground.standIn;
+    for (const [name, value] of Object.entries({
+      MICROSOFT_APP_ID: playground.bot.appId,
+      MICROSOFT_APP_TENANT_ID: "",
+      BOT_OPENID_METADATA_URL: s.metadataUrl,
+      BOT_TOKEN_URL: s.tokenUrl,
+      SIGN_IN_METADATA_URL: s.signInMetadataUrl,
+    })) {
+      args.push("--var", `${name}:${value}`);
+    }
+  }
   const child = spawn(WRANGLER, args, { cwd: ROOT, env: childEnv, stdio: "inherit" });
+  // If set-up fails after this point (fail() exits), wrangler dev must not be left running.
+  process.on("exit", () => {
+    if (child.exitCode === null) child.kill("SIGINT");
+  });
   for (const sig of ["SIGINT", "SIGTERM"]) {
     process.on(sig, () => {
       if (child.exitCode === null) child.kill(sig);
     });
   }
   child.on("error", (err) => fail(`could not start wrangler dev (${err.message})`));
-  child.on("exit", (code, signal) => process.exit(code ?? (signal ? 0 : 1)));
+  child.on("exit", async (code, signal) => {
+    if (playground) await playground.standIn.close();
+    process.exit(code ?? (signal ? 0 : 1));
+  });
+}
+
+/** Step 0: a port in use would otherwise show up as workerd's "Address already in use", after the whole banner. */
+async function checkPorts() {
+  if (!opts.dev) return; // nothing will listen
+  const wanted = [[opts.port, "the worker (wrangler dev)", "--port"]];
+  if (opts.playground) wanted.push([opts.playgroundPort, "the Teams playground (the Microsoft stand-in)", "--playground-port"]);
+  for (const [port, what, flag] of wanted) {
+    if (await isPortFree(port)) continue;
+    const other = port + 10;
+    fail(
+      `port ${port}, for ${what}, is in use (another \`npm start\` or \`wrangler dev\`?). Stop that, or use another port: ` +
+        `npm start -- ${flag} ${other}`,
+    );
+  }
 }
 
 if (opts.printEnv) {
@@ -275,14 +416,28 @@ if (opts.printEnv) {
   process.exit(0);
 }
 
+const startedAt = Date.now();
+await checkPorts();
 ensureDevVars();
 applyMigrations();
-let state = readState();
-if (state.orgs === 0) {
-  seed();
-  state = readState();
-} else {
-  console.log("Organizations exist already: not seeding.");
+const playground = opts.dev && opts.playground ? await startStandIn() : null;
+// wrangler dev boots (seconds) while the seed + state read runs (seconds too): the local D1 is a SQLite file both
+// processes may open (the worker touches it only when a request needs it), and "Ready" waits for both.
+if (opts.dev) runDev(playground);
+const state = readState({ seed: true });
+if (playground && state?.projectId) {
+  const s = playground.standIn;
+  s.setGuide({
+    worker: baseUrl,
+    adminToken: readDevVars(devVarsPath).ADMIN_TOKEN ?? "",
+    organization: { id: state.orgId, slug: state.orgSlug },
+    project: { id: state.projectId },
+    ingestKey: state.publicKey,
+    dsn: `http://${state.publicKey}@127.0.0.1:${opts.port}/${state.projectId}`,
+    adminUserId: state.adminUserId,
+    adminUserName: state.adminUserName,
+    standIn: { botMetadataUrl: s.metadataUrl, tokenUrl: s.tokenUrl, serviceUrl: s.serviceUrl, signInMetadataUrl: s.signInMetadataUrl },
+  });
 }
-printUsage(readDevVars(devVarsPath), state);
-if (opts.dev) runDev();
+printUsage(readDevVars(devVarsPath), state, playground);
+if (opts.dev) void announceReady(startedAt, playground);

@@ -100,12 +100,6 @@ export class NotConfiguredError extends AppError {
   readonly code = "not_configured";
 }
 
-/** An upstream service (Microsoft) failed; details are logged, not echoed. */
-export class UpstreamError extends AppError {
-  readonly status = 502;
-  readonly code = "upstream_error";
-}
-
 /** Microsoft's token endpoint refused the bot's credentials (invalid_client, ...): a configuration error, not retried. */
 export class BotCredentialsRejectedError extends AppError {
   readonly status = 503;

@@ -1,22 +1,28 @@
 /**
- * The Bot Connector REST API as the stand-in serves it under its serviceUrl (teams-protocol.md, "Connector REST
- * API"): every call is recorded, answered the way Teams answers, and can be waited for.
+ * The Bot Connector REST API as the stand-in serves it under its serviceUrl (docs/bot-transport.md, "Connector REST
+ * API"; docs/playground.md): every call is recorded, answered the way Teams answers, and can be waited for; the
+ * messages land in a ConversationLog (what the playground page shows).
  *
  *   POST v3/conversations/{c}/activities[/{a}]  → 201 {id}            PUT …/activities/{a} → 200 {id: a}
  *   DELETE …/activities/{a}                     → 200                 POST v3/conversations → 201 {id} (1:1 chat)
  *   GET v3/teams/{t}, v3/teams/{t}/conversations → from `teams`       GET …/pagedmembers, …/members/{u} → `members`
  *
- * A bearer token the token endpoint did not issue gets 401, like the real Connector. Rosters as the real Connector
- * keeps them: a team's under its team id, a chat's under the chat id; a channel thread id (`…;messageid=…`) answers
- * 404 ThreadNotFound (botframework-sdk #3062), and a channel id of a known team that is not the team id gives a
- * partial roster, the first half of the team's (BotBuilder-MicrosoftTeams #80).
+ * `{c}` may be `<channel>;messageid=<root>` (a thread): posts there are replies to <root>, as in Teams. PUT and
+ * DELETE of a message the conversation does not hold answer 404, like Teams. A bearer token the token endpoint
+ * did not issue gets 401, like the real Connector. Rosters as the real Connector keeps them: a team's under its team
+ * id, a chat's under the chat id; a channel thread id (`…;messageid=…`) answers 404 ThreadNotFound
+ * (botframework-sdk #3062), and a channel id of a known team that is not the team id gives a partial roster, the
+ * first half of the team's (BotBuilder-MicrosoftTeams #80).
  */
 import { EventEmitter } from "node:events";
+import { ConversationLog, splitConversationId } from "./conversation-log.mjs";
 
 export class ConnectorStandIn {
-  /** @param {{ isIssuedToken: (token: string) => boolean, events?: EventEmitter }} opts */
-  constructor({ isIssuedToken, events = new EventEmitter() }) {
+  /** @param {{ isIssuedToken: (token: string) => boolean, events?: EventEmitter, log?: ConversationLog, bot?: {id: string, name: string} }} opts */
+  constructor({ isIssuedToken, events = new EventEmitter(), log = new ConversationLog(), bot = { id: "28:bot", name: "Issue Alerts" } }) {
     this.isIssuedToken = isIssuedToken;
+    this.log = log;
+    this.bot = bot;
     /** @type {{method: string, path: string, segments: string[], query: Record<string,string>, body: any, status: number, answer: any, at: number}[]} */
     this.calls = [];
     /** team id → { details: {id, name, aadGroupId?}, channels: [{id, name}] } */
@@ -27,7 +33,6 @@ export class ConnectorStandIn {
     this.events = events;
     /** The problems reported so far (see `report`), in order. */
     this.problems = [];
-    this.activityCounter = 0;
   }
 
   /** Answers one request (path relative to the serviceUrl, without query). */
@@ -50,9 +55,15 @@ export class ConnectorStandIn {
     if (v3 !== "v3" || rest.length > 0) return [404, { error: { code: "NotFound", message: "unknown path" } }];
     if (kind === "conversations") {
       if (m === "POST" && id === undefined) return this.createConversation(call.body ?? {});
-      if (sub === "activities" && m === "POST") return [201, { id: this.nextActivityId() }];
-      if (sub === "activities" && subId !== undefined && m === "PUT") return [200, { id: subId }];
-      if (sub === "activities" && subId !== undefined && m === "DELETE") return [200, null];
+      if (sub === "activities" && m === "POST") return this.postMessage(id, subId, call.body ?? {});
+      if (sub === "activities" && subId !== undefined && m === "PUT") {
+        const updated = this.log.update(splitConversationId(id).conversationId, subId, call.body ?? {});
+        return updated ? [200, { id: subId }] : [404, { error: { code: "NotFound", message: "activity not found" } }];
+      }
+      if (sub === "activities" && subId !== undefined && m === "DELETE") {
+        const removed = this.log.remove(splitConversationId(id).conversationId, subId);
+        return removed ? [200, null] : [404, { error: { code: "NotFound", message: "activity not found" } }];
+      }
       if ((sub === "pagedmembers" || sub === "members") && m === "GET" && id.includes(";messageid=")) {
         return [404, { error: { code: "ThreadNotFound", message: "Failure due to: ThreadNotFound." } }];
       }
@@ -75,6 +86,13 @@ export class ConnectorStandIn {
     return [404, { error: { code: "NotFound", message: "unknown path" } }];
   }
 
+  /** A new message in `conversation` (or in a thread: `replyTo`, or a `;messageid=` conversation id). */
+  postMessage(conversation, replyTo, activity) {
+    const { conversationId, threadId } = splitConversationId(conversation);
+    const message = this.log.add({ conversationId, threadId: replyTo ?? threadId, from: { ...this.bot, bot: true }, activity });
+    return [201, { id: message.id }];
+  }
+
   /** The roster a roster call sees for an id (a channel id alone gives only part of its team's roster). */
   roster(id) {
     for (const [teamId, team] of this.teams) {
@@ -85,14 +103,11 @@ export class ConnectorStandIn {
     return this.members.get(id);
   }
 
-  nextActivityId() {
-    return String(1_700_000_000_000 + ++this.activityCounter);
-  }
-
   createConversation(body) {
     if (body.isGroup && body.channelData?.channel?.id) {
-      const activityId = this.nextActivityId();
-      return [201, { id: `${body.channelData.channel.id};messageid=${activityId}`, activityId }];
+      const channelId = body.channelData.channel.id;
+      const message = this.log.add({ conversationId: channelId, from: { ...this.bot, bot: true }, activity: body.activity ?? {} });
+      return [201, { id: `${channelId};messageid=${message.id}`, activityId: message.id }];
     }
     const members = Array.isArray(body.members) ? body.members : [];
     if (members.length !== 1 || typeof members[0]?.id !== "string") {

@@ -2,6 +2,10 @@
  * After any issue change from any source (a Teams action, the admin API): every posted card of the issue is
  * updated through the queue, and a newly assigned, linked user gets a personal card (unless they turned that off
  * or assigned it to themselves).
+ *
+ * It runs before the change's answer (a click builds its own card meanwhile, in parallel), not deferred: the
+ * delivery rows it writes are the record that those cards will be refreshed, and a write deferred past the answer
+ * would be lost if the isolate went away. The Teams calls themselves happen later, in the conversations' outboxes.
  */
 import { and, eq, inArray } from "drizzle-orm";
 import type { NewDelivery } from "../db/alert-rules";
@@ -13,7 +17,6 @@ import { enqueueDeliveries } from "./enqueue";
 
 export async function afterIssueChange(
   env: Env,
-  _ctx: { waitUntil(p: Promise<unknown>): void } | undefined,
   changed: IssueChanged,
   opts: { skip?: { conversationId: string; activityId: string } } = {},
 ): Promise<void> {

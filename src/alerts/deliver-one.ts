@@ -8,6 +8,7 @@
  */
 import { connectorFor, type ConnectorClient } from "../bot/connector-client";
 import { ConnectorError, ConnectorThrottledError } from "../bot/connector-errors";
+import { AppError } from "../errors";
 import { buildRegressionReplyCard } from "../cards/conversation-cards";
 import { buildIssueMessage } from "../cards/issue-card";
 import { cardMessage } from "../cards/message";
@@ -59,7 +60,8 @@ export async function attemptDelivery(env: Env, db: Db, deliveryId: number, deps
       if (err instanceof ConnectorThrottledError) return { kind: "retry", failure: { kind: "throttled", retryAfterMs: err.retryAfterMs, error } };
       return { kind: "retry", failure: { kind: "failed", error } };
     }
-    const error = err instanceof Error ? `${err.name}: ${err.message}`.slice(0, 300) : "unknown error";
+    // Recorded as "<code>: <message>" like Connector errors, so the doctor can tell failures apart by code.
+    const error = err instanceof AppError ? `${err.code}: ${err.message}` : err instanceof Error ? `${err.name}: ${err.message}`.slice(0, 300) : "unknown error";
     return { kind: "retry", failure: { kind: "failed", error } };
   }
 }

@@ -2,7 +2,7 @@
  * The Bot Framework Activity as it travels on the wire (only the fields this bot reads or writes).
  * Everything in an inbound activity is untrusted until the request's token has been verified; even then the
  * shapes below are what Microsoft promises, not what we checked, so handlers still parse what they use.
- * Reference: /work/shared/notes/teams-protocol.md ("Activities Teams sends", "Connector REST API").
+ * Reference: docs/bot-transport.md ("Activities Teams sends", "Connector REST API").
  */
 
 export type ActivityType =

@@ -11,7 +11,7 @@ export type BotConfig = {
   tokenUrl: string;
 };
 
-/** Tenant used in the token URL of a multi-tenant bot (see teams-protocol.md, "Outbound"). */
+/** Tenant used in the token URL of a multi-tenant bot (see docs/bot-transport.md, "Outbound"). */
 export const MULTI_TENANT_AUTHORITY = "botframework.com";
 
 const HOW_TO_SET =
@@ -21,6 +21,16 @@ const HOW_TO_SET =
 /** The default token endpoint: the tenant's for a single-tenant bot, else botframework.com's. */
 export function defaultTokenUrl(tenantId: string | null): string {
   return `https://login.microsoftonline.com/${encodeURIComponent(tenantId ?? MULTI_TENANT_AUTHORITY)}/oauth2/v2.0/token`;
+}
+
+/** Where Microsoft's endpoints are, read without needing the credentials (the doctor checks them one by one). */
+export function botEndpoints(env: Env): Pick<BotConfig, "tenantId" | "openIdMetadataUrl" | "tokenUrl"> {
+  const tenantId = env.MICROSOFT_APP_TENANT_ID?.trim() || null;
+  return {
+    tenantId,
+    openIdMetadataUrl: env.BOT_OPENID_METADATA_URL?.trim() || DEFAULT_OPENID_METADATA_URL,
+    tokenUrl: env.BOT_TOKEN_URL?.trim() || defaultTokenUrl(tenantId),
+  };
 }
 
 /**
@@ -34,12 +44,5 @@ export function botConfig(env: Env): BotConfig {
   if (missing.length > 0) {
     throw new NotConfiguredError(`The bot is not configured: ${missing.join(" and ")} ${missing.length > 1 ? "are" : "is"} not set. ${HOW_TO_SET}`);
   }
-  const tenantId = env.MICROSOFT_APP_TENANT_ID?.trim() || null;
-  return {
-    appId,
-    appPassword,
-    tenantId,
-    openIdMetadataUrl: env.BOT_OPENID_METADATA_URL?.trim() || DEFAULT_OPENID_METADATA_URL,
-    tokenUrl: env.BOT_TOKEN_URL?.trim() || defaultTokenUrl(tenantId),
-  };
+  return { appId, appPassword, ...botEndpoints(env) };
 }

@@ -1,5 +1,5 @@
 /**
- * The Bot Connector REST API (teams-protocol.md, "Connector REST API"), for one serviceUrl.
+ * The Bot Connector REST API (docs/bot-transport.md, "Connector REST API"), for one serviceUrl.
  *
  * Trust: the bot's token is sent only to the serviceUrl of a verified activity or one stored from a verified
  * activity (integrations.service_url, notification_messages.service_url). Callers must pass only such URLs;

@@ -1,5 +1,5 @@
 /**
- * Typed failures of Connector calls (teams-protocol.md, "Rate limits and errors"). Callers branch on the
+ * Typed failures of Connector calls (docs/bot-transport.md, "Rate limits and errors"). Callers branch on the
  * class or on `code`:
  *  - `terminal`: retrying the same call cannot succeed (don't requeue it);
  *  - `disablesTarget`: the conversation cannot be reached any more (blocked, bot removed, disabled by an

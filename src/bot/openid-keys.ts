@@ -1,7 +1,7 @@
 /**
  * The Bot Connector's signing keys: OpenID metadata → `jwks_uri` → JWKS, kept as raw JWKs because
  * botbuilder's channel rules need each key's `endorsements` (jose's createRemoteJWKSet drops them).
- * See /work/shared/notes/teams-protocol.md, "Inbound: verifying a request from the Bot Connector".
+ * See docs/bot-transport.md, "Inbound: verifying a request from the Bot Connector".
  *
  * Caching: the key set lives in isolate memory and in KV (`CACHE`) for 24 h, so a fresh isolate normally
  * costs one KV read, not two Microsoft requests. A `kid` we do not know triggers one refresh at most per
@@ -51,8 +51,6 @@ class OpenIdKeyStore {
   private refreshDueAt = 0;
   private lastMissRefreshAt = Number.NEGATIVE_INFINITY;
   private inflight: Promise<KeySet> | null = null;
-  /** Counts of network fetches of the key set, for diagnostics. */
-  networkFetches = 0;
 
   constructor(readonly metadataUrl: string) {}
 
@@ -101,7 +99,6 @@ class OpenIdKeyStore {
       }
     }
     try {
-      this.networkFetches++;
       const keys = await fetchKeySet(this.metadataUrl, deps.fetch ?? fetch);
       const set: KeySet = { fetchedAt: now(), keys };
       this.set = set;

@@ -12,7 +12,7 @@ import { readBodyText } from "../http/json-body";
 import type { Activity } from "./activity-types";
 import { botConfig } from "./bot-config";
 import type { OpenIdKeyDeps } from "./openid-keys";
-import { checkActivityBinding, verifyBotTokenSignature, type VerifiedBotToken } from "./verify-bot-token";
+import { checkActivityBinding, verifyBotTokenAlone, type VerifiedBotToken } from "./verify-bot-token";
 
 /** Largest activity accepted (Teams' own messages are far smaller; cards stay under ~100 KB). */
 export const MAX_ACTIVITY_BYTES = 256 * 1024;
@@ -29,7 +29,7 @@ export async function receiveActivity(request: Request, env: Env, deps: OpenIdKe
     throw new PayloadTooLargeError(`The body is larger than ${MAX_ACTIVITY_BYTES / 1024} KB.`);
   }
 
-  const token = await verifyBotTokenSignature(
+  const token = await verifyBotTokenAlone(
     request.headers.get("authorization"),
     { appId: config.appId, openIdMetadataUrl: config.openIdMetadataUrl },
     { kv: env.CACHE, ...deps },

@@ -1,6 +1,6 @@
 /**
  * Teams may move a tenant to another Connector region: every verified activity carries the current
- * serviceUrl, and the integration it belongs to must send there from now on (teams-protocol.md, "Activities
+ * serviceUrl, and the integration it belongs to must send there from now on (docs/bot-transport.md, "Activities
  * Teams sends"). Called only after the request's token was verified, so the URL is trusted.
  */
 import { and, eq, ne, or } from "drizzle-orm";

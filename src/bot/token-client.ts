@@ -1,6 +1,6 @@
 /**
  * The bot's own access token for the Connector: OAuth client-credentials exchange at the token endpoint
- * (teams-protocol.md, "Outbound: the bot's own token"), cached in isolate memory and in KV (`CACHE`).
+ * (docs/bot-transport.md, "Outbound: the bot's own token"), cached in isolate memory and in KV (`CACHE`).
  *
  * - KV entry lives expires_in − 300 s (at least 60 s, KV's minimum); the value carries its own expiry too.
  * - Concurrent callers share one in-flight exchange: a burst of 1,000 sends costs one token request.

@@ -2,7 +2,7 @@
  * Bot Framework tokens already verified in this isolate.
  *
  * The Bot Connector signs one token and sends it on every activity until it nears expiry (an hour, see
- * /work/shared/notes/teams-protocol.md), so checking the RSA signature again on each request repeats the same
+ * docs/bot-transport.md), so checking the RSA signature again on each request repeats the same
  * work with the same answer. What can change between two requests with the same token is checked again every
  * time it is reused:
  *  - the time claims, at the request's own time, with the same 300 s tolerance and the same comparisons jose

@@ -1,7 +1,7 @@
 /**
  * Verifies the JWT the Bot Connector puts on every request to /api/messages, with botbuilder's channel
  * rules (botframework-connector's ChannelValidation + JwtTokenExtractor), as summarised in
- * /work/shared/notes/teams-protocol.md ("Inbound: verifying a request from the Bot Connector"):
+ * docs/bot-transport.md ("Inbound: verifying a request from the Bot Connector"):
  *
  *  1. `Authorization: Bearer <jwt>`, scheme exactly "Bearer".
  *  2. Issuer pre-check on the unverified payload (`iss` = https://api.botframework.com), so tokens from
@@ -17,7 +17,7 @@
  *
  * Nothing from the payload is trusted before step 5 passes; the activity's channelId/serviceUrl are only
  * compared with signed claims. Every failure is an UnauthorizedError (401) with a specific code.
- * The steps that need only the token (verifyBotTokenSignature) and the two that bind it to the activity
+ * The steps that need only the token (verifyBotTokenAlone) and the two that bind it to the activity
  * (checkActivityBinding) are separate so the receiver can authenticate before it reads the body.
  */
 import { decodeJwt, decodeProtectedHeader, errors as joseErrors, importJWK, jwtVerify, type JWTPayload } from "jose";
@@ -69,7 +69,7 @@ export async function verifyBotToken(
   options: VerifyBotTokenOptions,
   deps: OpenIdKeyDeps = {},
 ): Promise<VerifiedBotToken> {
-  const token = await verifyBotTokenSignature(authorization, options, deps);
+  const token = await verifyBotTokenAlone(authorization, options, deps);
   checkActivityBinding(token, activity);
   return token;
 }
@@ -78,7 +78,7 @@ export async function verifyBotToken(
  * Steps 1–5 and 7: everything that needs only the token. The receiver runs this before it even reads the
  * body, so an unauthenticated caller always gets 401, whatever it sent.
  */
-export async function verifyBotTokenSignature(
+export async function verifyBotTokenAlone(
   authorization: string | null | undefined,
   options: VerifyBotTokenOptions,
   deps: OpenIdKeyDeps = {},

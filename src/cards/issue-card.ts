@@ -3,11 +3,11 @@
  *
  * Layout, top to bottom:
  * - a Container in the status colour (unresolved = attention, ignored = warning, resolved = good) holding the
- *   status line, the title (Large, Bolder, linking to the issue), the description (the error's value or
- *   function) and the culprit;
+ *   status line, the title (Large, Bolder, linking to the issue), the description (the error's value,
+ *   function or message) and the culprit, each only when it says something the title does not;
  * - who made the last status change and how ("Resolved by ada@example.com · in the next release");
- * - facts: level, events, users, first seen, release, environment;
- * - the footer: short id, "via <rule>" linking to the rule, "(+N other)", and the date of the last event;
+ * - facts: project, level, events, users, first seen, last seen, release, environment;
+ * - the footer: short id, "via <rule>" linking to the rule, "(+N other)";
  * - "**Assigned to <email | #team-slug>**" when assigned;
  * - the actions (issue-actions.ts).
  *
@@ -15,7 +15,7 @@
  * (and the card says so), then shortened further if the texts are extreme.
  */
 import { CARD_BYTE_BUDGET, jsonByteLength } from "./card-size";
-import { column, columnSet, container, factSet, rootCard, textBlock, TONE_STYLE, type Tone } from "./elements";
+import { container, factSet, rootCard, textBlock, TONE_STYLE, type Tone } from "./elements";
 import { cleanLine, markdownLink, markdownText, truncate } from "./escape";
 import { dateTimeText, formatCount, formatMinutes, plural } from "./format";
 import { buildIssueActions, DEFAULT_ASSIGN_CAPS, type AssignListCaps } from "./issue-actions";
@@ -70,21 +70,20 @@ function composeIssueCard(input: IssueCardInput, caps: AssignListCaps, limits: T
   const tone = TONE_STYLE[STATUS_TONE[issue.status]];
   const link = issueUrl(input.baseUrl, input.organization.slug, issue.id);
 
+  const title = cleanLine(issue.title, limits.title);
   const header: AdaptiveElement[] = [
     textBlock(statusLine(issue), { size: "Small", weight: "Bolder", color: tone.color, spacing: "None" }),
-    textBlock(markdownLink(cleanLine(issue.title, limits.title) || "(no title)", link, limits.title), {
-      size: "Large",
-      weight: "Bolder",
-      spacing: "Small",
-    }),
+    textBlock(markdownLink(title || "(no title)", link, limits.title), { size: "Large", weight: "Bolder", spacing: "Small" }),
   ];
-  const description = describe(issue);
+  // Sentry's title is "<type>: <first line of the value>": the value, a function named in the culprit, or a
+  // culprit the title already holds would only repeat it. (Compared before shortening, shown shortened.)
+  const said = { title: cleanLine(issue.title, 1000), culprit: cleanLine(issue.culprit, 1000) };
+  const description = describe(issue, [said.title, said.culprit]);
   if (description) {
     header.push(textBlock(markdownText(description, limits.description), { size: "Medium", spacing: "Small" }));
   }
-  const culprit = cleanLine(issue.culprit, limits.culprit);
-  if (culprit && culprit !== cleanLine(description, limits.culprit)) {
-    header.push(textBlock(markdownText(culprit, limits.culprit), { size: "Small", isSubtle: true, spacing: "Small" }));
+  if (said.culprit && !alreadySaid(said.culprit, [said.title, description])) {
+    header.push(textBlock(markdownText(said.culprit, limits.culprit), { size: "Small", isSubtle: true, spacing: "Small" }));
   }
 
   const body: AdaptiveElement[] = [container(header, { style: tone.container })];
@@ -92,7 +91,7 @@ function composeIssueCard(input: IssueCardInput, caps: AssignListCaps, limits: T
   const change = statusChangeLine(issue, limits);
   if (change) body.push(textBlock(change, { isSubtle: true, spacing: "Small" }));
 
-  body.push(factSet(facts(issue, limits), { spacing: "Medium" }));
+  body.push(factSet(facts(input, limits), { spacing: "Medium" }));
   body.push(footer(input, limits));
 
   const assigned = assigneeText(input, limits);
@@ -104,14 +103,25 @@ function composeIssueCard(input: IssueCardInput, caps: AssignListCaps, limits: T
   return rootCard({ body, fallbackText: fallback });
 }
 
-/** The error's value, else its function, else the message (Sentry shows value or function). */
-function describe(issue: CardIssue): string {
+/**
+ * The error's value, else its function, else the message (Sentry shows value or function), keeping only what
+ * `shown` does not already say: leading lines already in the title are dropped (a multi-line value keeps the
+ * lines after the one the title shows), and a candidate that adds nothing is skipped.
+ */
+function describe(issue: CardIssue, shown: string[]): string {
   const m = issue.metadata ?? {};
   for (const candidate of [m.value, m.function, m.message]) {
-    const line = cleanLine(candidate, 1000);
-    if (line && line !== cleanLine(issue.title, 1000)) return line;
+    const lines = (typeof candidate === "string" ? candidate : "").split(/\r\n|\r|\n/);
+    while (lines.length > 0 && alreadySaid(cleanLine(lines[0], 1000), shown)) lines.shift();
+    const rest = cleanLine(lines.join("\n"), 1000);
+    if (rest) return rest;
   }
   return "";
+}
+
+/** True when `text` is empty or contained in one of the texts already on the card. */
+function alreadySaid(text: string, shown: string[]): boolean {
+  return text === "" || shown.some((s) => s.includes(text));
 }
 
 function statusWord(status: CardIssue["status"]): string {
@@ -174,14 +184,20 @@ function ignoreText(issue: CardIssue): string {
   }
 }
 
-function facts(issue: CardIssue, limits: TextLimits): Fact[] {
+function facts(input: IssueCardInput, limits: TextLimits): Fact[] {
+  const { issue, project } = input;
   const list: Fact[] = [];
+  // The short id's prefix is an abbreviation: say which project in words.
+  const projectName = markdownText(project.name, limits.fact) || markdownText(project.slug, limits.fact);
+  if (projectName) list.push({ title: "Project", value: projectName });
   const level = markdownText(issue.level, 20);
   if (level) list.push({ title: "Level", value: level });
   list.push({ title: "Events", value: formatCount(issue.timesSeen) });
   list.push({ title: "Users", value: formatCount(issue.usersSeen) });
   const firstSeen = dateTimeText(issue.firstSeen);
   if (firstSeen) list.push({ title: "First seen", value: firstSeen });
+  const lastSeen = dateTimeText(issue.lastSeen);
+  if (lastSeen) list.push({ title: "Last seen", value: lastSeen });
   const release = markdownText(issue.lastRelease, limits.fact);
   if (release) list.push({ title: "Release", value: release });
   const environment = markdownText(issue.lastEnvironment, limits.fact);
@@ -189,7 +205,7 @@ function facts(issue: CardIssue, limits: TextLimits): Fact[] {
   return list;
 }
 
-/** `SHORT-ID via [rule](url) (+N other)` | date. */
+/** `SHORT-ID via [rule](url) (+N other)`. */
 function footer(input: IssueCardInput, limits: TextLimits): AdaptiveElement {
   let text = markdownText(input.issue.shortId, 40);
   const [first, ...others] = input.rules;
@@ -198,12 +214,7 @@ function footer(input: IssueCardInput, limits: TextLimits): AdaptiveElement {
     text += ` via ${markdownLink(cleanLine(first.name, limits.ruleName) || `rule ${first.id}`, url, limits.ruleName)}`;
     if (others.length > 0) text += ` (+${formatCount(others.length)} other)`;
   }
-  const columns = [column([textBlock(text, { size: "Small", isSubtle: true })], "stretch")];
-  const date = dateTimeText(input.issue.lastSeen);
-  if (date) {
-    columns.push(column([textBlock(date, { size: "Small", isSubtle: true, horizontalAlignment: "Right" })], "auto"));
-  }
-  return columnSet(columns, { spacing: "Medium", separator: true });
+  return textBlock(text, { size: "Small", isSubtle: true, spacing: "Medium", separator: true });
 }
 
 function assigneeText(input: IssueCardInput, limits: TextLimits): string | null {

@@ -71,7 +71,7 @@ export async function getAssigneeView(db: Db, groupId: number): Promise<Assignee
   return null;
 }
 
-/** The seed's get_assignee_string: the user's email or `#team-slug`. */
+/** As Sentry's Teams integration shows an assignee (get_assignee_string): the user's email or `#team-slug`. */
 export function assigneeLabel(a: AssigneeView): string | null {
   if (!a) return null;
   return a.kind === "user" ? a.email : `#${a.slug}`;

@@ -22,10 +22,6 @@ export async function identitiesOfTeamsUser(db: Db, tenantId: string, teamsUserI
     .limit(100);
 }
 
-export async function identitiesOfUser(db: Db, userId: number): Promise<IdentityRow[]> {
-  return db.select().from(identities).where(eq(identities.userId, userId)).limit(100);
-}
-
 /** Links a Teams user in the given integrations, replacing earlier links there (one batch). */
 export async function linkIdentity(
   db: Db,

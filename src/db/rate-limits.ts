@@ -22,13 +22,3 @@ export async function incrementWindow(db: Db, key: string, windowStart: number, 
 export async function deleteWindowsBefore(db: Db, key: string, before: number): Promise<void> {
   await db.delete(rateLimitWindows).where(and(eq(rateLimitWindows.key, key), lt(rateLimitWindows.windowStart, before)));
 }
-
-/** The current count of a window (0 if it has none); for tests and diagnostics. */
-export async function windowCount(db: Db, key: string, windowStart: number): Promise<number> {
-  const [row] = await db
-    .select({ count: rateLimitWindows.count })
-    .from(rateLimitWindows)
-    .where(and(eq(rateLimitWindows.key, key), eq(rateLimitWindows.windowStart, windowStart)))
-    .limit(1);
-  return row?.count ?? 0;
-}

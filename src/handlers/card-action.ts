@@ -110,7 +110,7 @@ export async function handleCardAction(ctx: BotContext, a: CardActionActivity, p
       : null;
     const [input] = await Promise.all([
       upToDate ?? loadIssueCardInput(ctx.db, { groupId: action.groupId, ...request }),
-      afterIssueChange(ctx.env, { waitUntil: (p) => ctx.defer("card refresh", () => p) }, changed, {
+      afterIssueChange(ctx.env, changed, {
         skip: a.replyToId ? { conversationId: a.conversationId, activityId: a.replyToId } : undefined,
       }),
     ]);

@@ -1,5 +1,5 @@
 /**
- * Classifies a verified activity once into a typed union, as the seed's post() routes: a message carrying
+ * Classifies a verified activity once into a typed union, as Sentry's Teams integration routes them in its post(): a message carrying
  * `value.payload.actionType` is a card action; other messages are channel or personal messages;
  * conversationUpdate by channelData.eventType (or, in a personal conversation, the bot among membersAdded);
  * installationUpdate add/remove; the `adaptiveCard/action` invoke (Action.Execute). Wire shapes stop here.

@@ -4,12 +4,11 @@
  * 200 quickly.
  */
 import type { Context } from "hono";
-import { eq } from "drizzle-orm";
 import type { AppEnv } from "../app";
 import type { Activity } from "../bot/activity-types";
 import type { BatchRead } from "../db/batch-read";
 import { changesOf } from "../db/groups";
-import { processedActivities } from "../db/schema";
+import { activityKey, claimStatement, release } from "../db/processed-activities";
 import { cardActionPrefetch, handleCardAction } from "./card-action";
 import { classifyActivity, type ClassifiedActivity } from "./classify-activity";
 import { handleChannelMessage, handlePersonalMessage } from "./commands";
@@ -49,11 +48,11 @@ export async function handleVerifiedActivity(c: Context<AppEnv>, raw: Record<str
 
   // The same activity delivered twice (Teams retries) is processed once. Activities we ignore have no effect to
   // repeat, so they cost no D1 write.
-  const key = activity.activityId && activity.kind !== "ignored" ? `activity:${activity.conversationId}|${activity.activityId}` : null;
+  const key = activity.activityId && activity.kind !== "ignored" ? activityKey(activity.conversationId, activity.activityId) : null;
   const prefetch = (prefetchers[activity.kind] as PrefetchFor<Kind> | undefined)?.(ctx, activity as never) ?? null;
   const d1 = ctx.db.$client;
   const statements = [
-    ...(key ? [d1.prepare("insert into processed_activities (key, received_at) values (?, ?) on conflict do nothing").bind(key, ctx.now())] : []),
+    ...(key ? [claimStatement(ctx.db, key, ctx.now())] : []),
     ...(prefetch ? [prefetch.statement] : []),
   ];
   // One batch (a transaction): if it fails, nothing was claimed.
@@ -68,7 +67,7 @@ export async function handleVerifiedActivity(c: Context<AppEnv>, raw: Record<str
     return c.body(null, 200);
   } catch (err) {
     // Not processed after all: let a redelivery try again.
-    if (key) await ctx.db.delete(processedActivities).where(eq(processedActivities.key, key)).catch(() => {});
+    if (key) await release(ctx.db, key).catch(() => {});
     throw err;
   }
 }

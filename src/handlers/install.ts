@@ -2,10 +2,9 @@
 import { buildPersonalInstallationCard, buildWelcomeCard } from "../cards/conversation-cards";
 import { cardMessage } from "../cards/message";
 import { findTeamIntegration, recordTeamInstall, setIntegrationStatus } from "../db/integrations";
-import { processedActivities } from "../db/schema";
+import { claim, personalInstallKey, release } from "../db/processed-activities";
 import type { SetupLinkData } from "../signed-link-data";
 import { signToken } from "../signing";
-import { eq } from "drizzle-orm";
 import type { ClassifiedActivity } from "./classify-activity";
 import type { BotContext } from "./context";
 
@@ -42,14 +41,12 @@ export async function handleBotRemovedFromTeam(ctx: BotContext, a: Of<"botRemove
 
 export async function handlePersonalInstall(ctx: BotContext, a: Of<"personalInstall">): Promise<void> {
   // conversationUpdate and installationUpdate both announce a personal install: greet once per install.
-  const key = `personal-install:${a.conversationId}`;
-  const r = await ctx.db.insert(processedActivities).values({ key, receivedAt: ctx.now() }).onConflictDoNothing();
-  if ((r.meta.changes ?? 0) === 0) return;
+  if (!(await claim(ctx.db, personalInstallKey(a.conversationId), ctx.now()))) return;
   ctx.defer("personal installation card", () =>
     ctx.connector(a.serviceUrl).sendToConversation(a.conversationId, cardMessage(buildPersonalInstallationCard(), "Thanks for installing Issue Alerts")),
   );
 }
 
 export async function handlePersonalUninstall(ctx: BotContext, a: Of<"personalUninstall">): Promise<void> {
-  await ctx.db.delete(processedActivities).where(eq(processedActivities.key, `personal-install:${a.conversationId}`));
+  await release(ctx.db, personalInstallKey(a.conversationId));
 }

@@ -5,13 +5,15 @@ export function bearerToken(header: string | null | undefined): string | null {
   return m ? m[1] : null;
 }
 
-/** Constant-time string comparison (length leaks, content does not). */
+/**
+ * Constant-time string comparison (length leaks, content does not), by workerd's
+ * `crypto.subtle.timingSafeEqual`. That one throws when the lengths differ; the length of a token is not a
+ * secret here, so a different length is simply not equal.
+ */
 export function timingSafeEqual(a: string, b: string): boolean {
-  const enc = new TextEncoder();
-  const x = enc.encode(a);
-  const y = enc.encode(b);
-  let diff = x.length ^ y.length;
-  const n = Math.max(x.length, y.length);
-  for (let i = 0; i < n; i++) diff |= (x[i % x.length] ?? 0) ^ (y[i % y.length] ?? 0);
-  return diff === 0 && x.length === y.length;
+  const encoder = new TextEncoder();
+  const x = encoder.encode(a);
+  const y = encoder.encode(b);
+  if (x.byteLength !== y.byteLength) return false;
+  return crypto.subtle.timingSafeEqual(x, y);
 }

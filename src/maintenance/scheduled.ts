@@ -10,6 +10,7 @@ import { getDb, type Db } from "../db/client";
 import { applyGuardedChange, getGroupWithOrg } from "../db/groups";
 import type { Env } from "../env";
 import type { PlannedChange } from "../issues/lifecycle";
+import { pruneActivityKeysStatement } from "../db/processed-activities";
 import { sweepDeliveries, type SweepResult } from "./sweep-deliveries";
 
 const EXPIRY_BATCH = 100;
@@ -45,7 +46,7 @@ export async function expireIgnores(env: Env, db: Db, now: number): Promise<numb
     const written = await applyGuardedChange(db, { group: found.group, changes: [change], actor: { kind: "system" }, source: "system", now });
     if (!written) continue;
     changed++;
-    await afterIssueChange(env, undefined, {
+    await afterIssueChange(env, {
       group: written.group,
       posted: written.posted,
       organizationId: found.organizationId,
@@ -60,7 +61,7 @@ export async function expireIgnores(env: Env, db: Db, now: number): Promise<numb
 async function prune(db: Db, now: number): Promise<void> {
   await db.$client.batch([
     // Teams redelivers within minutes; a day of de-dup keys is plenty. Personal-install keys live until uninstall.
-    db.$client.prepare("delete from processed_activities where received_at < ? and key like 'activity:%'").bind(now - DAY_MS),
+    pruneActivityKeysStatement(db, now - DAY_MS),
     // Signed links live at most 24 h: an older nonce can't be presented again.
     db.$client.prepare("delete from used_nonces where used_at < ?").bind(now - 2 * DAY_MS),
     // The widest rate window is a minute (ingest).

@@ -4,7 +4,7 @@ import { admin, db, ingest, installAndSetUp, link, settleDeliveries } from "../s
 import { startMicrosoftStandIn, type MicrosoftStandIn } from "../support/microsoft-stand-in";
 import { seedOrg, type SeededOrg } from "../support/seed";
 import { actionTitled, allActions, ALERTS_CHANNEL, cardOf, cardSubmit, cardText, newTeamsWorld, sendActivity, TEAM_ID, teamsUser } from "../support/teams";
-import { notificationMessages } from "../../src/db/schema";
+import { groups, notificationMessages } from "../../src/db/schema";
 import { eq } from "drizzle-orm";
 
 let ms: MicrosoftStandIn;
@@ -86,7 +86,14 @@ describe("alert rules", () => {
     const card = cardOf(posted[0].body);
     expect(cardText(card)).toContain("Payment provider timeout");
     expect(cardText(card)).toContain("New and regressed errors");
-    expect((posted[0].body as any).summary).toBeTruthy();
+    // The message Teams shows in notifications and search: "<short id>: <title>" of this issue.
+    const [group] = await db().select().from(groups).where(eq(groups.id, first.groupId));
+    expect(posted[0].body).toMatchObject({
+      type: "message",
+      summary: `${group.shortId}: Payment provider timeout`,
+      attachments: [{ contentType: "application/vnd.microsoft.card.adaptive" }],
+    });
+    expect(group.shortId).toMatch(/^[A-Z0-9]+-[0-9A-Z]+$/);
     const notes = await db().select().from(notificationMessages).where(eq(notificationMessages.groupId, first.groupId));
     expect(notes).toMatchObject([{ ruleId: rule.id, conversationId: ALERTS_CHANNEL, serviceUrl: ms.serviceUrl }]);
     // Same issue again: not new, no second card.

@@ -172,12 +172,17 @@ describe("ignore conditions", () => {
       { status: "ignored", statusDetails: { ignoreCount: 5, ignoreDuration: 30 } },
       { status: "ignored", statusDetails: { ignoreCount: 0 } },
       { status: "ignored", statusDetails: { ignoreDuration: 10_000_000 } },
+      // Sentry's windows ("100 times in 60 minutes") are refused, not silently dropped.
+      { status: "ignored", statusDetails: { ignoreCount: 100, ignoreWindow: 60 } },
+      { status: "ignored", statusDetails: { ignoreUserCount: 10, ignoreUserWindow: 60 } },
       { status: "sleeping" },
       { statusDetails: { ignoreCount: 1 } },
       {},
     ]) {
       expect((await update(groupId, body)).status, JSON.stringify(body)).toBe(400);
     }
+    const windowed = await update(groupId, { status: "ignored", statusDetails: { ignoreCount: 100, ignoreWindow: 60 } });
+    expect(((await windowed.json()) as { error: { message: string } }).error.message).toContain("ignoreWindow and ignoreUserWindow are not supported");
     expect(await snapshotCounts()).toEqual(before);
   });
 });

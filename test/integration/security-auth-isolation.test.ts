@@ -72,9 +72,17 @@ describe("admin and ingest tokens", () => {
     expect(await snapshotCounts()).toEqual(before);
   });
 
-  it("the token compare is exact for any pair of strings (and has no early exit on length)", () => {
+  it("the token compare (workerd's crypto.subtle.timingSafeEqual) is exact for any pair of strings, different lengths included", () => {
     fc.assert(fc.property(fc.string(), fc.string(), (x, y) => timingSafeEqual(x, y) === (x === y)));
     fc.assert(fc.property(fc.string({ minLength: 1 }), (x) => timingSafeEqual(x, x) && !timingSafeEqual(x, x + "a") && !timingSafeEqual(x + "a", x)));
+    // Same length, one byte apart anywhere, and multi-byte characters of equal UTF-16 length but not UTF-8 length.
+    fc.assert(fc.property(fc.string({ minLength: 1 }), fc.nat(), (x, i) => {
+      const at = i % x.length;
+      const y = `${x.slice(0, at)}${x[at] === "a" ? "b" : "a"}${x.slice(at + 1)}`;
+      return !timingSafeEqual(x, y) && timingSafeEqual(y, y);
+    }));
+    expect(timingSafeEqual("é", "e")).toBe(false);
+    expect(timingSafeEqual("", "")).toBe(true);
   });
 });
 

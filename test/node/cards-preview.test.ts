@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 const root = resolve(__dirname, "../..");
 const htmlPath = join(root, "dist/cards-preview.html");
 
-type Result = { name: string; ok: boolean; errors: string[] };
+type Result = { kind: string; name: string; ok: boolean; errors: string[] };
 
 describe("card preview in headless Chromium", () => {
   let browser: Browser;
@@ -23,6 +23,10 @@ describe("card preview in headless Chromium", () => {
   const consoleErrors: string[] = [];
   const offPageRequests: string[] = [];
   let executed: string[] = [];
+  let visible: { heading: string; shown: string[]; hidden: number; detailsOpen: boolean }[] = [];
+  let figureWidths: number[] = [];
+  let clipped: string[] = [];
+  let assignBox = "";
 
   beforeAll(async () => {
     // The npm script, as people run it.
@@ -57,9 +61,28 @@ describe("card preview in headless Chromium", () => {
     await page.waitForFunction(() => Array.isArray((window as unknown as { cardPreviewResults?: unknown }).cardPreviewResults));
     results = await page.evaluate(() => (window as unknown as { cardPreviewResults: Result[] }).cardPreviewResults);
 
-    // Open the Assign ShowCard of an unassigned issue and press its Submit: the renderer hands us the payload.
-    const unassigned = page.locator("figure", { hasText: "issue: unresolved / assigned to nobody / with description / 1 rules" });
+    // What a reviewer sees without opening anything: one card per kind, and the clipped texts at Teams' width.
+    visible = await page.evaluate(() =>
+      Array.from(document.querySelectorAll("section")).map((section) => ({
+        heading: section.querySelector("h2")!.textContent!,
+        shown: Array.from(section.querySelectorAll(":scope > .grid > figure figcaption")).map((c) => c.textContent!),
+        hidden: section.querySelectorAll("details figure").length,
+        detailsOpen: Array.from(section.querySelectorAll("details")).some((d) => d.open),
+      })),
+    );
+    figureWidths = await page.evaluate(() => Array.from(document.querySelectorAll("figure")).map((f) => f.getBoundingClientRect().width));
+    clipped = await page.evaluate(() => {
+      document.querySelectorAll("details").forEach((d) => (d.open = true));
+      return Array.from(document.querySelectorAll(".ac-textBlock, .ac-textBlock *, .ac-factset *"))
+        .filter((el) => el.scrollWidth > el.clientWidth + 1 && getComputedStyle(el).overflow !== "visible")
+        .map((el) => `${el.closest("figure")!.querySelector("figcaption")!.textContent}: ${el.textContent!.slice(0, 60)}`);
+    });
+
+    // Open the Assign ShowCard of the issue card as first posted: the box shows the default choice's title.
+    const unassigned = page.locator("figure", { hasText: "issue: a new error as first posted (unassigned, 1 rule)" });
     await unassigned.getByRole("button", { name: "Assign" }).first().click();
+    assignBox = await unassigned.locator("input.ac-choiceSetInput-filtered").inputValue();
+    // Press its Submit: the renderer hands us the payload.
     executed = [];
     await unassigned.getByRole("button", { name: "Assign" }).last().click();
     await page.waitForTimeout(100);
@@ -87,6 +110,29 @@ describe("card preview in headless Chromium", () => {
     for (const card of ["welcome", "installation confirmation", "personal installation", "mentioned", "help", "unrecognized", "link prompt", "linked", "unlink", "unlinked", "already linked", "action result", "regression reply"]) {
       expect(names.some((n) => n.startsWith(`conversation: ${card}`)), card).toBe(true);
     }
+  });
+
+  it("groups the variants: one section per card kind showing one card, the other variants closed", () => {
+    const headings = visible.map((v) => v.heading);
+    expect(headings[0]).toMatch(/^Issue card \(\d+ variants\)$/);
+    expect(headings).toContain("Help");
+    expect(headings).toContain("Action result (2 variants)");
+    expect(new Set(results.map((r) => r.kind)).size).toBe(visible.length);
+    for (const section of visible) {
+      expect(section.shown, section.heading).toHaveLength(1);
+      expect(section.detailsOpen, section.heading).toBe(false);
+    }
+    expect(visible[0].shown[0]).toMatch(/^issue: a new error as first posted/);
+    expect(visible.reduce((n, v) => n + v.shown.length + v.hidden, 0)).toBe(results.length);
+  });
+
+  it("every card is laid out at Teams' width and no text is clipped", () => {
+    expect(new Set(figureWidths)).toEqual(new Set([480]));
+    expect(clipped).toEqual([]);
+  });
+
+  it("the Assign box shows the default choice's title (Me), not its value", () => {
+    expect(assignBox).toBe("Me");
   });
 
   it("the Assign submit hands the renderer the wire payload with the chosen input", () => {

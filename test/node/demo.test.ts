@@ -108,6 +108,7 @@ describe("npm run demo (the whole flow against the local stand-in)", () => {
     expect(fact(/links their Teams account/, "linked")).toBe(true);
     expect(fact(/clicks Resolve/, "status")).toBe("resolved");
     expect(fact(/clicks Resolve/, "updatedCard")).toBe(true);
+    expect(fact(/clicks Resolve/, "updatedInPlace")).toBe(true);
     expect(fact(/doctor/, "doctorOk")).toBe(true);
     expect(run.result.cards.map((c) => c.name)).toEqual([
       "Welcome (posted in General)",
@@ -173,8 +174,8 @@ describe("npm run demo with a broken configuration", () => {
       expect(run.stderr).toMatch(/demo failed at step 4 .*refused the bot's credentials/);
       expect(run.stderr).toContain("invalid_client");
       expect(lastJsonLine(run.stdout)).toMatchObject({ ok: false, failedStep: { n: 4 } });
-      // Fails fast on the refusal rather than waiting out a timeout.
-      expect(run.result.durationMs).toBeLessThan(30_000);
+      // Fails on the refusal itself, not by waiting out a timeout (no wall-clock bound: CI machines vary).
+      expect(run.stderr).not.toMatch(/timed out|timeout/i);
       expect(liveGroupMembers(run.result.workerPid!)).toEqual([]);
     } finally {
       rmSync(run.outDir, { recursive: true, force: true });

@@ -8,6 +8,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { freePort } from "./support/ports";
 
 const ROOT = resolve(__dirname, "../..");
 const SCRIPT = join(ROOT, "scripts/start.mjs");
@@ -127,6 +128,25 @@ describe("npm start --no-dev", () => {
     expect(r.out).not.toContain("MICROSOFT_APP_PASSWORD in");
   }, 120_000);
 
+  it("a port in use: says which and how to pick another, before printing or changing anything", async () => {
+    const t = tempState();
+    const blocker = createServer();
+    await new Promise<void>((r) => blocker.listen(0, "127.0.0.1", r));
+    const taken = (blocker.address() as { port: number }).port;
+    try {
+      for (const flags of [["--port", String(taken)], ["--port", String(await freePort()), "--playground-port", String(taken)]]) {
+        const r = spawnSync("node", [SCRIPT, "--persist-to", t.state, "--dev-vars", t.devVars, ...flags], { cwd: ROOT, env, encoding: "utf8", timeout: 60_000 });
+        expect(r.status).toBe(1);
+        expect(r.stderr).toContain(`port ${taken}`);
+        expect(r.stderr).toMatch(/is in use .*npm start -- --(playground-)?port \d+/);
+        expect(r.stdout).toBe("");
+        expect(existsSync(t.devVars)).toBe(false);
+      }
+    } finally {
+      blocker.close();
+    }
+  });
+
   it("--print-env before any set-up says to run npm start first", () => {
     const t = tempState();
     const r = runStart(["--print-env", "--persist-to", t.state, "--dev-vars", t.devVars]);
@@ -134,17 +154,6 @@ describe("npm start --no-dev", () => {
     expect(r.out).toContain("run `npm start` first");
   });
 });
-
-async function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const srv = createServer();
-    srv.on("error", rej);
-    srv.listen(0, "127.0.0.1", () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => res(port));
-    });
-  });
-}
 
 async function waitForHealth(base: string, child: ChildProcess, log: () => string) {
   const deadline = Date.now() + 60_000;
@@ -183,11 +192,12 @@ function bash(script: string) {
 describe("npm start (dev server)", () => {
   it("serves the seeded demo: the printed curl commands and every docs/api.md example work; Ctrl-C stops it", async () => {
     const t = tempState();
-    const port = await freePort();
+    const [port, playgroundPort] = [await freePort(), await freePort()];
     const base = `http://127.0.0.1:${port}`;
     const opts = ["--persist-to", t.state, "--dev-vars", t.devVars, "--port", String(port)];
+    const startOpts = [...opts, "--playground-port", String(playgroundPort)];
     let log = "";
-    const child = spawn("node", [SCRIPT, ...opts], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn("node", [SCRIPT, ...startOpts], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
     child.stdout!.on("data", (d) => (log += d));
     child.stderr!.on("data", (d) => (log += d));
     const exited = new Promise<number | null>((res) => child.on("exit", (code) => res(code)));
@@ -196,7 +206,7 @@ describe("npm start (dev server)", () => {
       const printEnv = `eval "$(node scripts/start.mjs --print-env ${opts.join(" ")})"`;
 
       // The commands npm start printed, run as printed.
-      const printed = log.slice(log.indexOf("Send an event:"), log.indexOf("Teams is not configured"));
+      const printed = log.slice(log.indexOf("Send an event:"), log.indexOf("The first five minutes"));
       const commands = printed
         .split("\n")
         .filter((l) => l.startsWith("  "))
@@ -221,6 +231,13 @@ describe("npm start (dev server)", () => {
       expect(docs.stdout).toMatch(/^204$/m);
       // The rotation example revoked the checkout project's first key.
       expect(docs.stdout).toMatch(/"revokedKeyIds":\[\d+\]/);
+
+      // The worker is pointed at the stand-in exactly as at Microsoft: the doctor's real token exchange goes there.
+      const adminToken = devVarsOf(t.devVars).ADMIN_TOKEN;
+      const doctor = await (await fetch(`${base}/api/admin/doctor`, { headers: { authorization: `Bearer ${adminToken}` } })).json();
+      const exchange = doctor.checks.find((c: { name: string }) => c.name === "token exchange");
+      expect(exchange).toMatchObject({ ok: true, detail: expect.stringContaining(`127.0.0.1:${playgroundPort}`) });
+      expect(doctor.checks.find((c: { name: string }) => c.name === "MICROSOFT_APP_ID")).toMatchObject({ ok: true });
     } finally {
       child.kill("SIGINT");
     }
@@ -231,6 +248,11 @@ describe("npm start (dev server)", () => {
       () => false,
     );
     expect(stillServing).toBe(false);
+    const playgroundServing = await fetch(`http://127.0.0.1:${playgroundPort}/`).then(
+      () => true,
+      () => false,
+    );
+    expect(playgroundServing).toBe(false);
     expect(existsSync(t.devVars)).toBe(true);
   }, 180_000);
 });

@@ -17,7 +17,7 @@
 import { and, asc, desc, eq, isNotNull } from "drizzle-orm";
 import { Hono } from "hono";
 import type { AppEnv } from "../../app";
-import { botConfig } from "../../bot/bot-config";
+import { botConfig, botEndpoints } from "../../bot/bot-config";
 import { fetchKeySet } from "../../bot/openid-keys";
 import { getBotToken } from "../../bot/token-client";
 import { getDb, type Db } from "../../db/client";
@@ -81,7 +81,7 @@ function configurationChecks(env: Env): DoctorCheck[] {
       name: "MICROSOFT_APP_ID",
       ok: false,
       detail: "Not set: the bot has no Microsoft identity, so Teams messages are refused and nothing can be sent.",
-      fix: "Set it to the Application (client) ID of your Azure Bot (docs/deploy.md, step 1): a [vars] entry in wrangler.toml, or MICROSOFT_APP_ID=... in .dev.vars locally.",
+      fix: "Set it to the Application (client) ID of your Azure Bot (docs/deploy.md, steps 3 and 4): a [vars] entry in wrangler.toml, or MICROSOFT_APP_ID=... in .dev.vars locally.",
     });
   } else if (!GUID.test(appId)) {
     checks.push({
@@ -101,7 +101,7 @@ function configurationChecks(env: Env): DoctorCheck[] {
           name: "MICROSOFT_APP_PASSWORD",
           ok: false,
           detail: "Not set: the bot cannot get a token to post cards.",
-          fix: `Create a client secret for the bot's app registration (\`az ad app credential reset --id <app-id>\`) and store it. ${SECRET_HINT} MICROSOFT_APP_PASSWORD\`.`,
+          fix: `Create a client secret for the bot's app registration (\`az ad app credential reset --id <app-id> --append\`: without --append it deletes the secrets the app already has) and store it. ${SECRET_HINT} MICROSOFT_APP_PASSWORD\`.`,
         },
   );
 
@@ -221,7 +221,7 @@ function describeTokenEndpoint(tokenUrl: string, tenantId: string | null): strin
 
 async function openIdKeysCheck(env: Env, deps: DoctorDeps): Promise<DoctorCheck> {
   const name = "OpenID signing keys";
-  const metadataUrl = env.BOT_OPENID_METADATA_URL?.trim() || DEFAULT_OPENID_METADATA_URL;
+  const { openIdMetadataUrl: metadataUrl } = botEndpoints(env);
   const baseFetch = deps.fetch ?? ((input: RequestInfo | URL, init?: RequestInit) => fetch(input, init));
   const fix =
     "Until this works every message from Teams is refused (401). Leave BOT_OPENID_METADATA_URL unset in production " +
@@ -399,18 +399,33 @@ function backlogChecks(name: string, backlog: ConversationBacklog[], now: number
   }));
 }
 
-/** What an admin can do about a delivery error, keyed by the Teams / connector code at the start of it. */
+/**
+ * The error code in what was recorded: a delivery's `lastError` is "<code>: <message>", a rule disabled by Teams has
+ * the reason "Teams refused delivery: <code>" (alerts/deliver-one.ts writes both).
+ */
+function recordedCode(text: string): string {
+  return /^Teams refused delivery: ([A-Za-z][A-Za-z0-9_.]*)$/.exec(text)?.[1] ?? /^([A-Za-z][A-Za-z0-9_.]*):/.exec(text)?.[1] ?? "";
+}
+
+/** What an admin can do about a delivery error, by its error code. */
 function fixForTeamsCode(error: string): string {
-  if (error.includes("BotNotInConversationRoster")) {
-    return "The bot was removed from that team or chat: add the app to the team again, or point the rule at another channel.";
+  switch (recordedCode(error)) {
+    case "BotNotInConversationRoster":
+      return "The bot was removed from that team or chat: add the app to the team again, or point the rule at another channel.";
+    case "ConversationNotFound":
+      return "The channel or chat no longer exists: point the rule at an existing channel (PATCH /api/admin/rules/<id> with action.target).";
+    case "ConversationBlockedByUser":
+      return "The user blocked the bot in their 1:1 chat: they must unblock it in Teams, or target a channel instead.";
+    case "BotDisabledByAdmin":
+      return "A Teams administrator blocked the app for the tenant: ask them to allow it in the Teams admin center (Manage apps).";
+    case "MessageSizeTooBig":
+      return "The card was larger than Teams accepts: shorten very long issue titles or messages.";
+    case "BotNotRegistered":
+    case "bot_credentials_rejected":
+      return "Teams does not accept the bot's identity: check MICROSOFT_APP_ID / MICROSOFT_APP_PASSWORD (see the token exchange check) and that the Azure Bot has the Microsoft Teams channel enabled.";
+    case "untrusted_service_url":
+      return "The installation's serviceUrl is not an https Teams address: remove the app from the team and add it again.";
+    default:
+      return "See the error above; GET /api/admin/deliveries?status=dead lists every failed delivery.";
   }
-  if (error.includes("ConversationNotFound")) return "The channel or chat no longer exists: point the rule at an existing channel (PATCH /api/admin/rules/<id> with action.target).";
-  if (error.includes("ConversationBlockedByUser")) return "The user blocked the bot in their 1:1 chat: they must unblock it in Teams, or target a channel instead.";
-  if (error.includes("BotDisabledByAdmin")) return "A Teams administrator blocked the app for the tenant: ask them to allow it in the Teams admin center (Manage apps).";
-  if (error.includes("MessageSizeTooBig")) return "The card was larger than Teams accepts: shorten very long issue titles or messages.";
-  if (error.includes("BotNotRegistered") || error.includes("bot_credentials_rejected") || error.includes("refused the bot")) {
-    return "Teams does not accept the bot's identity: check MICROSOFT_APP_ID / MICROSOFT_APP_PASSWORD (see the token exchange check) and that the Azure Bot has the Microsoft Teams channel enabled.";
-  }
-  if (error.includes("untrusted_service_url")) return "The installation's serviceUrl is not an https Teams address: remove the app from the team and add it again.";
-  return "See the error above; GET /api/admin/deliveries?status=dead lists every failed delivery.";
 }

@@ -94,6 +94,10 @@ export function commandsFromUpdate(body: z.infer<typeof updateBody>): IssueComma
     else if (d.inRelease) commands.push({ kind: "resolve", mode: "inRelease", release: d.inRelease });
     else commands.push({ kind: "resolve", mode: "immediate" });
   } else if (body.status === "ignored") {
+    // Sentry's "N times / N users within a window" is not implemented here: refuse rather than ignore the window.
+    if (d.ignoreWindow !== undefined || d.ignoreUserWindow !== undefined) {
+      throw new ValidationError("statusDetails: ignoreWindow and ignoreUserWindow are not supported; use ignoreCount, ignoreUserCount (totals) or ignoreDuration.");
+    }
     const set = [d.ignoreCount, d.ignoreDuration, d.ignoreUserCount].filter((v) => v !== undefined);
     if (set.length > 1) throw new ValidationError("statusDetails: give one of ignoreCount, ignoreDuration, ignoreUserCount.");
     if (d.ignoreCount !== undefined) commands.push({ kind: "ignore", condition: { kind: "count", count: d.ignoreCount } });
@@ -121,7 +125,7 @@ async function updateIssue(c: import("hono").Context<AppEnv>) {
   const db = getDb(c.env.DB);
   // Status and assignee are applied together, in one guarded write: a refused part leaves nothing written.
   const changed = await changeIssue(db, { groupId: id, commands, actor: { kind: "api" }, source: "api" }, Date.now);
-  const [assignee] = await Promise.all([getAssigneeView(db, id), afterIssueChange(c.env, c.executionCtx, changed)]);
+  const [assignee] = await Promise.all([getAssigneeView(db, id), afterIssueChange(c.env, changed)]);
   return c.json({ issue: publicGroup(changed.group), assignee, assigneeLabel: assigneeLabel(assignee) });
 }
 

@@ -171,7 +171,7 @@ issueRoutes.post("/:slug/issues/:id/actions", async (c) => {
       { groupId: id, commands: [parsed.command], actor: { kind: "user", userId: viewer.userId }, source: "web", organizationId: org.id },
       Date.now,
     );
-    await afterIssueChange(c.env, c.executionCtx, changed);
+    await afterIssueChange(c.env, changed);
   } catch (err) {
     if (err instanceof NotFoundError) throw err;
     if (err instanceof AppError && (err.status === 400 || err.status === 409)) return again(err.status, err.message);

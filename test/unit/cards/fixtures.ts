@@ -26,6 +26,8 @@ export const LAST_SEEN = Date.UTC(2026, 10, 25, 10, 0, 0);
 /** 2026-11-20T08:30:00Z */
 export const FIRST_SEEN = Date.UTC(2026, 10, 20, 8, 30, 0);
 export const EVENT_ID = "0123456789abcdef0123456789abcdef";
+/** What the "with description" states' error value adds to their title. */
+export const DESCRIPTION = "Order 1234 has no customer attached";
 
 export function makeMembers(count: number): CardMember[] {
   return Array.from({ length: count }, (_, i) => ({
@@ -118,7 +120,8 @@ export function stateInput(state: IssueState): IssueCardInput {
   return issueInput({
     issue: {
       ...statusFields,
-      metadata: state.description ? { type: "TypeError", value: "Cannot read properties of undefined" } : {},
+      // The value's second line is what the title (its first line) does not already say.
+      metadata: state.description ? { type: "TypeError", value: `Cannot read properties of undefined (reading 'id')\n${DESCRIPTION}` } : {},
       culprit: state.description ? "handlers/checkout.ts in submitOrder" : "",
     },
     assignee: ASSIGNEES[state.assignee],
@@ -170,13 +173,24 @@ export function conversationSamples(): { name: string; card: AdaptiveCard }[] {
   ];
 }
 
-/** Everything the preview page shows: the issue state matrix, the large org, hostile text, conversation cards. */
-export function previewSamples(): { name: string; card: AdaptiveCard }[] {
+/** A sample for the preview page; `kind` groups the variants of one card into one section. */
+export type PreviewSample = { kind: string; name: string; card: AdaptiveCard };
+
+/** The issue card as an alert first posts it: new, unassigned, one rule (the preview shows it first). */
+export const FIRST_ISSUE_SAMPLE = "issue: a new error as first posted (unassigned, 1 rule)";
+
+/**
+ * Everything the preview page shows, grouped by card kind, the first sample of each kind being the one shown
+ * open: the issue card as first posted, the state matrix, the large org, hostile text, conversation cards.
+ */
+export function previewSamples(): PreviewSample[] {
+  const issue = (name: string, card: AdaptiveCard): PreviewSample => ({ kind: "Issue card", name: `issue: ${name}`, card });
   return [
-    ...ISSUE_STATES.map((s) => ({ name: `issue: ${stateName(s)}`, card: buildIssueCard(stateInput(s)) })),
-    {
-      name: "issue: ignored for 2 hours by a person",
-      card: buildIssueCard(
+    { kind: "Issue card", name: FIRST_ISSUE_SAMPLE, card: buildIssueCard(issueInput()) },
+    ...ISSUE_STATES.map((s) => issue(stateName(s), buildIssueCard(stateInput(s)))),
+    issue(
+      "ignored for 2 hours by a person",
+      buildIssueCard(
         issueInput({
           issue: {
             status: "ignored",
@@ -186,11 +200,11 @@ export function previewSamples(): { name: string; card: AdaptiveCard }[] {
           },
         }),
       ),
-    },
-    { name: "issue: 1,000 members and 200 teams", card: buildIssueCard(LARGE_ORG_INPUT()) },
-    {
-      name: "issue: hostile text everywhere",
-      card: buildIssueCard(
+    ),
+    issue("1,000 members and 200 teams", buildIssueCard(LARGE_ORG_INPUT())),
+    issue(
+      "hostile text everywhere",
+      buildIssueCard(
         issueInput({
           issue: { title: HOSTILE_TEXT, culprit: HOSTILE_TEXT, metadata: { value: HOSTILE_TEXT }, lastRelease: HOSTILE_TEXT },
           rules: [{ id: 11, name: HOSTILE_TEXT }],
@@ -198,7 +212,13 @@ export function previewSamples(): { name: string; card: AdaptiveCard }[] {
           teams: [{ id: 2, slug: HOSTILE_TEXT }],
         }),
       ),
-    },
-    ...conversationSamples().map((s) => ({ name: `conversation: ${s.name}`, card: s.card })),
+    ),
+    ...conversationSamples().map((s) => ({ kind: conversationKind(s.name), name: `conversation: ${s.name}`, card: s.card })),
   ];
+}
+
+/** "action result: refusal" → "Action result"; "welcome (team install)" → "Welcome". */
+function conversationKind(name: string): string {
+  const base = name.replace(/[:(].*$/, "").trim();
+  return `${base.charAt(0).toUpperCase()}${base.slice(1)}`;
 }
