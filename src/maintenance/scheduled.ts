@@ -3,7 +3,8 @@
  * - ignores that ran out: an issue ignored "for 30 minutes" becomes unresolved when the time has passed, even
  *   without a new event (as Sentry's snooze expiry does), and every posted card of it is updated;
  * - deliveries left waiting are handed over again or ended (sweep-deliveries.ts);
- * - housekeeping: de-dup keys, used link nonces and rate-limit windows that can no longer matter are deleted.
+ * - housekeeping: de-dup keys, used link nonces, rate-limit windows and expired web sessions that can no longer
+ *   matter are deleted.
  */
 import { afterIssueChange } from "../alerts/after-change";
 import { getDb, type Db } from "../db/client";
@@ -11,6 +12,7 @@ import { applyGuardedChange, getGroupWithOrg } from "../db/groups";
 import type { Env } from "../env";
 import type { PlannedChange } from "../issues/lifecycle";
 import { pruneActivityKeysStatement } from "../db/processed-activities";
+import { pruneExpiredSessionsStatement } from "../db/web-sessions";
 import { sweepDeliveries, type SweepResult } from "./sweep-deliveries";
 
 const EXPIRY_BATCH = 100;
@@ -66,5 +68,7 @@ async function prune(db: Db, now: number): Promise<void> {
     db.$client.prepare("delete from used_nonces where used_at < ?").bind(now - 2 * DAY_MS),
     // The widest rate window is a minute (ingest).
     db.$client.prepare("delete from rate_limit_windows where window_start < ?").bind(now - 60 * 60 * 1000),
+    // Web sessions past their expiry are dead already (lookups ignore them); their rows go too.
+    pruneExpiredSessionsStatement(db, now),
   ]);
 }

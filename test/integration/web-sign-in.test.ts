@@ -120,6 +120,16 @@ describe("sign-in flow", () => {
     expect(res.headers.get("location")).toBe(`/auth/sign-in?returnTo=${encodeURIComponent(`/organizations/${s.org.slug}/issues/`)}`);
   });
 
+  it("the cron deletes expired session rows, and an expired session opens nothing before that", async () => {
+    const b = new Browser();
+    await b.signIn(authority, adminUser());
+    await env.DB.prepare("update web_sessions set expires_at = ? where user_id = ?").bind(Date.now() - 1000, s.admin.id).run();
+    expect((await b.fetch(`/organizations/${s.org.slug}/issues/`)).status).toBe(302);
+    const { runScheduled } = await import("../../src/maintenance/scheduled");
+    await runScheduled(env, Date.now());
+    expect(await env.DB.prepare("select count(*) as n from web_sessions where user_id = ?").bind(s.admin.id).first()).toEqual({ n: 0 });
+  });
+
   it("refuses a sign-out posted without the CSRF token or from another origin", async () => {
     const b = new Browser();
     await b.signIn(authority, adminUser());
