@@ -16,6 +16,7 @@ export const testBindings = {
   LINK_SIGNING_SECRET: "test-link-signing-secret",
   BOT_OPENID_METADATA_URL: "https://login.botframework.test/v1/.well-known/openidconfiguration",
   BOT_TOKEN_URL: "https://login.microsoftonline.test/botframework.com/oauth2/v2.0/token",
+  SIGN_IN_METADATA_URL: "https://login.microsoftonline.test/organizations/v2.0/.well-known/openid-configuration",
 };
 
 export default defineConfig({

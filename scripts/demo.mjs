@@ -10,7 +10,7 @@
  *    2. an admin completes setup on that page → the team is connected to the organization
  *    3. an alert rule "new issues → General" is created through the admin API
  *    4. an app reports an error to the ingest API → the queue posts the issue card to General
- *    5. a Teams user links their account (the `link` command and the /link page, with a personal API token)
+ *    5. a Teams user links their account (the `link` command, then the /link page: sign in with Microsoft at the stand-in)
  *    6. they click Resolve on the card → the issue is resolved and the card is updated in place (PUT)
  *    7. GET /api/admin/doctor reports every check green
  *
@@ -333,6 +333,43 @@ async function http(method, path, { body, headers = {}, form } = {}) {
   return { status: res.status, text, json: () => JSON.parse(text) };
 }
 
+/** A minimal browser: a cookie jar over fetch, redirects not followed (each hop is checked by the caller). */
+function cookieBrowser() {
+  const jar = new Map();
+  return async (method, url, form) => {
+    const headers = { cookie: [...jar].map(([k, v]) => `${k}=${v}`).join("; ") };
+    let body;
+    if (form) {
+      body = new URLSearchParams(form).toString();
+      headers["content-type"] = "application/x-www-form-urlencoded";
+    }
+    const res = await fetch(url.startsWith("http") ? url : `${base}${url}`, { method, headers, body, redirect: "manual", signal: AbortSignal.timeout(20_000) });
+    if (new URL(res.url || url, base).origin === base) {
+      for (const line of res.headers.getSetCookie()) {
+        const pair = line.split(";")[0];
+        const i = pair.indexOf("=");
+        const value = pair.slice(i + 1);
+        if (!value || /max-age=0/i.test(line)) jar.delete(pair.slice(0, i));
+        else jar.set(pair.slice(0, i), value);
+      }
+    }
+    return { status: res.status, location: res.headers.get("location"), text: await res.text() };
+  };
+}
+
+/** The sign-in stand-in's picker form for one person: its action and fields. */
+function pickerForm(html, aadObjectId) {
+  for (const m of html.matchAll(/<form method="post" action="([^"]+)">([\s\S]*?)<\/form>/g)) {
+    const fields = Object.fromEntries([...m[2].matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)].map((f) => [f[1], unescapeHtml(f[2])]));
+    if (fields.user === aadObjectId) return { action: unescapeHtml(m[1]), fields };
+  }
+  return null;
+}
+
+function unescapeHtml(s) {
+  return s.replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&amp;/g, "&");
+}
+
 async function admin(method, path, body, expected = method === "POST" ? 201 : 200) {
   const res = await http(method, `/api/admin${path}`, { body, headers: { authorization: `Bearer ${adminToken}` } });
   if (res.status !== expected) throw new Error(`${method} /api/admin${path} answered ${res.status}: ${res.text.slice(0, 300)}`);
@@ -380,7 +417,6 @@ async function main() {
   const world = { tenantId: TENANT_ID, botId: `28:${appId}`, serviceUrl: "" };
   let project;
   let adminUser;
-  let personalToken;
 
   await step("Start the Microsoft stand-in (OpenID keys, token endpoint, Bot Connector on 127.0.0.1)", async () => {
     standIn = await startMicrosoftStandIn({ appId, appPassword });
@@ -413,6 +449,8 @@ async function main() {
     if (migrate.status !== 0) throw new Error(`wrangler d1 migrations apply failed (exit ${migrate.status}): ${(migrate.stderr || migrate.stdout || String(migrate.error)).slice(-500)}`);
     const [port, inspectorPort] = [await freePort(), await freePort()];
     base = `http://127.0.0.1:${port}`;
+    // The stand-in's sign-in authority accepts redirect URIs on the worker's origin only.
+    standIn.connectWorker(base);
     worker = startWorker({
       port,
       persistTo,
@@ -424,6 +462,7 @@ async function main() {
           MICROSOFT_APP_ID: appId,
           BOT_OPENID_METADATA_URL: standIn.metadataUrl,
           BOT_TOKEN_URL: standIn.tokenUrl,
+          SIGN_IN_METADATA_URL: standIn.signInMetadataUrl,
         },
       },
     });
@@ -454,7 +493,6 @@ async function main() {
     adminUser = await admin("POST", "/users", { email: ADA.email, name: ADA.name });
     await admin("POST", `/organizations/${org.id}/members`, { userId: adminUser.id, role: "admin" });
     project = await admin("POST", `/organizations/${org.id}/projects`, { slug: "checkout", name: "Checkout", shortIdPrefix: "CHECKOUT" });
-    personalToken = (await admin("POST", `/users/${adminUser.id}/tokens`, { name: "demo" })).token;
     say(`  organization ${org.slug} (${org.id}), admin ${adminUser.email}, project ${project.slug} (${project.id})`);
     say(`  DSN for Sentry SDKs: ${project.dsn}`);
     return { organizationId: org.id, projectId: project.id };
@@ -477,7 +515,7 @@ async function main() {
     const page = await http("GET", setupUrl);
     if (page.status !== 200) throw new Error(`GET the setup page answered ${page.status}`);
     const since = standIn.connector.mark();
-    const posted = await http("POST", setupUrl, { form: { csrf: csrfOf(page.text), organization: "demo", token: adminToken } });
+    const posted = await http("POST", setupUrl, { form: { mode: "admin_token", csrf: csrfOf(page.text), organization: "demo", token: adminToken } });
     if (posted.status !== 200 || !posted.text.includes("now connected")) throw new Error(`the setup form answered ${posted.status}: ${posted.text.replace(/\s+/g, " ").slice(0, 200)}`);
     say(`  setup page: "The team ${TEAM.name} is now connected to Demo Inc."`);
     const confirmation = await nextPost(TEAM.id, since, "the setup confirmation card");
@@ -552,10 +590,24 @@ async function main() {
     const promptCard = cardOf(prompt.activity);
     showCard("Link your account (1:1 chat)", promptCard);
     const linkUrl = actionTitled(promptCard, "Link your account").url;
-    const page = await http("GET", linkUrl);
-    if (page.status !== 200) throw new Error(`GET the link page answered ${page.status}`);
+    const browser = cookieBrowser();
+    const page = await browser("GET", linkUrl);
+    if (page.status !== 200 || !page.text.includes("Sign in with Microsoft")) throw new Error(`GET the link page answered ${page.status}`);
+    // Sign in with Microsoft (the stand-in's account picker), as Ada: her (tenant, oid) is the Teams user's.
+    const start = await browser("GET", `/auth/sign-in?returnTo=${encodeURIComponent(new URL(linkUrl).pathname)}`);
+    if (start.status !== 302 || !start.location) throw new Error(`GET /auth/sign-in answered ${start.status}`);
+    const picker = await browser("GET", start.location);
+    const form = pickerForm(picker.text, ADA.aadObjectId);
+    if (!form) throw new Error(`the sign-in stand-in offered no account for ${ADA.name} (${picker.status})`);
+    const picked = await browser("POST", new URL(form.action, start.location).href, form.fields);
+    if (picked.status !== 302 || !picked.location) throw new Error(`picking ${ADA.name} answered ${picked.status}`);
+    const back = await browser("GET", picked.location);
+    if (back.status !== 302) throw new Error(`the sign-in callback answered ${back.status}: ${back.text.replace(/\s+/g, " ").slice(0, 200)}`);
+    say(`  signed in with Microsoft as ${ADA.email}`);
+    const confirm = await browser("GET", linkUrl);
+    if (confirm.status !== 200) throw new Error(`GET the link page (signed in) answered ${confirm.status}`);
     since = standIn.connector.mark();
-    const posted = await http("POST", linkUrl, { form: { csrf: csrfOf(page.text), token: personalToken } });
+    const posted = await browser("POST", linkUrl, { csrf: csrfOf(confirm.text) });
     if (posted.status !== 200) throw new Error(`the link form answered ${posted.status}: ${posted.text.replace(/\s+/g, " ").slice(0, 200)}`);
     const done = await nextPost(chat, since, "the 'linked' confirmation in the 1:1 chat");
     showCard("Account linked (1:1 chat)", cardOf(done.activity));

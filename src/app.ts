@@ -10,6 +10,9 @@ import { sentryRoutes } from "./routes/sentry";
 import { PAGE_STYLE } from "./routes/pages/layout";
 import { linkRoutes } from "./routes/pages/link";
 import { setupRoutes } from "./routes/pages/setup";
+import { webRoutes } from "./routes/web/index";
+import { notFoundHtml } from "./web/landing-page";
+import { WEB_CSS } from "./web/stylesheet";
 
 export type AppEnv = { Bindings: Env };
 
@@ -17,7 +20,7 @@ export function buildApp() {
   const app = new Hono<AppEnv>();
 
   // Every HTML answer (pages, their refusals, and any page added later) gets the page security headers.
-  app.use("*", pageHeaders({ inlineStyles: [PAGE_STYLE] }));
+  app.use("*", pageHeaders({ inlineStyles: [PAGE_STYLE, WEB_CSS] }));
   app.get("/health", (c) => c.json({ ok: true }));
   app.route("/api/projects", ingestRoutes);
   app.route("/api/admin", adminRoutes);
@@ -25,8 +28,14 @@ export function buildApp() {
   app.route("/api", sentryRoutes);
   app.route("/setup", setupRoutes);
   app.route("/", linkRoutes);
+  app.route("/", webRoutes);
 
-  app.notFound((c) => c.json({ error: { code: "not_found", message: "No such route." } }, 404));
+  app.notFound((c) =>
+    // A browser (a mistyped page address) gets a page, not JSON.
+    c.req.header("accept")?.includes("text/html")
+      ? c.html(notFoundHtml, 404)
+      : c.json({ error: { code: "not_found", message: "No such route." } }, 404),
+  );
   app.onError((err, c) => {
     if (err instanceof AppError) {
       for (const [k, v] of Object.entries(err.headers ?? {})) c.header(k, v);

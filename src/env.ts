@@ -16,6 +16,11 @@ export type Env = {
   MICROSOFT_APP_TENANT_ID?: string;
   BOT_OPENID_METADATA_URL?: string;
   BOT_TOKEN_URL?: string;
+  /**
+   * OpenID metadata of the web sign-in authority (Microsoft identity platform v2.0). Default: the `organizations`
+   * endpoint, or the tenant's own when MICROSOFT_APP_TENANT_ID is set.
+   */
+  SIGN_IN_METADATA_URL?: string;
   /** HMAC-SHA256 key for signed setup / link / unlink URLs (secret). */
   LINK_SIGNING_SECRET?: string;
 };

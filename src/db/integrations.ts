@@ -98,3 +98,9 @@ export async function activateIntegration(
 export async function listIntegrations(db: Db): Promise<IntegrationRow[]> {
   return db.select().from(integrations).orderBy(integrations.id).limit(500);
 }
+
+/** Whether any installation was ever connected (active now): a fresh deployment has none. */
+export async function anyActiveIntegration(db: Db): Promise<boolean> {
+  const rows = await db.select({ id: integrations.id }).from(integrations).where(eq(integrations.status, "active")).limit(1);
+  return rows.length > 0;
+}

@@ -2,6 +2,7 @@
 import type { Db } from "./client";
 import type { PostedCard } from "./alert-rules";
 import { pruneActivityKeysStatement } from "./processed-activities";
+import { pruneExpiredSessionsStatement } from "./web-sessions";
 
 /** Ignored issues whose "for N minutes" ran out, oldest first (at most `limit`). */
 export async function expiredIgnoreIds(db: Db, now: number, limit: number): Promise<number[]> {
@@ -27,6 +28,8 @@ export type Retention = {
   eventIdsBefore: number;
   /** Dropped-event counts shown by the admin API. */
   droppedBefore: number;
+  /** Web sessions that expired before this time. */
+  sessionsExpiredBefore: number;
   /** Whole events kept per issue beyond its first and its regressions' events. */
   latestEventsPerIssue: number;
 };
@@ -36,6 +39,8 @@ export async function pruneRetained(db: Db, r: Retention): Promise<void> {
   const d1 = db.$client;
   await d1.batch([
     pruneActivityKeysStatement(db, r.activitiesBefore),
+    // Web sessions past their expiry are dead already (lookups ignore them); their rows go too.
+    pruneExpiredSessionsStatement(db, r.sessionsExpiredBefore),
     d1.prepare("delete from used_nonces where used_at < ?").bind(r.noncesBefore),
     d1.prepare("delete from rate_limit_windows where window_start < ?").bind(r.windowsBefore),
     d1.prepare("delete from event_ids where received_at < ?").bind(r.eventIdsBefore),

@@ -42,7 +42,7 @@ export async function findOrganizationBySlug(db: Db, slug: string): Promise<Orga
 export async function updateOrganization(
   db: Db,
   id: number,
-  patch: { name?: string; autoLinkByEmail?: boolean; membersCanSubscribeChannels?: boolean },
+  patch: { name?: string; autoLinkByEmail?: boolean; membersCanSubscribeChannels?: boolean; tenantMembersMayJoin?: boolean },
 ): Promise<OrganizationRow | null> {
   if (Object.keys(patch).length === 0) return findOrganization(db, id);
   const [row] = await db.update(organizations).set(patch).where(eq(organizations.id, id)).returning();
@@ -127,4 +127,15 @@ export async function deleteMembership(db: Db, organizationId: number, userId: n
     db.delete(teamMembers).where(and(eq(teamMembers.userId, userId), inArray(teamMembers.teamId, orgTeams))),
   ]);
   return removed.length > 0;
+}
+
+/** The organizations a user is an admin of (the setup page offers these), by name. */
+export async function adminOrganizationsOf(db: Db, userId: number): Promise<OrganizationRow[]> {
+  const rows = await db
+    .select({ org: organizations })
+    .from(memberships)
+    .innerJoin(organizations, eq(organizations.id, memberships.organizationId))
+    .where(and(eq(memberships.userId, userId), eq(memberships.role, "admin")))
+    .orderBy(asc(organizations.name));
+  return rows.map((r) => r.org);
 }

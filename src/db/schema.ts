@@ -16,6 +16,11 @@ export const organizations = sqliteTable("organizations", {
   autoLinkByEmail: integer("auto_link_by_email", { mode: "boolean" }).notNull().default(false),
   /** When on, members (not only admins) may subscribe a Teams channel to a project from the chat. */
   membersCanSubscribeChannels: integer("members_can_subscribe_channels", { mode: "boolean" }).notNull().default(false),
+  /**
+   * When on, a person signing in to the web app from a tenant with an active installation connected to this
+   * organization joins it as a member on first sign-in (off: an admin adds people first).
+   */
+  tenantMembersMayJoin: integer("tenant_members_may_join", { mode: "boolean" }).notNull().default(false),
   createdAt: integer("created_at").notNull(),
 });
 
@@ -223,7 +228,7 @@ export const groupAssignees = sqliteTable(
   (t) => [index("group_assignees_user_idx").on(t.userId), index("group_assignees_team_idx").on(t.teamId)],
 );
 
-export type ActivitySource = "api" | "teams" | "ingest" | "system";
+export type ActivitySource = "api" | "teams" | "web" | "ingest" | "system";
 export const groupActivity = sqliteTable(
   "group_activity",
   {
@@ -471,4 +476,43 @@ export const ingestDeadLetters = sqliteTable("ingest_dead_letters", {
   reason: text("reason").notNull(),
   body: text("body").notNull(),
   createdAt: integer("created_at").notNull(),
+});
+
+/** A Microsoft identity (tenant id, object id from the id_token's `tid`/`oid`) that signs in to the web app as a user. */
+export const signInIdentities = sqliteTable(
+  "sign_in_identities",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    tenantId: text("tenant_id").notNull(),
+    objectId: text("object_id").notNull(),
+    userId: integer("user_id").notNull().references(() => users.id),
+    createdAt: integer("created_at").notNull(),
+    lastSignInAt: integer("last_sign_in_at").notNull(),
+  },
+  (t) => [uniqueIndex("sign_in_identities_tenant_object_uq").on(t.tenantId, t.objectId), index("sign_in_identities_user_idx").on(t.userId)],
+);
+
+/** Web sessions: the cookie holds a random id, only its SHA-256 is stored; a row past `expiresAt` is dead. */
+export const webSessions = sqliteTable(
+  "web_sessions",
+  {
+    idHash: text("id_hash").primaryKey(),
+    userId: integer("user_id").notNull().references(() => users.id),
+    /** Random per session; every state-changing form of the web app carries it. */
+    csrfToken: text("csrf_token").notNull(),
+    /** The Microsoft identity (tid, oid) this session signed in with: linking a Teams account compares it. */
+    tenantId: text("tenant_id").notNull(),
+    objectId: text("object_id").notNull(),
+    userAgent: text("user_agent").notNull().default(""),
+    createdAt: integer("created_at").notNull(),
+    expiresAt: integer("expires_at").notNull(),
+  },
+  (t) => [index("web_sessions_user_idx").on(t.userId), index("web_sessions_expires_idx").on(t.expiresAt)],
+);
+
+/** The one-time "claim this instance" step of a fresh deployment (at most one row: id = 1). */
+export const instanceClaims = sqliteTable("instance_claims", {
+  id: integer("id").primaryKey(),
+  userId: integer("user_id").notNull().references(() => users.id),
+  claimedAt: integer("claimed_at").notNull(),
 });

@@ -202,6 +202,7 @@ function boundedPayload(event: NormalizedEvent): string {
   const slim: NormalizedEvent = {
     ...event,
     contexts: undefined,
+    breadcrumbs: undefined,
     exceptions: event.exceptions.map((e) => ({ ...e, stacktrace: e.stacktrace ? { frames: e.stacktrace.frames.slice(-20) } : undefined })),
   };
   json = JSON.stringify(slim);

@@ -18,16 +18,16 @@ export type IngestMessage = {
 export const MESSAGE_MAX_BYTES = 100 * 1024;
 
 /**
- * The message for an event, within MESSAGE_MAX_BYTES: whole when it fits, else without contexts, then with the
+ * The message for an event, within MESSAGE_MAX_BYTES: whole when it fits, else without contexts and breadcrumbs, then with the
  * last 20 frames per exception, then without stack traces. The fields the consumer and the rules read (id, times,
  * level, release, environment, tags, user, message) are always kept; they are capped at the edge.
  */
 export function ingestMessage(projectId: number, receivedAt: number, grouping: GroupingResult, event: NormalizedEvent): IngestMessage {
   const candidates: NormalizedEvent[] = [
     event,
-    { ...event, contexts: undefined },
-    { ...event, contexts: undefined, exceptions: event.exceptions.map((e) => ({ ...e, stacktrace: e.stacktrace && { frames: e.stacktrace.frames.slice(-20) } })) },
-    { ...event, contexts: undefined, exceptions: event.exceptions.map((e) => ({ type: e.type, value: e.value })) },
+    { ...event, contexts: undefined, breadcrumbs: undefined },
+    { ...event, contexts: undefined, breadcrumbs: undefined, exceptions: event.exceptions.map((e) => ({ ...e, stacktrace: e.stacktrace && { frames: e.stacktrace.frames.slice(-20) } })) },
+    { ...event, contexts: undefined, breadcrumbs: undefined, exceptions: event.exceptions.map((e) => ({ type: e.type, value: e.value })) },
   ];
   for (const candidate of candidates) {
     const message: IngestMessage = { v: 1, projectId, receivedAt, grouping, event: candidate };

@@ -8,7 +8,18 @@ export type StackFrame = {
   function?: string;
   lineno?: number;
   inApp?: boolean;
+  /** Source around the line, when the SDK sent it (Sentry's context_line / pre_context / post_context). */
+  contextLine?: string;
+  preContext?: string[];
+  postContext?: string[];
+  /** Local variables as the SDK serialised them (values as text). */
+  vars?: Record<string, string>;
 };
+
+export type Breadcrumb = { timestamp?: number; category?: string; level?: string; message?: string };
+
+/** The HTTP request an event happened in: method, URL without its query, a few harmless headers. */
+export type EventRequest = { method?: string; url?: string; headers?: Record<string, string> };
 
 export type ExceptionValue = {
   type: string;
@@ -35,6 +46,9 @@ export type NormalizedEvent = {
   user?: { id?: string; email?: string; username?: string; ipAddress?: string };
   /** Optional extra context kept with the event payload (bounded). */
   contexts?: Record<string, unknown>;
+  /** What happened before (the newest last), when the SDK sent breadcrumbs. */
+  breadcrumbs?: Breadcrumb[];
+  request?: EventRequest;
   /** Culprit / transaction as sent by an SDK, if any. */
   culprit?: string;
   /** Which API the event came through. */

@@ -5,8 +5,8 @@
  * - deliveries left waiting are handed over again or ended (sweep-deliveries.ts);
  * - card counts: a posted card whose issue counted events since its last refresh gets one (the trailing edge of
  *   ingest's throttled refresh, src/alerts/after-ingest.ts);
- * - housekeeping: de-dup keys, used link nonces, rate-limit windows, event ids and dropped-event counts that can no
- *   longer matter are deleted, and each issue's event sample is cut back to its first, its regressions' and the
+ * - housekeeping: de-dup keys, used link nonces, rate-limit windows, event ids, dropped-event counts and expired web
+ *   sessions that can no longer matter are deleted, and each issue's event sample is cut back to its first, its regressions' and the
  *   latest EVENTS_KEPT_PER_ISSUE.
  */
 import { afterIssueChange } from "../alerts/after-change";
@@ -37,6 +37,7 @@ export async function runScheduled(env: Env, now: number): Promise<{ unignored: 
     windowsBefore: now - 60 * 60 * 1000,
     eventIdsBefore: now - EVENT_IDS_RETENTION_MS,
     droppedBefore: now - 7 * DAY_MS,
+    sessionsExpiredBefore: now,
     latestEventsPerIssue: EVENTS_KEPT_PER_ISSUE,
   });
   return { unignored, refreshed, deliveries };

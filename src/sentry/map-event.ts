@@ -30,6 +30,10 @@ export const LIMITS = {
   tags: 100,
   fingerprintParts: 32,
   contextsJsonBytes: 16 * 1024,
+  contextLines: 5,
+  sourceLine: 256,
+  frameVars: 20,
+  breadcrumbs: 50,
   /** Sentry: events more than this old are stamped with the receive time. */
   maxAgeMs: 30 * 24 * 60 * 60 * 1000,
   /** Sentry: events from the future beyond this clock drift are stamped with the receive time. */
@@ -61,6 +65,10 @@ export function mapSentryEvent(raw: unknown, opts: MapOptions): NormalizedEvent 
   if (user) event.user = user;
   const contexts = mapContexts(raw.contexts);
   if (contexts) event.contexts = contexts;
+  const breadcrumbs = mapBreadcrumbs(raw.breadcrumbs);
+  if (breadcrumbs) event.breadcrumbs = breadcrumbs;
+  const request = mapRequest(raw.request);
+  if (request) event.request = request;
   // Sentry's order: an explicit culprit, else the transaction name, else (in grouping) the crashing frame.
   const culprit = str(raw.culprit, LIMITS.shortString) ?? str(raw.transaction, LIMITS.shortString);
   if (culprit) event.culprit = culprit;
@@ -182,8 +190,71 @@ function mapFrames(stacktrace: unknown): StackFrame[] {
     if (fn) frame.function = fn;
     if (typeof f.lineno === "number" && Number.isInteger(f.lineno) && f.lineno >= 0) frame.lineno = f.lineno;
     if (typeof f.in_app === "boolean") frame.inApp = f.in_app;
+    const contextLine = typeof f.context_line === "string" ? f.context_line.slice(0, LIMITS.sourceLine) : undefined;
+    if (contextLine !== undefined) {
+      frame.contextLine = contextLine;
+      frame.preContext = lines(f.pre_context, -LIMITS.contextLines);
+      frame.postContext = lines(f.post_context, LIMITS.contextLines);
+    }
+    if (isObject(f.vars)) {
+      const vars = Object.entries(f.vars).slice(0, LIMITS.frameVars);
+      if (vars.length) frame.vars = Object.fromEntries(vars.map(([k, v]) => [k.slice(0, LIMITS.shortString), scalarText(v).slice(0, LIMITS.sourceLine)]));
+    }
     return frame;
   });
+}
+
+/** Source lines around a frame: the last (negative `keep`) or first `keep` lines, each capped. */
+function lines(value: unknown, keep: number): string[] {
+  if (!Array.isArray(value)) return [];
+  const strings = value.filter((l): l is string => typeof l === "string");
+  return (keep < 0 ? strings.slice(keep) : strings.slice(0, keep)).map((l) => l.slice(0, LIMITS.sourceLine));
+}
+
+/** Breadcrumbs as a list or `{values: [...]}`; the newest are kept. */
+function mapBreadcrumbs(value: unknown): NormalizedEvent["breadcrumbs"] {
+  const list = Array.isArray(value) ? value : isObject(value) && Array.isArray(value.values) ? value.values : [];
+  const out = list
+    .slice(-LIMITS.breadcrumbs)
+    .filter(isObject)
+    .map((b) => {
+      const crumb: NonNullable<NormalizedEvent["breadcrumbs"]>[number] = {};
+      const ts = typeof b.timestamp === "number" ? b.timestamp * 1000 : typeof b.timestamp === "string" ? Date.parse(b.timestamp) : NaN;
+      if (Number.isFinite(ts)) crumb.timestamp = Math.round(ts);
+      const category = str(b.category, LIMITS.shortString);
+      if (category) crumb.category = category;
+      const lvl = str(b.level, 20);
+      if (lvl) crumb.level = lvl;
+      const message = str(b.message, 1024);
+      if (message) crumb.message = message;
+      return crumb;
+    });
+  return out.length ? out : undefined;
+}
+
+/** Headers worth showing on an issue page; everything else (cookies, authorization, API keys) is never stored. */
+const KEPT_REQUEST_HEADERS = new Set(["user-agent", "referer", "content-type", "accept", "accept-language", "host", "origin"]);
+
+/** The request: method, the URL without query or fragment (they may carry secrets), a few harmless headers. */
+function mapRequest(value: unknown): NormalizedEvent["request"] {
+  if (!isObject(value)) return undefined;
+  const request: NonNullable<NormalizedEvent["request"]> = {};
+  const method = str(value.method, 16);
+  if (method) request.method = method.toUpperCase();
+  const url = str(value.url, LIMITS.path);
+  if (url) request.url = url.split(/[?#]/)[0];
+  const pairs: [string, unknown][] = Array.isArray(value.headers)
+    ? value.headers.filter((p): p is unknown[] => Array.isArray(p) && p.length === 2 && typeof p[0] === "string").map((p) => [p[0] as string, p[1]])
+    : isObject(value.headers)
+      ? Object.entries(value.headers)
+      : [];
+  const headers: Record<string, string> = {};
+  for (const [k, v] of pairs) {
+    const name = k.toLowerCase();
+    if (KEPT_REQUEST_HEADERS.has(name) && typeof v === "string") headers[name] = v.slice(0, LIMITS.path);
+  }
+  if (Object.keys(headers).length) request.headers = headers;
+  return Object.keys(request).length ? request : undefined;
 }
 
 /** Sentry tags every error with how it was captured; the primary (last) exception's mechanism decides. */

@@ -1,8 +1,9 @@
 import { env } from "cloudflare:workers";
 import { eq } from "drizzle-orm";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { identities, integrations, organizations } from "../../src/db/schema";
-import { csrfOf, db, ingest, installAndSetUp, link, personalToken, postForm } from "../support/flows";
+import { identities, integrations, organizations, signInIdentities } from "../../src/db/schema";
+import { db, ingest, installAndSetUp, link, signedInAs } from "../support/flows";
+import { Browser, csrfIn, startSignInAuthority } from "../support/web-browser";
 import { startMicrosoftStandIn, type MicrosoftStandIn } from "../support/microsoft-stand-in";
 import { seedOrg, snapshotCounts, type SeededOrg } from "../support/seed";
 import {
@@ -48,7 +49,7 @@ describe("install and uninstall", () => {
     expect(row).toMatchObject({ status: "pending", tenantId: TENANT, name: "Platform", installationType: "team", installedBy: installer.id, serviceUrl: ms.serviceUrl });
   });
 
-  it("setup connects the org and posts the confirmation; bad token / tampered / reused links are refused", async () => {
+  it("setup: a signed-in org admin picks the organization; a member cannot; tampered and reused links are refused", async () => {
     const s = await seedOrg();
     await sendActivity(ms, teamInstall(ms, teamsUser("Ada", "a@x")));
     const setupUrl = actionTitled(cardOf(ms.connector.sent(TEAM_ID)[0]), "Complete setup").url as string;
@@ -58,20 +59,27 @@ describe("install and uninstall", () => {
     const tampered = await dispatch(new Request(tamperedUrl));
     expect(tampered.status).toBe(400);
     expect(await tampered.text()).toContain("invalid or has expired");
-    const csrf = csrfOf(await (await dispatch(new Request(setupUrl))).text());
-    expect((await postForm(setupUrl, { csrf: "0".repeat(64), organization: s.org.slug, token: "test-admin-token" })).status).toBe(403);
-    const wrong = await postForm(setupUrl, { csrf, organization: s.org.slug, token: "nope" });
-    expect(wrong.status).toBe(401);
-    // A member (not admin) personal token can't connect it.
-    expect((await postForm(setupUrl, { csrf, organization: s.org.slug, token: await personalToken(s.member.id) })).status).toBe(401);
+    // Signed out: the page asks to sign in with Microsoft.
+    expect(await (await dispatch(new Request(setupUrl))).text()).toContain("Sign in with Microsoft");
+    // A member (not an admin) is offered no organization and cannot connect it.
+    const member = await signedInAs(ms, s.member);
+    const memberPage = await member.fetch(setupUrl);
+    expect(await memberPage.text()).toContain("not an admin of any organization");
+    expect((await member.post(setupUrl, { csrf: csrfIn(await (await member.fetch(`/organizations/${s.org.slug}/issues/`)).text()), organization: s.org.slug })).status).toBe(403);
     expect((await db().select().from(integrations).where(eq(integrations.externalId, TEAM_ID)))[0].status).toBe("pending");
-    const ok = await postForm(setupUrl, { csrf, organization: s.org.slug, token: await personalToken(s.admin.id) });
+    const admin = await signedInAs(ms, s.admin);
+    const page = await (await admin.fetch(setupUrl)).text();
+    expect(page).toContain(s.org.name);
+    expect((await admin.post(setupUrl, { csrf: "0".repeat(64), organization: s.org.slug })).status).toBe(403);
+    const ok = await admin.post(setupUrl, { csrf: csrfIn(page), organization: s.org.slug });
     expect(ok.status).toBe(200);
     expect(await ok.text()).toContain("now connected");
     const [row] = await db().select().from(integrations).where(eq(integrations.externalId, TEAM_ID));
     expect(row).toMatchObject({ status: "active", organizationId: s.org.id });
     const confirmation = ms.connector.sent(TEAM_ID).at(-1)!;
     expect(cardText(cardOf(confirmation))).toContain(s.org.name);
+    // Used once.
+    expect((await admin.post(setupUrl, { csrf: csrfIn(page), organization: s.org.slug })).status).toBe(400);
   });
 
   it("removing the bot disables the integration and keeps history", async () => {
@@ -113,23 +121,36 @@ describe("commands", () => {
     await sendActivity(ms, personalMessage(ms, ada, "link"));
     const linkUrl = actionTitled(cardOf(ms.connector.sent(chat).at(-1)), "Link your account").url as string;
     expect(linkUrl).toMatch(/^https:\/\/alerts\.test\/link\//);
-    const page = await dispatch(new Request(linkUrl));
-    const csrf = csrfOf(await page.text());
-    expect((await postForm(linkUrl, { csrf, token: "tia_wrong" })).status).toBe(401);
-    const linked = await postForm(linkUrl, { csrf, token: await personalToken(s.member.id) });
+    // Signed out: sign in with Microsoft first.
+    expect(await (await dispatch(new Request(linkUrl))).text()).toContain("Sign in with Microsoft");
+    // Signed in as another Microsoft account than Ada's Teams one: nothing is linked.
+    const other = await signedInAs(ms, s.member);
+    const refused = await other.fetch(linkUrl);
+    expect(refused.status).toBe(403);
+    expect(await refused.text()).toContain("not the Microsoft account you use in Teams");
+    // Signed in as Ada's own account (tid, oid = the Teams user's tenant and aadObjectId).
+    const authority = await startSignInAuthority(ms);
+    await db().insert(signInIdentities).values({ tenantId: TENANT, objectId: ada.aadObjectId, userId: s.member.id, createdAt: Date.now(), lastSignInAt: Date.now() });
+    const b = new Browser();
+    expect((await b.signIn(authority, { tenantId: TENANT, objectId: ada.aadObjectId, email: s.member.email }, new URL(linkUrl).pathname)).headers.get("location")).toBe(new URL(linkUrl).pathname);
+    const page = await b.fetch(linkUrl);
+    expect(page.status).toBe(200);
+    const csrf = csrfIn(await page.text());
+    const linked = await b.post(linkUrl, { csrf });
     expect(linked.status).toBe(200);
     const [identity] = await db().select().from(identities).where(eq(identities.teamsUserId, ada.id));
     expect(identity).toMatchObject({ integrationId, userId: s.member.id, tenantId: TENANT });
     expect(cardText(cardOf(ms.connector.sent(chat).at(-1)))).toMatch(/linked/i);
     // Single use.
-    expect((await postForm(linkUrl, { csrf, token: await personalToken(s.member.id) })).status).toBe(400);
+    expect((await b.post(linkUrl, { csrf })).status).toBe(400);
     await sendActivity(ms, personalMessage(ms, ada, "link"));
     expect(cardText(cardOf(ms.connector.sent(chat).at(-1)))).toMatch(/already linked/i);
 
     await sendActivity(ms, personalMessage(ms, ada, "Unlink"));
     const unlinkUrl = actionTitled(cardOf(ms.connector.sent(chat).at(-1)), "Unlink account").url as string;
-    const upage = await dispatch(new Request(unlinkUrl));
-    expect((await postForm(unlinkUrl, { csrf: csrfOf(await upage.text()) })).status).toBe(200);
+    expect((await other.fetch(unlinkUrl)).status).toBe(403);
+    const upage = await b.fetch(unlinkUrl);
+    expect((await b.post(unlinkUrl, { csrf: csrfIn(await upage.text()) })).status).toBe(200);
     expect(await db().select().from(identities).where(eq(identities.teamsUserId, ada.id))).toHaveLength(0);
 
     await sendActivity(ms, channelMention(ms, ada, "help"));

@@ -8,8 +8,9 @@ import { env } from "cloudflare:workers";
 import { eq } from "drizzle-orm";
 import { SignJWT } from "jose";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { identities, integrations } from "../../src/db/schema";
-import { csrfOf, db, installAndSetUp, personalToken, postForm } from "../support/flows";
+import { identities, integrations, signInIdentities } from "../../src/db/schema";
+import { db, installAndSetUp, postForm, signedInAs } from "../support/flows";
+import { Browser, csrfIn, startSignInAuthority } from "../support/web-browser";
 import { startMicrosoftStandIn, type MicrosoftStandIn } from "../support/microsoft-stand-in";
 import { seedOrg, snapshotCounts } from "../support/seed";
 import {
@@ -48,6 +49,22 @@ async function linkUrlFor(user: ReturnType<typeof teamsUser>, command: "link" | 
   return actionTitled(card, command === "link" ? "Link your account" : "Unlink account").url as string;
 }
 
+/** The Teams user signed in to the web app with their own Microsoft account (the link's tid/oid), as this user. */
+async function signedInAsTeamsUser(user: ReturnType<typeof teamsUser>, userId: number, email: string): Promise<Browser> {
+  const authority = await startSignInAuthority(ms);
+  await db().insert(signInIdentities).values({ tenantId: TENANT, objectId: user.aadObjectId, userId, createdAt: Date.now(), lastSignInAt: Date.now() }).onConflictDoNothing();
+  const b = new Browser();
+  expect((await b.signIn(authority, { tenantId: TENANT, objectId: user.aadObjectId, email })).status).toBe(302);
+  return b;
+}
+
+/** Completes setup as the organization's admin, signed in. */
+async function setUpAs(b: Browser, url: string, slug: string): Promise<Response> {
+  const page = await b.fetch(url);
+  const html = await page.text();
+  return b.post(url, { csrf: /name="csrf" value="([0-9a-f]{64})"/.test(html) ? csrfIn(html) : "0".repeat(64), organization: slug });
+}
+
 /** A token signed with the real secret and purpose, as src/signing.ts makes them, but with any payload. */
 async function signedWith(purpose: string, claims: Record<string, unknown>, opts: { jti?: boolean } = {}): Promise<string> {
   let jwt = new SignJWT({ pur: purpose, ...claims }).setProtectedHeader({ alg: "HS256" }).setIssuedAt().setExpirationTime("15m");
@@ -60,13 +77,14 @@ describe("setup links are single-use and bound to their installation", () => {
     const s = await seedOrg();
     await sendActivity(ms, teamInstall(ms, teamsUser("Ada", "a@x")));
     const url = latestSetupUrl();
-    const csrf = csrfOf(await (await dispatch(new Request(url))).text());
-    expect((await postForm(url, { csrf, organization: s.org.slug, token: "test-admin-token" })).status).toBe(200);
+    const admin = await signedInAs(ms, s.admin);
+    const csrf = csrfIn(await (await admin.fetch(url)).text());
+    expect((await admin.post(url, { csrf, organization: s.org.slug })).status).toBe(200);
 
     const again = await dispatch(new Request(url));
     expect(again.status).toBe(400);
     expect(await again.text()).toContain("already used");
-    const post = await postForm(url, { csrf, organization: s.org.slug, token: "test-admin-token" });
+    const post = await admin.post(url, { csrf, organization: s.org.slug });
     expect(post.status).toBe(400);
     expect(await post.text()).toContain("already used");
   });
@@ -77,7 +95,8 @@ describe("setup links are single-use and bound to their installation", () => {
     const ada = teamsUser("Ada", "a@x");
     await sendActivity(ms, teamInstall(ms, ada));
     const stale = latestSetupUrl();
-    const staleCsrf = csrfOf(await (await dispatch(new Request(stale))).text());
+    const attackerAdmin = await signedInAs(ms, attacker.admin);
+    const staleCsrf = csrfIn(await (await attackerAdmin.fetch(stale)).text());
     await sendActivity(ms, teamUninstall(ms, ada));
     await sendActivity(ms, teamInstall(ms, ada));
     const fresh = latestSetupUrl();
@@ -86,12 +105,11 @@ describe("setup links are single-use and bound to their installation", () => {
 
     const page = await dispatch(new Request(stale));
     expect(page.status).toBe(400);
-    const bind = await postForm(stale, { csrf: staleCsrf, organization: attacker.org.slug, token: "test-admin-token" });
+    const bind = await attackerAdmin.post(stale, { csrf: staleCsrf, organization: attacker.org.slug });
     expect(bind.status).toBe(400);
     expect(await teamRow()).toMatchObject({ status: "pending", organizationId: null });
 
-    const csrf = csrfOf(await (await dispatch(new Request(fresh))).text());
-    expect((await postForm(fresh, { csrf, organization: s.org.slug, token: "test-admin-token" })).status).toBe(200);
+    expect((await setUpAs(await signedInAs(ms, s.admin), fresh, s.org.slug)).status).toBe(200);
     expect(await teamRow()).toMatchObject({ status: "active", organizationId: s.org.id });
   });
 
@@ -107,10 +125,10 @@ describe("setup links are single-use and bound to their installation", () => {
     }
 
     const linkUrl = await linkUrlFor(ada, "link");
-    const csrf = csrfOf(await (await dispatch(new Request(linkUrl))).text());
-    expect((await postForm(linkUrl, { csrf, token: await personalToken(s.member.id) })).status).toBe(200);
-    for (const form of [{ csrf, token: "tia_wrong" }, { csrf: "0".repeat(64), token: "tia_wrong" }, { csrf, token: await personalToken(s.member.id) }]) {
-      const res = await postForm(linkUrl, form);
+    const b = await signedInAsTeamsUser(ada, s.member.id, s.member.email);
+    const csrf = csrfIn(await (await b.fetch(linkUrl)).text());
+    expect((await b.post(linkUrl, { csrf })).status).toBe(200);
+    for (const res of [await b.post(linkUrl, { csrf }), await b.post(linkUrl, { csrf: "0".repeat(64) }), await postForm(linkUrl, { csrf })]) {
       expect(res.status).toBe(400);
       expect(await res.text()).toContain("already used");
     }
@@ -119,9 +137,9 @@ describe("setup links are single-use and bound to their installation", () => {
     expect(await page.text()).toContain("already used");
 
     const unlinkUrl = await linkUrlFor(ada, "unlink");
-    const ucsrf = csrfOf(await (await dispatch(new Request(unlinkUrl))).text());
-    expect((await postForm(unlinkUrl, { csrf: ucsrf })).status).toBe(200);
-    const reused = await postForm(unlinkUrl, { csrf: "0".repeat(64) });
+    const ucsrf = csrfIn(await (await b.fetch(unlinkUrl)).text());
+    expect((await b.post(unlinkUrl, { csrf: ucsrf })).status).toBe(200);
+    const reused = await b.post(unlinkUrl, { csrf: "0".repeat(64) });
     expect(reused.status).toBe(400);
     expect(await reused.text()).toContain("already used");
   });
@@ -198,16 +216,21 @@ describe("page security headers", () => {
     const setupPage = await dispatch(new Request(setupUrl));
     const setupHtml = await setupPage.clone().text();
     expectPageHeaders(setupPage, "setup form");
-    expectPageHeaders(await postForm(setupUrl, { csrf: csrfOf(setupHtml), organization: s.org.slug, token: "wrong" }), "setup refused token");
-    expectPageHeaders(await postForm(setupUrl, { csrf: "0".repeat(64), organization: s.org.slug, token: "wrong" }), "setup CSRF refusal");
-    expectPageHeaders(await postForm(setupUrl, { csrf: csrfOf(setupHtml), organization: s.org.slug, token: "test-admin-token" }), "setup done");
+    expect(setupHtml).toContain("Sign in with Microsoft");
+    expectPageHeaders(await postForm(setupUrl, { mode: "admin_token", csrf: "0".repeat(64), organization: s.org.slug, token: "wrong" }), "setup refused token");
+    const admin = await signedInAs(ms, s.admin);
+    expectPageHeaders(await admin.post(setupUrl, { csrf: "0".repeat(64), organization: s.org.slug }), "setup CSRF refusal");
+    expectPageHeaders(await admin.fetch(setupUrl), "setup pick");
+    expectPageHeaders(await setUpAs(admin, setupUrl, s.org.slug), "setup done");
     expectPageHeaders(await dispatch(new Request(setupUrl)), "setup used");
     expectPageHeaders(await dispatch(new Request("https://alerts.test/setup/not-a-token")), "setup bad link");
 
     const linkUrl = await linkUrlFor(ada, "link");
-    const linkPage = await dispatch(new Request(linkUrl));
+    expectPageHeaders(await dispatch(new Request(linkUrl)), "link sign-in");
+    const b = await signedInAsTeamsUser(ada, s.member.id, s.member.email);
+    const linkPage = await b.fetch(linkUrl);
     expectPageHeaders(linkPage, "link form");
-    expectPageHeaders(await postForm(linkUrl, { csrf: csrfOf(await linkPage.text()), token: await personalToken(s.member.id) }), "link done");
+    expectPageHeaders(await b.post(linkUrl, { csrf: csrfIn(await linkPage.text()) }), "link done");
     const unlinkUrl = await linkUrlFor(ada, "unlink");
     expectPageHeaders(await dispatch(new Request(unlinkUrl)), "unlink form");
     expectPageHeaders(await dispatch(new Request("https://alerts.test/unlink/x.y.z")), "unlink bad link");

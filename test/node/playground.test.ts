@@ -110,7 +110,8 @@ describe("the Teams playground (npm start, headless Chromium)", () => {
     // 2. Complete setup on the page the card's button opens.
     const [setup] = await Promise.all([page.waitForEvent("popup"), post("Welcome to Issue Alerts").getByRole("link", { name: "Complete setup" }).click()]);
     await setup.getByLabel("Organization slug").fill("demo");
-    await setup.getByLabel("Admin token or your personal API token").fill(await guideAdminToken());
+    // A fresh deployment's first team: the admin-token form (later teams need a signed-in organization admin).
+    await setup.getByLabel("Admin token").fill(await guideAdminToken());
     await setup.getByRole("button", { name: "Connect" }).click();
     await setup.getByText(/is now connected to/).waitFor();
     await setup.close();
@@ -136,14 +137,11 @@ describe("the Teams playground (npm start, headless Chromium)", () => {
     await page.locator("#text").press("Enter");
     await page.locator("#messages .msg.mine", { hasText: "link" }).waitFor();
     await page.waitForFunction(() => document.querySelectorAll("#messages .ac-adaptiveCard").length >= 2);
-    const token = runShown(await (async () => {
-      await page.locator(".guide-link").click();
-      return shown("token");
-    })()).token;
-    await page.locator("#chats .nav-item").click();
     const [link] = await Promise.all([page.waitForEvent("popup"), page.getByRole("link", { name: "Link your account" }).last().click()]);
-    await link.getByLabel("Your personal API token").fill(token);
-    await link.locator("button[type=submit]").click();
+    // Sign in with Microsoft at the stand-in's account picker, as the same person (their tenant and object id).
+    await link.getByRole("link", { name: "Sign in with Microsoft" }).click();
+    await link.locator('button[data-user="admin@example.com"]').click();
+    await link.getByRole("button", { name: "Link account" }).click();
     await link.getByText(/is now linked to admin@example\.com/).waitFor();
     await link.close();
     await post("Your Microsoft Teams account is linked.").waitFor();

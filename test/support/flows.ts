@@ -4,10 +4,11 @@ import { eq } from "drizzle-orm";
 import { expect } from "vitest";
 import { generatePersonalToken } from "../../src/auth/personal-tokens";
 import { getDb } from "../../src/db/client";
-import { apiTokens, identities, integrations } from "../../src/db/schema";
+import { apiTokens, identities, integrations, signInIdentities } from "../../src/db/schema";
 import { ingestOutcome } from "./ingest-settle";
 import type { MicrosoftStandIn } from "./microsoft-stand-in";
 import type { SeededOrg } from "./seed";
+import { Browser, csrfIn, startSignInAuthority } from "./web-browser";
 import { actionTitled, cardOf, dispatch, sendActivity, TEAM_ID, teamInstall, TENANT, type TeamsUser } from "./teams";
 
 export const db = () => getDb(env.DB);
@@ -29,14 +30,29 @@ export async function postForm(url: string, fields: Record<string, string>) {
   return dispatch(new Request(url, { method: "POST", body: new URLSearchParams(fields), headers: { "content-type": "application/x-www-form-urlencoded" } }));
 }
 
-/** Installs the bot into the current test team and completes setup for the org; returns the integration id. */
+/**
+ * A browser signed in to the web app as this user, from the current test tenant. Their Microsoft identity is seeded
+ * as if they had signed in before (a first sign-in by email needs the tenant connected already).
+ */
+export async function signedInAs(ms: MicrosoftStandIn, user: { id: number; email: string }, tenantId = TENANT): Promise<Browser> {
+  const authority = await startSignInAuthority(ms);
+  const objectId = `oid-user-${user.id}-${tenantId}`;
+  await db().insert(signInIdentities).values({ tenantId, objectId, userId: user.id, createdAt: Date.now(), lastSignInAt: Date.now() }).onConflictDoNothing();
+  const b = new Browser();
+  const res = await b.signIn(authority, { tenantId, objectId, email: user.email });
+  expect(res.status, await res.clone().text()).toBe(302);
+  return b;
+}
+
+/** Installs the bot into the current test team and completes setup for the org as its admin, signed in; returns the integration id. */
 export async function installAndSetUp(ms: MicrosoftStandIn, s: SeededOrg, installer: TeamsUser): Promise<number> {
   expect((await sendActivity(ms, teamInstall(ms, installer))).status).toBe(200);
   const welcome = ms.connector.sent(TEAM_ID).at(-1)!;
   const setupUrl = actionTitled(cardOf(welcome), "Complete setup").url as string;
-  const page = await dispatch(new Request(setupUrl));
+  const b = await signedInAs(ms, s.admin);
+  const page = await b.fetch(setupUrl);
   expect(page.status).toBe(200);
-  const res = await postForm(setupUrl, { csrf: csrfOf(await page.text()), organization: s.org.slug, token: "test-admin-token" });
+  const res = await b.post(setupUrl, { csrf: csrfIn(await page.text()), organization: s.org.slug });
   expect(res.status, await res.clone().text()).toBe(200);
   const [row] = await db().select().from(integrations).where(eq(integrations.externalId, TEAM_ID));
   return row.id;

@@ -59,6 +59,8 @@
  *    `connector.outage = { until, answer }` answers every send with `answer` until that time.
  *    `connector.beforeAnswer = async (call) => {...}` runs after a call is recorded and before it is answered
  *    (to land a change while the bot is waiting on Teams); set it back to null afterwards.
+ *  - More Microsoft endpoints (the web sign-in authority, test/support/sign-in-authority.ts) plug in with
+ *    `addRoutes(handler)`: a handler answers the requests it knows and returns null for the rest.
  *
  * Starting a stand-in also clears the isolate's bot caches (signing keys, bot token, serviceUrl memo) and
  * their KV entries, because KV is not reset between tests and every stand-in has new keys.
@@ -66,6 +68,7 @@
 import { env } from "cloudflare:workers";
 import { exportJWK, generateKeyPair, type JWK } from "jose";
 import { vi, type MockInstance } from "vitest";
+import { clearAuthorityCache } from "../../src/auth/sign-in/authority";
 import { clearOpenIdKeyCache } from "../../src/bot/openid-keys";
 import { clearServiceUrlMemo } from "../../src/bot/service-url-refresh";
 import { clearBotTokenCache } from "../../src/bot/token-client";
@@ -137,6 +140,7 @@ function scripted(answer: ScriptedAnswer): Response {
 /** Clears the isolate's bot caches and their KV entries: a test starts as a cold isolate would. */
 export async function resetBotState(): Promise<void> {
   clearOpenIdKeyCache();
+  clearAuthorityCache();
   clearBotTokenCache();
   clearServiceUrlMemo();
   let cursor: string | undefined;
@@ -240,6 +244,12 @@ export class MicrosoftStandIn {
   };
 
   private activityCounter = 0;
+  private readonly extraRoutes: ((request: Request) => Promise<Response | null>)[] = [];
+
+  /** Adds a handler for more Microsoft endpoints; it returns null for requests that are not its own. */
+  addRoutes(handler: (request: Request) => Promise<Response | null>): void {
+    this.extraRoutes.push(handler);
+  }
 
   constructor(serviceUrl: string) {
     const meta = new URL(this.metadataUrl);
@@ -331,6 +341,10 @@ export class MicrosoftStandIn {
 
     const base = this.connector.serviceUrls.find((s) => url.href.startsWith(s));
     if (base) return this.handleConnector(request, base, signal ?? null);
+    for (const extra of this.extraRoutes) {
+      const answer = await extra(request.clone());
+      if (answer) return answer;
+    }
 
     this.unexpected.push({ method: request.method, url: request.url });
     return new Response(`stand-in: no route for ${request.method} ${request.url}`, { status: 599 });

@@ -1,24 +1,28 @@
 /**
- * GET/POST /link/<signed> and /unlink/<signed>: ties a Teams user to a tracker user (proved with their personal
- * API token) or removes that tie. Links are signed, expire after 15 minutes and work once (see signed-link.tsx).
+ * GET/POST /link/<signed> and /unlink/<signed>: ties a Teams user to a tracker user, or removes that tie, by signing
+ * in with Microsoft. The signed link carries the Teams user's (tenant, aadObjectId); the person signs in to the web
+ * app, and the link is made only when the session's (tid, oid) is that same account, in every active installation
+ * of the tenant whose organization has the user (auth/sign-in/link-by-sign-in.ts). No token pasting. Links are
+ * signed, expire after 15 minutes and work once (see signed-link.tsx).
  */
 import { Hono, type Context } from "hono";
 import type { AppEnv } from "../../app";
-import { isOrgMember } from "../../auth/org-role";
-import { authenticatePersonalToken } from "../../auth/personal-tokens";
+import { decideLink, sameMicrosoftAccount } from "../../auth/sign-in/link-by-sign-in";
+import { currentViewer, formAllowed, type Viewer } from "../../auth/sign-in/session";
 import { connectorFor } from "../../bot/connector-client";
 import { buildLinkedCard, buildUnlinkedCard } from "../../cards/conversation-cards";
 import { cardMessage } from "../../cards/message";
 import type { AdaptiveCard } from "../../cards/types";
 import { getDb } from "../../db/client";
 import { identitiesOfTeamsUser, linkIdentity, unlinkIdentities } from "../../db/identities";
-import { activeTenantIntegrations, getIntegration, type IntegrationRow } from "../../db/integrations";
+import { findOrganization } from "../../db/organizations";
 import { consumeNonce } from "../../db/used-nonces";
 import type { Env } from "../../env";
 import { parseLinkData, type LinkData } from "../../signed-link-data";
-import { csrfToken, csrfValid } from "./csrf";
-import { CsrfForm, ErrorNote, Message, Page } from "./layout";
-import { openSignedLink, refusedLink } from "./signed-link";
+import { MessagePage } from "../../web/layout";
+import { LinkConfirmPage, LinkSignInPage, OtherAccountPage, type LinkPurpose } from "../../web/link-pages";
+import { isSecureSite, siteOrigin } from "../web/web-context";
+import { openSignedLink, refusedLink, type OpenedLink } from "./signed-link";
 
 export const linkRoutes = new Hono<AppEnv>();
 
@@ -30,100 +34,89 @@ function notify(c: Context<AppEnv>, data: LinkData, card: AdaptiveCard, summary:
   c.executionCtx.waitUntil(send);
 }
 
-function LinkForm(props: { csrf: string; error?: string }) {
-  return (
-    <Page title="Link your Teams account">
-      <p>Link your Microsoft Teams account to your Issue Alerts account, so you can resolve, ignore and assign issues from Teams.</p>
-      <ErrorNote text={props.error} />
-      <CsrfForm csrf={props.csrf}>
-        <label for="token">Your personal API token</label>
-        <input id="token" name="token" type="password" required autocomplete="off" />
-        <p class="hint">Ask an admin for one if you don't have it. It is used once, to check who you are, and not stored here.</p>
-        <button type="submit">Link account</button>
-      </CsrfForm>
-    </Page>
-  );
-}
+const notMember = (viewer: Viewer) => (
+  <MessagePage title="Not linked" frame={{ viewer }} kind="error">
+    <p>
+      Your account ({viewer.email}) is not a member of an organization connected to this Teams tenant, so nothing was linked. Ask an admin of
+      your organization to add you.
+    </p>
+  </MessagePage>
+);
 
-/** Integrations this link may link in: the named ones, or every active one of the tenant. */
-async function candidateIntegrations(c: Context<AppEnv>, data: LinkData): Promise<IntegrationRow[]> {
-  const db = getDb(c.env.DB);
-  if (!data.integrationIds.length) return activeTenantIntegrations(db, data.tenantId);
-  const rows = await Promise.all(data.integrationIds.slice(0, 20).map((id) => getIntegration(db, id)));
-  return rows.filter((r): r is IntegrationRow => !!r && r.status === "active" && r.tenantId === data.tenantId);
+const refusedForm = (viewer: Viewer) => (
+  <MessagePage title="Request refused" frame={{ viewer }} kind="error">
+    <p>The form could not be verified (it came from another site or an old page). Open the link again.</p>
+  </MessagePage>
+);
+
+/** The signed link and who is signed in; the page to answer when there is nothing more to do. */
+async function open(c: Context<AppEnv>, purpose: LinkPurpose) {
+  const opened = await openSignedLink(c, purpose, parseLinkData);
+  if (!opened.ok) return { done: refusedLink(c, purpose, opened.refusal) } as const;
+  const viewer = await currentViewer(c, getDb(c.env.DB), isSecureSite(c));
+  const token = c.req.param("token") ?? "";
+  if (!viewer) return { done: c.html(<LinkSignInPage purpose={purpose} token={token} />, c.req.method === "GET" ? 200 : 401) } as const;
+  if (!sameMicrosoftAccount(viewer, opened.link.data)) return { done: c.html(<OtherAccountPage purpose={purpose} token={token} viewer={viewer} />, 403) } as const;
+  const ready: { link: OpenedLink<LinkData>; viewer: Viewer; token: string } = { link: opened.link, viewer, token };
+  return ready;
 }
 
 linkRoutes.get("/link/:token", async (c) => {
-  const opened = await openSignedLink(c, "link", parseLinkData);
-  if (!opened.ok) return refusedLink(c, "link", opened.refusal);
-  const link = opened.link;
-  return c.html(<LinkForm csrf={await csrfToken(c.env.LINK_SIGNING_SECRET!, link.nonce)} />);
+  const o = await open(c, "link");
+  if ("done" in o) return o.done;
+  const db = getDb(c.env.DB);
+  const decision = await decideLink(db, o.viewer, o.link.data);
+  if (decision.kind !== "allowed") return c.html(notMember(o.viewer), 403);
+  const orgs = await Promise.all([...new Set(decision.integrations.map((i) => i.organizationId!))].map((id) => findOrganization(db, id)));
+  return c.html(<LinkConfirmPage purpose="link" token={o.token} viewer={o.viewer} organizations={orgs.flatMap((org) => (org ? [org.name] : []))} />);
 });
 
 linkRoutes.post("/link/:token", async (c) => {
-  const opened = await openSignedLink(c, "link", parseLinkData);
-  if (!opened.ok) return refusedLink(c, "link", opened.refusal);
-  const link = opened.link;
+  const o = await open(c, "link");
+  if ("done" in o) return o.done;
   const form = await c.req.parseBody().catch(() => ({}) as Record<string, unknown>);
-  if (!(await csrfValid(c, c.env.LINK_SIGNING_SECRET!, link.nonce, form.csrf))) {
-    return c.html(<Message title="Request refused" kind="error" text="The form could not be verified. Open the link again." />, 403);
-  }
-  const csrf = await csrfToken(c.env.LINK_SIGNING_SECRET!, link.nonce);
-  const token = typeof form.token === "string" ? form.token.trim() : "";
+  if (!formAllowed(c, o.viewer, form.csrf, siteOrigin(c))) return c.html(refusedForm(o.viewer), 403);
   const db = getDb(c.env.DB);
-  const user = token ? await authenticatePersonalToken(db, token) : null;
-  if (!user) return c.html(<LinkForm csrf={csrf} error="That token is not valid." />, 401);
-  const candidates = await candidateIntegrations(c, link.data);
-  const allowed: IntegrationRow[] = [];
-  for (const i of candidates) if (i.organizationId && (await isOrgMember(db, user.id, i.organizationId))) allowed.push(i);
-  if (!allowed.length) {
-    return c.html(
-      <Message title="Not linked" kind="error" text="Your account is not a member of an organization connected to this Teams tenant. Ask an admin to add you." />,
-      403,
-    );
-  }
-  if (!(await consumeNonce(db, link.nonce, Date.now()))) return refusedLink(c, "link", "used");
+  const decision = await decideLink(db, o.viewer, o.link.data);
+  if (decision.kind !== "allowed") return c.html(notMember(o.viewer), 403);
+  if (!(await consumeNonce(db, o.link.nonce, Date.now()))) return refusedLink(c, "link", "used");
   await linkIdentity(db, {
-    integrationIds: allowed.map((i) => i.id),
-    tenantId: link.data.tenantId,
-    teamsUserId: link.data.teamsUserId,
-    aadObjectId: link.data.aadObjectId,
-    userId: user.id,
+    integrationIds: decision.integrations.map((i) => i.id),
+    tenantId: o.link.data.tenantId,
+    teamsUserId: o.link.data.teamsUserId,
+    aadObjectId: o.link.data.aadObjectId,
+    userId: o.viewer.userId,
     now: Date.now(),
   });
-  notify(c, link.data, buildLinkedCard(), "Your account is linked");
-  return c.html(<Message title="Account linked" kind="ok" text={`Your Teams account is now linked to ${user.email}. You can close this page and go back to Teams.`} />);
-});
-
-linkRoutes.get("/unlink/:token", async (c) => {
-  const opened = await openSignedLink(c, "unlink", parseLinkData);
-  if (!opened.ok) return refusedLink(c, "unlink", opened.refusal);
-  const link = opened.link;
-  const csrf = await csrfToken(c.env.LINK_SIGNING_SECRET!, link.nonce);
+  notify(c, o.link.data, buildLinkedCard(), "Your account is linked");
   return c.html(
-    <Page title="Unlink your Teams account">
-      <p>After unlinking, actions on issue cards in Teams will ask you to link again.</p>
-      <CsrfForm csrf={csrf}>
-        <button type="submit">Unlink account</button>
-      </CsrfForm>
-    </Page>,
+    <MessagePage title="Account linked" frame={{ viewer: o.viewer }} kind="ok">
+      <p>Your Teams account is now linked to {o.viewer.email}. You can close this page and go back to Teams.</p>
+    </MessagePage>,
   );
 });
 
+linkRoutes.get("/unlink/:token", async (c) => {
+  const o = await open(c, "unlink");
+  if ("done" in o) return o.done;
+  return c.html(<LinkConfirmPage purpose="unlink" token={o.token} viewer={o.viewer} organizations={[]} />);
+});
+
 linkRoutes.post("/unlink/:token", async (c) => {
-  const opened = await openSignedLink(c, "unlink", parseLinkData);
-  if (!opened.ok) return refusedLink(c, "unlink", opened.refusal);
-  const link = opened.link;
+  const o = await open(c, "unlink");
+  if ("done" in o) return o.done;
   const form = await c.req.parseBody().catch(() => ({}) as Record<string, unknown>);
-  if (!(await csrfValid(c, c.env.LINK_SIGNING_SECRET!, link.nonce, form.csrf))) {
-    return c.html(<Message title="Request refused" kind="error" text="The form could not be verified. Open the link again." />, 403);
-  }
+  if (!formAllowed(c, o.viewer, form.csrf, siteOrigin(c))) return c.html(refusedForm(o.viewer), 403);
   const db = getDb(c.env.DB);
-  if (!(await consumeNonce(db, link.nonce, Date.now()))) return refusedLink(c, "unlink", "used");
-  const ids = (await identitiesOfTeamsUser(db, link.data.tenantId, link.data.teamsUserId))
-    .filter((i) => !link.data.integrationIds.length || link.data.integrationIds.includes(i.integrationId))
+  if (!(await consumeNonce(db, o.link.nonce, Date.now()))) return refusedLink(c, "unlink", "used");
+  const ids = (await identitiesOfTeamsUser(db, o.link.data.tenantId, o.link.data.teamsUserId))
+    .filter((i) => !o.link.data.integrationIds.length || o.link.data.integrationIds.includes(i.integrationId))
     .map((i) => i.id);
   await unlinkIdentities(db, ids);
-  notify(c, link.data, buildUnlinkedCard(), "Your account is unlinked");
-  return c.html(<Message title="Account unlinked" kind="ok" text="Your Teams account is no longer linked. You can close this page." />);
+  notify(c, o.link.data, buildUnlinkedCard(), "Your account is unlinked");
+  return c.html(
+    <MessagePage title="Account unlinked" frame={{ viewer: o.viewer }} kind="ok">
+      <p>Your Teams account is no longer linked. You can close this page.</p>
+    </MessagePage>,
+  );
 });

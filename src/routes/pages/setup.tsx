@@ -1,23 +1,26 @@
 /**
- * GET/POST /setup/<signed>: connects a pending Teams installation to an organization. Whoever completes it proves
- * who they are with the admin token or an org admin's personal API token. The link works once, and only for the
- * install of the app whose welcome card carried it (its install generation).
+ * GET/POST /setup/<signed>: connects a pending Teams installation to an organization. An organization admin signs in
+ * with Microsoft and picks which of their organizations to connect the team to. Only the very first connection of a
+ * fresh deployment (no installation connected yet, nobody able to sign in) may use the ADMIN_TOKEN form instead. The
+ * link works once, and only for the install of the app whose welcome card carried it (its install generation).
  */
 import { Hono, type Context } from "hono";
 import type { AppEnv } from "../../app";
-import { authenticatePersonalToken } from "../../auth/personal-tokens";
-import { isOrgAdmin } from "../../auth/org-role";
+import { currentViewer, formAllowed } from "../../auth/sign-in/session";
 import { connectorFor } from "../../bot/connector-client";
 import { buildInstallationConfirmationCard } from "../../cards/conversation-cards";
 import { cardMessage } from "../../cards/message";
 import { getDb } from "../../db/client";
-import { activateIntegration, getIntegration, type IntegrationRow } from "../../db/integrations";
-import { findOrganizationBySlug } from "../../db/organizations";
+import { activateIntegration, anyActiveIntegration, getIntegration, type IntegrationRow } from "../../db/integrations";
+import { adminOrganizationsOf, findOrganizationBySlug, type OrganizationRow } from "../../db/organizations";
 import { consumeNonce } from "../../db/used-nonces";
 import { timingSafeEqual } from "../../http/bearer";
 import { parseSetupLinkData, type SetupLinkData } from "../../signed-link-data";
+import { MessagePage } from "../../web/layout";
+import { SetupPickPage, SetupSignInPage } from "../../web/setup-pages";
+import { isSecureSite, siteOrigin } from "../web/web-context";
 import { csrfToken, csrfValid } from "./csrf";
-import { CsrfForm, ErrorNote, Message, Page } from "./layout";
+import { Message } from "./layout";
 import { openSignedLink, refusedLink, type LinkRefusal } from "./signed-link";
 
 export const setupRoutes = new Hono<AppEnv>();
@@ -38,23 +41,10 @@ async function checkLink(c: Context<AppEnv>): Promise<{ ok: true; link: SetupLin
 const alreadySetUp = (c: Context<AppEnv>) =>
   c.html(<Message title="Already set up" kind="ok" text="This team is already connected. You can close this page." />, 200);
 
-function SetupForm(props: { team: string; csrf: string; error?: string; organization?: string }) {
-  return (
-    <Page title="Connect Microsoft Teams">
-      <p>
-        Connect the team <strong>{props.team || "(unnamed team)"}</strong> to your organization so alert rules can post issue cards to it.
-      </p>
-      <ErrorNote text={props.error} />
-      <CsrfForm csrf={props.csrf}>
-        <label for="organization">Organization slug</label>
-        <input id="organization" name="organization" required autocomplete="off" value={props.organization ?? ""} />
-        <label for="token">Admin token or your personal API token</label>
-        <input id="token" name="token" type="password" required autocomplete="off" />
-        <p class="hint">Personal API tokens must belong to an admin of the organization.</p>
-        <button type="submit">Connect</button>
-      </CsrfForm>
-    </Page>
-  );
+/** The ADMIN_TOKEN form's data when this is a fresh deployment's first connection, else null. */
+async function firstConnection(c: Context<AppEnv>, link: SetupLink, extra: { error?: string; organization?: string } = {}) {
+  if (!c.env.ADMIN_TOKEN?.trim() || (await anyActiveIntegration(getDb(c.env.DB)))) return null;
+  return { csrf: await csrfToken(c.env.LINK_SIGNING_SECRET!, link.nonce), ...extra };
 }
 
 setupRoutes.get("/:token", async (c) => {
@@ -62,33 +52,48 @@ setupRoutes.get("/:token", async (c) => {
   if (!checked.ok) return refusedLink(c, "setup", checked.refusal);
   const link = checked.link;
   if (link.integration.status !== "pending") return alreadySetUp(c);
-  return c.html(<SetupForm team={link.integration.name} csrf={await csrfToken(c.env.LINK_SIGNING_SECRET!, link.nonce)} />);
+  const db = getDb(c.env.DB);
+  const viewer = await currentViewer(c, db, isSecureSite(c));
+  const token = c.req.param("token");
+  if (viewer) {
+    const organizations = await adminOrganizationsOf(db, viewer.userId);
+    return c.html(<SetupPickPage team={link.integration.name} token={token} viewer={viewer} organizations={organizations} />);
+  }
+  return c.html(<SetupSignInPage team={link.integration.name} token={token} firstConnection={await firstConnection(c, link)} />);
 });
 
 setupRoutes.post("/:token", async (c) => {
   const checked = await checkLink(c);
   if (!checked.ok) return refusedLink(c, "setup", checked.refusal);
   const link = checked.link;
+  const token = c.req.param("token");
   const form = await c.req.parseBody().catch(() => ({}) as Record<string, unknown>);
-  if (!(await csrfValid(c, c.env.LINK_SIGNING_SECRET!, link.nonce, form.csrf))) {
-    return c.html(<Message title="Request refused" kind="error" text="The form could not be verified. Open the setup link again." />, 403);
-  }
-  const csrf = await csrfToken(c.env.LINK_SIGNING_SECRET!, link.nonce);
-  const slug = typeof form.organization === "string" ? form.organization.trim().toLowerCase() : "";
-  const token = typeof form.token === "string" ? form.token.trim() : "";
-  const again = (error: string, status: 400 | 401) =>
-    c.html(<SetupForm team={link.integration.name} csrf={csrf} error={error} organization={slug} />, status);
-  if (!slug || !token) return again("Enter the organization slug and a token.", 400);
   const db = getDb(c.env.DB);
-  const org = await findOrganizationBySlug(db, slug);
-  const isAdminToken = !!c.env.ADMIN_TOKEN && timingSafeEqual(token, c.env.ADMIN_TOKEN);
-  let allowed = isAdminToken && !!org;
-  if (!isAdminToken && org) {
-    const user = await authenticatePersonalToken(db, token);
-    allowed = !!user && (await isOrgAdmin(db, user.id, org.id));
+  const slug = typeof form.organization === "string" ? form.organization.trim().toLowerCase() : "";
+  let org: OrganizationRow | null;
+  if (form.mode === "admin_token") {
+    // The fresh deployment's first connection only.
+    const first = await firstConnection(c, link);
+    if (!first) return c.html(<SetupSignInPage team={link.integration.name} token={token} firstConnection={null} />, 403);
+    if (!(await csrfValid(c, c.env.LINK_SIGNING_SECRET!, link.nonce, form.csrf))) return refused(c);
+    const given = typeof form.token === "string" ? form.token.trim() : "";
+    org = slug ? await findOrganizationBySlug(db, slug) : null;
+    // One answer for "no such organization" and "wrong token": the page must not reveal which organizations exist.
+    if (!org || !given || !timingSafeEqual(given, c.env.ADMIN_TOKEN!.trim())) {
+      const again = await firstConnection(c, link, { error: "Unknown organization or wrong admin token.", organization: slug });
+      return c.html(<SetupSignInPage team={link.integration.name} token={token} firstConnection={again} />, 401);
+    }
+  } else {
+    const viewer = await currentViewer(c, db, isSecureSite(c));
+    if (!viewer) return c.html(<SetupSignInPage team={link.integration.name} token={token} firstConnection={await firstConnection(c, link)} />, 401);
+    if (!formAllowed(c, viewer, form.csrf, siteOrigin(c))) return refused(c);
+    const organizations = await adminOrganizationsOf(db, viewer.userId);
+    org = organizations.find((o) => o.slug === slug) ?? null;
+    if (!org) {
+      const error = "Pick one of the organizations you are an admin of.";
+      return c.html(<SetupPickPage team={link.integration.name} token={token} viewer={viewer} organizations={organizations} error={error} />, 403);
+    }
   }
-  // One answer for "no such organization" and "not allowed": the page must not reveal which organizations exist.
-  if (!org || !allowed) return again("That token can't connect this organization (unknown organization, wrong token, or not an admin).", 401);
   // Spend the link first: of two submissions racing, one gets here.
   if (!(await consumeNonce(db, link.nonce, Date.now()))) return refusedLink(c, "setup", "used");
   const now = Date.now();
@@ -106,3 +111,12 @@ setupRoutes.post("/:token", async (c) => {
     <Message title="Connected" kind="ok" text={`The team ${link.integration.name || ""} is now connected to ${org.name}. Create an alert rule to start getting issue cards.`} />,
   );
 });
+
+function refused(c: Context<AppEnv>) {
+  return c.html(
+    <MessagePage title="Request refused" frame={{ viewer: null }} kind="error">
+      <p>The form could not be verified (it came from another site or an old page). Open the setup link again.</p>
+    </MessagePage>,
+    403,
+  );
+}

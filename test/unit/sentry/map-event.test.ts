@@ -210,3 +210,51 @@ describe("mapSentryEvent", () => {
     expect(isErrorEventPayload({ type: "transaction" })).toBe(false);
   });
 });
+
+describe("what the issue page shows: source context, variables, breadcrumbs, request", () => {
+  const now = Date.UTC(2026, 10, 29, 12, 0, 0);
+  it("keeps context lines (5 around), frame variables as text, the newest breadcrumbs, and a scrubbed request", () => {
+    const event = mapSentryEvent(
+      {
+        exception: {
+          values: [
+            {
+              type: "TypeError",
+              value: "x is undefined",
+              stacktrace: {
+                frames: [
+                  {
+                    filename: "src/a.ts",
+                    function: "f",
+                    lineno: 9,
+                    in_app: true,
+                    context_line: "  return x.y;",
+                    pre_context: ["1", "2", "3", "4", "5", "6", "7"],
+                    post_context: ["a", "b", "c", "d", "e", "f"],
+                    vars: { x: null, n: 3, s: "text" },
+                  },
+                ],
+              },
+            },
+          ],
+        },
+        breadcrumbs: { values: Array.from({ length: 60 }, (_, i) => ({ timestamp: now / 1000 - 60 + i, category: "http", message: `GET /${i}` })) },
+        request: {
+          method: "post",
+          url: "https://shop.example/pay?card=4111&token=secret#frag",
+          headers: { "User-Agent": "Firefox", Cookie: "session=secret", Authorization: "Bearer secret" },
+        },
+      },
+      { now },
+    );
+    const frame = event.exceptions[0].stacktrace!.frames[0];
+    expect(frame.contextLine).toBe("  return x.y;");
+    expect(frame.preContext).toEqual(["3", "4", "5", "6", "7"]);
+    expect(frame.postContext).toEqual(["a", "b", "c", "d", "e"]);
+    expect(frame.vars).toEqual({ x: "null", n: "3", s: "text" });
+    expect(event.breadcrumbs).toHaveLength(50);
+    expect(event.breadcrumbs!.at(-1)).toEqual({ timestamp: now - 1000, category: "http", message: "GET /59" });
+    expect(event.request).toEqual({ method: "POST", url: "https://shop.example/pay", headers: { "user-agent": "Firefox" } });
+    expect(JSON.stringify(event)).not.toContain("secret");
+  });
+});

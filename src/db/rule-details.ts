@@ -1,0 +1,35 @@
+/** Reads for the web app's alert rule page: the rule in its project, its recent fires and deliveries. */
+import { and, desc, eq } from "drizzle-orm";
+import type { Db } from "./client";
+import { alertRules, deliveries, groups, integrations, projects, ruleFires } from "./schema";
+
+/** The rule if it belongs to the organization's project with that slug (deleted rules are not shown). */
+export async function findRuleInProject(db: Db, organizationId: number, projectSlug: string, ruleId: number) {
+  const [row] = await db
+    .select({ rule: alertRules, projectSlug: projects.slug, projectName: projects.name, integrationName: integrations.name, integrationStatus: integrations.status })
+    .from(alertRules)
+    .innerJoin(projects, eq(projects.id, alertRules.projectId))
+    .innerJoin(integrations, eq(integrations.id, alertRules.integrationId))
+    .where(and(eq(alertRules.id, ruleId), eq(projects.organizationId, organizationId), eq(projects.slug, projectSlug)))
+    .limit(1);
+  return row && row.rule.status !== "deleted" ? row : null;
+}
+
+export async function recentRuleFires(db: Db, ruleId: number, limit = 20) {
+  return db
+    .select({ groupId: groups.id, shortId: groups.shortId, title: groups.title, lastFiredAt: ruleFires.lastFiredAt })
+    .from(ruleFires)
+    .innerJoin(groups, eq(groups.id, ruleFires.groupId))
+    .where(eq(ruleFires.ruleId, ruleId))
+    .orderBy(desc(ruleFires.lastFiredAt))
+    .limit(limit);
+}
+
+export async function recentRuleDeliveries(db: Db, ruleId: number, limit = 20) {
+  return db
+    .select({ id: deliveries.id, kind: deliveries.kind, status: deliveries.status, attempts: deliveries.attempts, lastError: deliveries.lastError, updatedAt: deliveries.updatedAt, groupId: deliveries.groupId })
+    .from(deliveries)
+    .where(eq(deliveries.ruleId, ruleId))
+    .orderBy(desc(deliveries.id))
+    .limit(limit);
+}

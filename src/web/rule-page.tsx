@@ -1,0 +1,110 @@
+/** /organizations/<slug>/alerts/rules/<project>/<id>/details/: what a card's "via <rule>" footer opens (read-only). */
+import type { AlertRuleRow } from "../db/alert-rules";
+import { formatMinutes } from "../cards/format";
+import { utcText } from "./format";
+import { WebPage, type Frame } from "./layout";
+
+export type RulePageView = {
+  frame: Frame;
+  org: { slug: string; name: string };
+  project: { slug: string; name: string };
+  rule: AlertRuleRow;
+  integrationName: string;
+  fires: { groupId: number; shortId: string; title: string; lastFiredAt: number }[];
+  deliveries: { id: number; kind: string; status: string; attempts: number; lastError: string | null; updatedAt: number; groupId: number | null }[];
+};
+
+function conditionsText(r: AlertRuleRow): string[] {
+  const c = r.conditions;
+  const out: string[] = [];
+  if (c.newIssue) out.push("A new issue is created");
+  if (c.regression) out.push("A resolved issue happens again (regression)");
+  if (c.escalation) out.push("An issue escalates");
+  if (c.frequency) out.push(`An issue happens more than ${c.frequency.count} times in ${formatMinutes(c.frequency.windowMinutes)}`);
+  return out.length ? out : ["(no condition)"];
+}
+
+function filtersText(r: AlertRuleRow): string[] {
+  const f = r.filters;
+  const out: string[] = [];
+  if (f.levelAtLeast) out.push(`Level is at least ${f.levelAtLeast}`);
+  if (f.environment) out.push(`Environment is ${f.environment}`);
+  for (const [k, v] of Object.entries(f.tags ?? {})) out.push(`Tag ${k} is ${v}`);
+  return out.length ? out : ["Every issue of the project"];
+}
+
+export function RulePage(v: RulePageView) {
+  const base = `/organizations/${encodeURIComponent(v.org.slug)}`;
+  const r = v.rule;
+  return (
+    <WebPage title={`Alert rule ${r.name}`} frame={v.frame}>
+      <p class="hint">
+        <a href={`${base}/issues/?project=${encodeURIComponent(v.project.slug)}`}>Issues of {v.project.name}</a>
+      </p>
+      <h1>Alert rule: {r.name}</h1>
+      <p>
+        <span class="badge">{r.status}</span> {r.statusReason ? <span class="error">{r.statusReason}</span> : null}
+      </p>
+      <dl class="meta">
+        <dt>Project</dt>
+        <dd>{v.project.name}</dd>
+        <dt>Posts to</dt>
+        <dd>
+          {r.targetType === "channel" ? "Channel" : "Person"} {r.targetName} in {v.integrationName || "Teams"}
+        </dd>
+        <dt>At most</dt>
+        <dd>one card per issue every {formatMinutes(r.frequencyMinutes)}</dd>
+      </dl>
+      <h2>When</h2>
+      <ul>
+        {conditionsText(r).map((t) => (
+          <li>{t}</li>
+        ))}
+      </ul>
+      <h2>If</h2>
+      <ul>
+        {filtersText(r).map((t) => (
+          <li>{t}</li>
+        ))}
+      </ul>
+      <p class="hint">Editing rules from the web comes later; the admin API edits them today.</p>
+      <h2>Recent fires</h2>
+      {v.fires.length ? (
+        <ul>
+          {v.fires.map((f) => (
+            <li>
+              {utcText(f.lastFiredAt)}: <a href={`${base}/issues/${f.groupId}/`}>{f.shortId}</a> {f.title}
+            </li>
+          ))}
+        </ul>
+      ) : (
+        <p>Not fired yet.</p>
+      )}
+      <h2>Recent deliveries</h2>
+      {v.deliveries.length ? (
+        <table>
+          <tr>
+            <th scope="col">When</th>
+            <th scope="col">What</th>
+            <th scope="col">Status</th>
+          </tr>
+          {v.deliveries.map((d) => (
+            <tr>
+              <td>{utcText(d.updatedAt)}</td>
+              <td>
+                {d.kind} {d.groupId ? <a href={`${base}/issues/${d.groupId}/`}>issue</a> : null}
+              </td>
+              <td>
+                {d.status}
+                {d.attempts > 1 ? ` after ${d.attempts} attempts` : ""}
+                {d.lastError ? ` (${d.lastError})` : ""}
+              </td>
+            </tr>
+          ))}
+        </table>
+      ) : (
+        <p>None yet.</p>
+      )}
+    </WebPage>
+  );
+}
