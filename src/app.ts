@@ -1,6 +1,6 @@
 import { Hono } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import type { Env } from "./env";
+import type { AppEnv } from "./env";
 import { AppError } from "./errors";
 import { pageHeaders } from "./http/page-headers";
 import { adminRoutes } from "./routes/admin/index";
@@ -14,7 +14,6 @@ import { webRoutes } from "./routes/web/index";
 import { notFoundHtml } from "./web/landing-page";
 import { WEB_CSS } from "./web/stylesheet";
 
-export type AppEnv = { Bindings: Env };
 
 export function buildApp() {
   const app = new Hono<AppEnv>();

@@ -25,6 +25,9 @@ export type Env = {
   LINK_SIGNING_SECRET?: string;
 };
 
+/** The Hono environment of every route: the bindings above. */
+export type AppEnv = { Bindings: Env };
+
 export const DEFAULT_OPENID_METADATA_URL = "https://login.botframework.com/v1/.well-known/openidconfiguration";
 
 /** Base URL for links, without a trailing slash. Falls back to the request's origin. */

@@ -1,5 +1,5 @@
 import type { MiddlewareHandler } from "hono";
-import type { AppEnv } from "../app";
+import type { AppEnv } from "../env";
 import { NotConfiguredError, UnauthorizedError } from "../errors";
 import { bearerToken, timingSafeEqual } from "../http/bearer";
 

@@ -4,7 +4,7 @@
  * 200 quickly.
  */
 import type { Context } from "hono";
-import type { AppEnv } from "../app";
+import type { AppEnv } from "../env";
 import type { Activity } from "../bot/activity-types";
 import type { BatchRead } from "../db/batch-read";
 import { changesOf } from "../db/groups";

@@ -1,5 +1,5 @@
 import { Hono } from "hono";
-import type { AppEnv } from "../app";
+import type { AppEnv } from "../env";
 import { getDb } from "../db/client";
 import { NotFoundError, UnauthorizedError } from "../errors";
 import { bearerToken } from "../http/bearer";

@@ -1,5 +1,5 @@
 import { Hono } from "hono";
-import type { AppEnv } from "../app";
+import type { AppEnv } from "../env";
 import { TEAMS_CHANNEL_ID } from "../bot/activity-types";
 import { receiveActivity } from "../bot/receiver";
 import { refreshStoredServiceUrl } from "../bot/service-url-refresh";

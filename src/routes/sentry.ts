@@ -1,6 +1,6 @@
 import { Hono, type Context, type MiddlewareHandler } from "hono";
 import { cors } from "hono/cors";
-import type { AppEnv } from "../app";
+import type { AppEnv } from "../env";
 import { getDb } from "../db/client";
 import type { ProjectRow } from "../db/projects";
 import { AppError, NotFoundError } from "../errors";

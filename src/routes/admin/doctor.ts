@@ -16,7 +16,7 @@
  */
 import { and, asc, desc, eq, isNotNull } from "drizzle-orm";
 import { Hono } from "hono";
-import type { AppEnv } from "../../app";
+import type { AppEnv } from "../../env";
 import { botConfig, botEndpoints } from "../../bot/bot-config";
 import { fetchKeySet } from "../../bot/openid-keys";
 import { getBotToken } from "../../bot/token-client";

@@ -1,5 +1,5 @@
 import { Hono } from "hono";
-import type { AppEnv } from "../../app";
+import type { AppEnv } from "../../env";
 import { requireAdminToken } from "../../auth/admin-token";
 import { doctorRoutes } from "./doctor";
 import { ingestAdminRoutes } from "./ingest";

@@ -1,5 +1,5 @@
 import { Hono } from "hono";
-import type { AppEnv } from "../../app";
+import type { AppEnv } from "../../env";
 import { getDb } from "../../db/client";
 import { listDropCounts } from "../../db/dropped-events";
 import { listIngestDeadLetters } from "../../db/ingest-dead-letters";

@@ -1,6 +1,6 @@
 import { Hono } from "hono";
 import * as z from "zod/mini"; // tree-shakable build; the English locale is registered in http/validate.ts
-import type { AppEnv } from "../../app";
+import type { AppEnv } from "../../env";
 import { afterIssueChange } from "../../alerts/after-change";
 import { getDb } from "../../db/client";
 import { assigneeLabel, getAssigneeView, getGroupWithOrg, latestEvent, listActivity, listGroups } from "../../db/groups";

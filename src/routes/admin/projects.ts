@@ -1,6 +1,6 @@
 import { Hono } from "hono";
 import * as z from "zod/mini"; // tree-shakable build; the English locale is registered in http/validate.ts
-import type { AppEnv } from "../../app";
+import type { AppEnv } from "../../env";
 import { buildDsn, generateIngestKey } from "../../auth/ingest-key";
 import { getDb } from "../../db/client";
 import { forgetIngestKeys } from "../../ingest/key-cache";

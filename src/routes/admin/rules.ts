@@ -1,6 +1,6 @@
 import { Hono } from "hono";
 import * as z from "zod/mini"; // tree-shakable build; the English locale is registered in http/validate.ts
-import type { AppEnv } from "../../app";
+import type { AppEnv } from "../../env";
 import { frequencyMinutesSchema, newRuleValues, ruleConditionsSchema, ruleFiltersSchema, trimmedName } from "../../alerts/rule-definition";
 import { resolveRuleTarget } from "../../alerts/rule-target";
 import { connectorFor } from "../../bot/connector-client";

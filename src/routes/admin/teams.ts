@@ -1,6 +1,6 @@
 import { Hono } from "hono";
 import * as z from "zod/mini"; // tree-shakable build; the English locale is registered in http/validate.ts
-import type { AppEnv } from "../../app";
+import type { AppEnv } from "../../env";
 import { getDb } from "../../db/client";
 import { findMembership } from "../../db/organizations";
 import { deleteTeamMember, insertTeam, insertTeamMember, listTeamMembers, listTeams } from "../../db/teams";

@@ -6,7 +6,7 @@
  * signed, expire after 15 minutes and work once (see signed-link.tsx).
  */
 import { Hono, type Context } from "hono";
-import type { AppEnv } from "../../app";
+import type { AppEnv } from "../../env";
 import { decideLink, sameMicrosoftAccount } from "../../auth/sign-in/link-by-sign-in";
 import { currentViewer, formAllowed, type Viewer } from "../../auth/sign-in/session";
 import { connectorFor } from "../../bot/connector-client";

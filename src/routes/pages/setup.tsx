@@ -5,7 +5,7 @@
  * link works once, and only for the install of the app whose welcome card carried it (its install generation).
  */
 import { Hono, type Context } from "hono";
-import type { AppEnv } from "../../app";
+import type { AppEnv } from "../../env";
 import { currentViewer, formAllowed } from "../../auth/sign-in/session";
 import { connectorFor } from "../../bot/connector-client";
 import { buildInstallationConfirmationCard } from "../../cards/conversation-cards";

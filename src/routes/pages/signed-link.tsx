@@ -10,7 +10,7 @@
  * atomically (db/used-nonces consumeNonce) when it acts. Every refusal is a 400 page saying what to do.
  */
 import type { Context } from "hono";
-import type { AppEnv } from "../../app";
+import type { AppEnv } from "../../env";
 import { getDb } from "../../db/client";
 import { nonceUsed } from "../../db/used-nonces";
 import { verifyToken, type PayloadParser, type SignedPurpose } from "../../signing";

@@ -17,7 +17,7 @@ import { claimInstance, instanceClaimed } from "../../db/instance-claim";
 import { NotConfiguredError } from "../../errors";
 import { timingSafeEqual } from "../../http/bearer";
 import { MessagePage, WebPage } from "../../web/layout";
-import type { AppEnv } from "../../app";
+import type { AppEnv } from "../../env";
 import { isSecureSite, siteOrigin, webDb } from "./web-context";
 
 export const authRoutes = new Hono<AppEnv>();

@@ -5,7 +5,7 @@
  */
 import { Hono } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import type { AppEnv } from "../../app";
+import type { AppEnv } from "../../env";
 import { currentViewer } from "../../auth/sign-in/session";
 import { listUserMemberships } from "../../db/users";
 import { AppError, NotFoundError } from "../../errors";

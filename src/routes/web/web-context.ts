@@ -4,7 +4,7 @@
  * back; `orgOfViewer` answers 404 for an organization the viewer is not a member of (its existence is not revealed).
  */
 import type { Context, MiddlewareHandler } from "hono";
-import type { AppEnv } from "../../app";
+import type { AppEnv } from "../../env";
 import { currentViewer, type Viewer } from "../../auth/sign-in/session";
 import { publicBaseUrl } from "../../env";
 import { getDb, type Db } from "../../db/client";
