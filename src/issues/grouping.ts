@@ -75,11 +75,11 @@ function describe(event: NormalizedEvent): Omit<GroupingResult, "hash"> {
     const value = exc.value ?? "";
     return {
       type: "error",
-      title: truncate(value ? `${exc.type}: ${firstLine(value)}` : exc.type, TITLE_MAX),
-      culprit: truncate(event.culprit ?? (crash ? culpritOf(crash) : ""), TITLE_MAX),
+      title: truncateUnits(value ? `${exc.type}: ${firstLine(value)}` : exc.type, TITLE_MAX),
+      culprit: truncateUnits(event.culprit ?? (crash ? culpritOf(crash) : ""), TITLE_MAX),
       metadata: compact({
         type: exc.type,
-        value: truncate(value, 1000),
+        value: truncateUnits(value, 1000),
         function: crash?.function,
         filename: crash?.filename ?? crash?.module,
       }),
@@ -88,9 +88,9 @@ function describe(event: NormalizedEvent): Omit<GroupingResult, "hash"> {
   const message = event.message?.trim() || "<unlabeled event>";
   return {
     type: "default",
-    title: truncate(firstLine(message), TITLE_MAX),
-    culprit: truncate(event.culprit ?? "", TITLE_MAX),
-    metadata: { message: truncate(message, 1000) },
+    title: truncateUnits(firstLine(message), TITLE_MAX),
+    culprit: truncateUnits(event.culprit ?? "", TITLE_MAX),
+    metadata: { message: truncateUnits(message, 1000) },
   };
 }
 
@@ -104,7 +104,8 @@ function firstLine(s: string): string {
   return i === -1 ? s : s.slice(0, i);
 }
 
-export function truncate(s: string, max: number): string {
+/** Cuts `s` to at most `max` UTF-16 code units, ending in "…" (stored titles; cards cut by code points: cards/escape.ts). */
+function truncateUnits(s: string, max: number): string {
   return s.length <= max ? s : `${s.slice(0, max - 1)}…`;
 }
 
