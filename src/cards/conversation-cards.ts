@@ -33,18 +33,18 @@ export function buildWelcomeCard(params: { setupUrl: string }): AdaptiveCard {
   });
 }
 
-/** After setup connected the team to an organization. `alertRulesUrl` adds a button, if there is a page for it. */
-export function buildInstallationConfirmationCard(params: { organizationName: string; alertRulesUrl?: string }): AdaptiveCard {
+/** After setup connected the team to an organization; the button opens the organization's issues in the web app. */
+export function buildInstallationConfirmationCard(params: { organizationName: string; issuesUrl: string }): AdaptiveCard {
   const org = markdownText(params.organizationName, 80) || "your organization";
   return rootCard({
     body: [
       heading(`Installation for ${org} is successful`),
       textBlock(
-        "Setup is complete. Add alert rules that post to a channel of this team, and issues will show up " +
-          "here as cards.",
+        `Setup is complete. To get alerts in a channel of this team, mention me there: **@${BOT_DISPLAY_NAME} subscribe <project>**. ` +
+          "Issues will show up in that channel as cards.",
       ),
     ],
-    actions: params.alertRulesUrl ? [openUrl("Configure alert rules", params.alertRulesUrl)] : undefined,
+    actions: [openUrl("Open issues", params.issuesUrl)],
     fallbackText: `Installation for ${org} is successful.`,
   });
 }
@@ -144,15 +144,11 @@ export function buildUnlinkedCard(): AdaptiveCard {
   });
 }
 
-/** The `link` command when already linked; `email` says to which account, if given. */
-export function buildAlreadyLinkedCard(params: { email?: string } = {}): AdaptiveCard {
-  const email = markdownText(params.email, 100);
+/** The `link` command when already linked. */
+export function buildAlreadyLinkedCard(): AdaptiveCard {
   return rootCard({
     body: [
-      textBlock(
-        email ? `Your Microsoft Teams account is already linked to ${email}.` : "Your Microsoft Teams account is already linked.",
-        { weight: "Bolder" },
-      ),
+      textBlock("Your Microsoft Teams account is already linked.", { weight: "Bolder" }),
       textBlock("To link another account, type **unlink** first.", { isSubtle: true }),
     ],
     fallbackText: "Your Microsoft Teams account is already linked.",

@@ -1,5 +1,6 @@
 /**
  * The web links cards point at. The paths are part of our public surface (documented in docs/cards.md):
+ * - issues: `${baseUrl}/organizations/${orgSlug}/issues/`
  * - issue: `${baseUrl}/organizations/${orgSlug}/issues/${issueId}/`
  * - rule:  `${baseUrl}/organizations/${orgSlug}/alerts/rules/${projectSlug}/${ruleId}/details/`
  * Slugs are percent-encoded; ids are integers.
@@ -10,6 +11,10 @@ import { safeUrl } from "./escape";
 export function normalizeBaseUrl(baseUrl: string): string {
   safeUrl(baseUrl);
   return baseUrl.trim().replace(/\/+$/, "");
+}
+
+export function organizationIssuesUrl(baseUrl: string, organizationSlug: string): string {
+  return `${normalizeBaseUrl(baseUrl)}/organizations/${encodeURIComponent(organizationSlug)}/issues/`;
 }
 
 export function issueUrl(baseUrl: string, organizationSlug: string, issueId: number): string {

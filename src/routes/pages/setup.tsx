@@ -5,10 +5,11 @@
  * link works once, and only for the install of the app whose welcome card carried it (its install generation).
  */
 import { Hono, type Context } from "hono";
-import type { AppEnv } from "../../env";
+import { publicBaseUrl, type AppEnv } from "../../env";
 import { currentViewer, formAllowed } from "../../auth/sign-in/session";
 import { connectorFor } from "../../bot/connector-client";
 import { buildInstallationConfirmationCard } from "../../cards/conversation-cards";
+import { organizationIssuesUrl } from "../../cards/links";
 import { cardMessage } from "../../cards/message";
 import { getDb } from "../../db/client";
 import { activateIntegration, anyActiveIntegration, getIntegration, type IntegrationRow } from "../../db/integrations";
@@ -102,7 +103,7 @@ setupRoutes.post("/:token", async (c) => {
     const current = await getIntegration(db, link.integration.id);
     return current?.status === "active" && current.installGeneration === link.data.generation ? alreadySetUp(c) : refusedLink(c, "setup", "superseded");
   }
-  const card = buildInstallationConfirmationCard({ organizationName: org.name });
+  const card = buildInstallationConfirmationCard({ organizationName: org.name, issuesUrl: organizationIssuesUrl(publicBaseUrl(c.env, c.req.url), org.slug) });
   const send = connectorFor(c.env, link.integration.serviceUrl)
     .sendToConversation(link.integration.externalId, cardMessage(card, `Connected to ${org.name}`))
     .catch((err) => console.error("setup: confirmation card failed", err instanceof Error ? err.name : "unknown"));

@@ -48,12 +48,11 @@ describe("conversation cards: content", () => {
     expect(() => buildUnlinkCard({ unlinkUrl: "/unlink" })).toThrow(RangeError);
   });
 
-  it("installation confirmation names the organization (escaped), with an optional rules button", () => {
-    const card = buildInstallationConfirmationCard({ organizationName: "Acme_Corp **x**" });
+  it("installation confirmation names the organization (escaped), says how to subscribe a channel, opens its issues", () => {
+    const card = buildInstallationConfirmationCard({ organizationName: "Acme_Corp **x**", issuesUrl: `${BASE_URL}/organizations/acme/issues/` });
     expect(textBlocks(card)[0].text).toBe("Installation for Acme\\_Corp \\*\\*x\\*\\* is successful");
-    expect(card.actions).toBeUndefined();
-    const withButton = buildInstallationConfirmationCard({ organizationName: "Acme", alertRulesUrl: `${BASE_URL}/rules` });
-    expect(openUrls(withButton).map((a) => a.url)).toEqual([`${BASE_URL}/rules`]);
+    expect(textBlocks(card)[1].text).toContain("subscribe <project>");
+    expect(openUrls(card).map((a) => a.url)).toEqual([`${BASE_URL}/organizations/acme/issues/`]);
   });
 
   it("link prompt, unlink: one button each to the given URL", () => {
@@ -83,11 +82,11 @@ describe("conversation cards: content", () => {
     expect(schemaErrors(card)).toEqual([]);
   });
 
-  it("already linked names the account when known", () => {
-    expect(textBlocks(buildAlreadyLinkedCard({ email: "ada_l@example.com" }))[0].text).toBe(
-      "Your Microsoft Teams account is already linked to ada\\_l@example.com.",
-    );
-    expect(textBlocks(buildAlreadyLinkedCard())[0].text).toBe("Your Microsoft Teams account is already linked.");
+  it("already linked says so and how to link another account", () => {
+    expect(textBlocks(buildAlreadyLinkedCard()).map((t) => t.text)).toEqual([
+      "Your Microsoft Teams account is already linked.",
+      "To link another account, type **unlink** first.",
+    ]);
   });
 
   it("action result: tone sets the colour; text is escaped", () => {

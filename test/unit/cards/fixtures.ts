@@ -161,7 +161,7 @@ export function conversationSamples(): { name: string; card: AdaptiveCard }[] {
     { name: "welcome (team install)", card: buildWelcomeCard({ setupUrl: `${BASE_URL}/setup?token=abc.def` }) },
     {
       name: "installation confirmation",
-      card: buildInstallationConfirmationCard({ organizationName: "Acme Inc", alertRulesUrl: `${BASE_URL}/organizations/acme/alerts/rules/` }),
+      card: buildInstallationConfirmationCard({ organizationName: "Acme Inc", issuesUrl: `${BASE_URL}/organizations/acme/issues/` }),
     },
     { name: "personal installation", card: buildPersonalInstallationCard() },
     { name: "help", card: buildHelpCard() },
@@ -170,7 +170,7 @@ export function conversationSamples(): { name: string; card: AdaptiveCard }[] {
     { name: "linked", card: buildLinkedCard() },
     { name: "unlink", card: buildUnlinkCard({ unlinkUrl: `${BASE_URL}/unlink?token=abc.def` }) },
     { name: "unlinked", card: buildUnlinkedCard() },
-    { name: "already linked", card: buildAlreadyLinkedCard({ email: "ada@example.com" }) },
+    { name: "already linked", card: buildAlreadyLinkedCard() },
     {
       name: "action result: refusal",
       card: buildActionResultCard({ tone: "error", title: "Not assigned", text: "You can't assign someone outside the organization." }),
