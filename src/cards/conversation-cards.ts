@@ -40,7 +40,7 @@ export function buildInstallationConfirmationCard(params: { organizationName: st
     body: [
       heading(`Installation for ${org} is successful`),
       textBlock(
-        `Setup is complete. To get alerts in a channel of this team, mention me there: **@${BOT_DISPLAY_NAME} subscribe <project>**. ` +
+        `Setup is complete. To get alerts in a channel of this team, mention me there: **@${BOT_DISPLAY_NAME} subscribe** ${neutralize("<project>")} (e.g. **subscribe api**). ` +
           "Issues will show up in that channel as cards.",
       ),
     ],

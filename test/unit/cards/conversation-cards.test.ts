@@ -51,7 +51,8 @@ describe("conversation cards: content", () => {
   it("installation confirmation names the organization (escaped), says how to subscribe a channel, opens its issues", () => {
     const card = buildInstallationConfirmationCard({ organizationName: "Acme_Corp **x**", issuesUrl: `${BASE_URL}/organizations/acme/issues/` });
     expect(textBlocks(card)[0].text).toBe("Installation for Acme\\_Corp \\*\\*x\\*\\* is successful");
-    expect(textBlocks(card)[1].text).toContain("subscribe <project>");
+    expect(textBlocks(card)[1].text).toContain("subscribe** ");
+    expect(textBlocks(card)[1].text).toContain("project");
     expect(openUrls(card).map((a) => a.url)).toEqual([`${BASE_URL}/organizations/acme/issues/`]);
   });
 
