@@ -144,7 +144,13 @@ async function ingest(projectId: number, key: string, body: Record<string, unkno
     body: JSON.stringify(body),
   });
   expect(res.status).toBe(200);
-  return (await res.json()) as { groupId: number };
+  // Ingest answers with the event id once it is queued; the EVENTS consumer counts it into its issue.
+  const { id } = (await res.json()) as { id: string };
+  let groupId = 0;
+  await expect
+    .poll(async () => (groupId = (await worker.query<{ groupId: number }>("select group_id as groupId from event_ids where id = ?", id))[0]?.groupId ?? 0), { timeout: 20_000 })
+    .toBeGreaterThan(0);
+  return { groupId };
 }
 
 async function shoot(page: Page, name: string) {
