@@ -46,11 +46,20 @@ const ingestHeaders = { authorization: `Bearer ${world.project.publicKey}`, "con
 const admin = (p, init = {}) =>
   fetch(`${base}/api/admin${p}`, { ...init, headers: { authorization: "Bearer test-admin-token", "content-type": "application/json", ...init.headers } });
 
+/** Sends an event; its issue id once the EVENTS consumer counted it (ingest answers with the event id only). */
 const ingest = async (tag) => {
   const res = await fetch(ingestUrl, { method: "POST", headers: ingestHeaders, body: JSON.stringify({ message: `TimeoutError ${tag}`, level: "error", fingerprint: [tag] }) });
   const body = await res.json();
   if (res.status !== 200) throw new Error(`ingest: ${res.status} ${JSON.stringify(body)}`);
-  return body.groupId;
+  return body.id;
+};
+const issueOf = async (eventId) => {
+  for (let i = 0; i < 200; i++) {
+    const [row] = await world.worker.query("select group_id as groupId from event_ids where id = ?", eventId);
+    if (row) return row.groupId;
+    await sleep(50);
+  }
+  throw new Error(`event ${eventId} was not counted`);
 };
 
 // One Connector observer: accepted card POSTs are timed; a waiter is told of the next PUT (a card update).
@@ -74,7 +83,7 @@ async function updateLatency(groupId, resolve) {
 
 try {
   // Quiet conversation: one card, then update latency with nothing waiting.
-  const quietIssue = await ingest("bench-quiet");
+  const quietIssue = await issueOf(await ingest("bench-quiet"));
   for (let i = 0; i < 100 && accepted.length < 1; i++) await sleep(100);
   await sleep(2_500); // let the pacing windows of that post pass
   const quiet = [];
@@ -87,9 +96,10 @@ try {
   ms.resetCounts();
   accepted.length = 0;
   const t0 = performance.now();
-  const firstIssue = await ingest("bench-burst-0");
+  const firstEvent = await ingest("bench-burst-0");
   for (let i = 1; i < N; i++) await ingest(`bench-burst-${i}`);
   const ingestedAt = performance.now();
+  const firstIssue = await issueOf(firstEvent);
   // Updates of the first card while new cards are still waiting.
   while (accepted.length < Math.min(N - 10, 20)) await sleep(50);
   const during = [];
