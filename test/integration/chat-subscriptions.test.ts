@@ -8,7 +8,8 @@ import { env } from "cloudflare:workers";
 import { eq } from "drizzle-orm";
 import fc from "fast-check";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { admin, csrfOf, db, ingest, installAndSetUp, link, personalToken, postForm, settleDeliveries } from "../support/flows";
+import { admin, db, ingest, installAndSetUp, link, settleDeliveries, signedInAs } from "../support/flows";
+import { csrfIn } from "../support/web-browser";
 import { startMicrosoftStandIn, type MicrosoftStandIn } from "../support/microsoft-stand-in";
 import { seedOrg, type SeededOrg } from "../support/seed";
 import {
@@ -19,7 +20,6 @@ import {
   cardSubmit,
   cardText,
   channelMention,
-  dispatch,
   newTeamsWorld,
   personalChatId,
   personalMessage,
@@ -85,9 +85,11 @@ async function connectAnotherTeam(s: SeededOrg, teamId: string) {
   const installer = teamsUser("Ian", "ian@example.com");
   await sendActivity(ms, teamInstall(ms, installer, { teamId, teamName: "Other" }));
   const setupUrl = actionTitled(cardOf(ms.connector.sent(teamId).at(-1)), "Complete setup").url as string;
-  const page = await dispatch(new Request(setupUrl));
-  const res = await postForm(setupUrl, { csrf: csrfOf(await page.text()), organization: s.org.slug, token: await personalToken(s.admin.id) });
-  expect(res.status).toBe(200);
+  // A later team's setup: the organization's admin signs in and picks the organization.
+  const b = await signedInAs(ms, s.admin);
+  const page = await b.fetch(setupUrl);
+  const res = await b.post(setupUrl, { csrf: csrfIn(await page.text()), organization: s.org.slug });
+  expect(res.status, await res.clone().text()).toBe(200);
 }
 
 const posts = (conversationId: string) =>
