@@ -209,6 +209,7 @@ describe("@sentry/node against the worker", () => {
     // events reached the counter (later requests, if any, are client reports of the drop, which do not count).
     const [window] = await worker.query<{ count: number }>("select count from rate_limit_windows where key = ?", `sentry:project:${p.projectId}`);
     expect(window.count).toBe(2);
+    await projectCounted(p.projectId, 1);
     expect((await groupsOf(p.projectId)).map((g) => g.title)).toEqual(["first"]);
     await client.close();
   });
