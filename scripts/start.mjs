@@ -9,7 +9,7 @@
  *      reads what to print, in one wrangler run;
  *   4. starts the local Microsoft stand-in with the Teams playground (scripts/dev-standin) on the next port;
  *   5. prints how to use them (addresses, tokens, DSN, curl commands, the first five minutes);
- *   6. runs `wrangler dev` on 127.0.0.1:8787 until Ctrl-C (started before step 3, which runs while it boots),
+ *   6. runs `wrangler dev` on 127.0.0.1:8787 until Ctrl-C (started while steps 2 and 3 run, as it boots meanwhile),
  *      pointed at the stand-in: MICROSOFT_APP_ID, BOT_OPENID_METADATA_URL, BOT_TOKEN_URL and SIGN_IN_METADATA_URL
  *      by --var, the app password in an env file next to the stand-in's state. Same code paths as with Microsoft;
  *      only the URLs differ.
@@ -26,7 +26,7 @@
  *   --port N            port for wrangler dev (default 8787); the playground takes the next one
  *   --playground-port N port for the stand-in and its playground (default: --port + 1)
  */
-import { spawn, spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { randomBytes, randomUUID } from "node:crypto";
 import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
@@ -103,9 +103,20 @@ const stateDir = opts.persistTo ?? join(ROOT, ".wrangler", "state");
 const playgroundDir = join(stateDir, "playground");
 const baseUrl = `http://127.0.0.1:${opts.port}`;
 
-/** Runs wrangler to completion with output captured; stdin closed so it never prompts. */
-function wrangler(args, { allowFail = false } = {}) {
-  const r = spawnSync(WRANGLER, args, { cwd: ROOT, env: childEnv, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+/**
+ * Runs wrangler to completion with output captured; stdin closed so it never prompts. Asynchronous, so a wrangler
+ * run (seconds, mostly Node loading wrangler) overlaps with `wrangler dev` booting.
+ */
+async function wrangler(args, { allowFail = false } = {}) {
+  const r = await new Promise((done) => {
+    const child = spawn(WRANGLER, args, { cwd: ROOT, env: childEnv, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.setEncoding("utf8").on("data", (d) => (stdout += d));
+    child.stderr.setEncoding("utf8").on("data", (d) => (stderr += d));
+    child.on("error", (error) => done({ error }));
+    child.on("close", (status) => done({ status, stdout, stderr }));
+  });
   if (r.error) fail(`could not run wrangler (${r.error.message}); did \`npm install\` finish?`);
   if (r.status !== 0 && !allowFail) {
     process.stderr.write(r.stdout + r.stderr);
@@ -115,8 +126,8 @@ function wrangler(args, { allowFail = false } = {}) {
 }
 
 /** The result sets (rows) of `;`-separated statements against the local D1, in one wrangler run (each run costs seconds). */
-function query(sql, { allowFail = false } = {}) {
-  const r = wrangler(["d1", "execute", "DB", "--local", ...persistArgs, "--json", "--command", sql], { allowFail });
+async function query(sql, { allowFail = false } = {}) {
+  const r = await wrangler(["d1", "execute", "DB", "--local", ...persistArgs, "--json", "--command", sql], { allowFail });
   if (r.status !== 0) return null;
   try {
     return JSON.parse(r.stdout).map((set) => set.results);
@@ -186,12 +197,12 @@ function migrationsUpToDate() {
   }
 }
 
-function applyMigrations() {
+async function applyMigrations() {
   if (migrationsUpToDate()) {
     console.log("Local D1 migrations: up to date.");
     return;
   }
-  wrangler(["d1", "migrations", "apply", "DB", "--local", ...persistArgs]);
+  await wrangler(["d1", "migrations", "apply", "DB", "--local", ...persistArgs]);
   mkdirSync(stateDir, { recursive: true });
   writeFileSync(migrationsNote, `${JSON.stringify({ applied: migrationFiles() })}\n`);
   console.log("Local D1 migrations applied.");
@@ -213,7 +224,7 @@ order by p.id, k.id desc limit 1`;
  * statement only acts on the organization it just created (matched by slug and this run's timestamp), so on an
  * existing database they change nothing.
  */
-function readState({ seed = false, allowFail = false } = {}) {
+async function readState({ seed = false, allowFail = false } = {}) {
   const now = Date.now();
   const publicKey = randomBytes(16).toString("hex");
   const org = sqlString(DEMO.orgSlug);
@@ -235,7 +246,7 @@ INSERT INTO project_keys (project_id, public_key, label, created_at)
   WHERE o.slug = ${org} AND o.created_at = ${now} AND p.slug = ${sqlString(DEMO.projectSlug)};
 SELECT count(*) AS seeded FROM organizations WHERE slug = ${org} AND created_at = ${now};
 `;
-  const sets = query(`${seed ? seedSql : ""}${STATE_SQL}`, { allowFail });
+  const sets = await query(`${seed ? seedSql : ""}${STATE_SQL}`, { allowFail });
   if (sets === null) return null;
   const [[{ orgs }], rows] = sets.slice(-2);
   if (seed) {
@@ -410,7 +421,7 @@ async function checkPorts() {
 }
 
 if (opts.printEnv) {
-  const state = readState({ allowFail: true });
+  const state = await readState({ allowFail: true });
   if (state === null) fail("the local database is not set up yet: run `npm start` first");
   console.log(envLines(readDevVars(devVarsPath), state).join("\n"));
   process.exit(0);
@@ -419,12 +430,14 @@ if (opts.printEnv) {
 const startedAt = Date.now();
 await checkPorts();
 ensureDevVars();
-applyMigrations();
+// wrangler dev boots (seconds) while the migrations, then the seed + state read, run (seconds each): the local D1 is
+// a SQLite file these processes may all open (the worker touches it only when a request needs it), and "Ready"
+// waits for all of them. bench/startup.mjs measures the result.
+const migrated = applyMigrations();
 const playground = opts.dev && opts.playground ? await startStandIn() : null;
-// wrangler dev boots (seconds) while the seed + state read runs (seconds too): the local D1 is a SQLite file both
-// processes may open (the worker touches it only when a request needs it), and "Ready" waits for both.
 if (opts.dev) runDev(playground);
-const state = readState({ seed: true });
+await migrated;
+const state = await readState({ seed: true });
 if (playground && state?.projectId) {
   const s = playground.standIn;
   s.setGuide({

@@ -155,19 +155,21 @@ describe("npm start --no-dev", () => {
   });
 });
 
-async function waitForHealth(base: string, child: ChildProcess, log: () => string) {
-  const deadline = Date.now() + 60_000;
+/**
+ * Until npm start says "Ready": the worker answers /health and set-up is done (the worker may answer /health
+ * earlier, while the migrations and the seed still run beside its boot).
+ */
+async function waitForReady(base: string, child: ChildProcess, log: () => string) {
+  const deadline = Date.now() + 90_000;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`npm start exited early:\n${log()}`);
-    try {
-      const r = await fetch(`${base}/health`);
-      if (r.ok) return;
-    } catch {
-      // not listening yet
+    if (/Ready in [\d.]+ s/.test(log())) {
+      expect((await fetch(`${base}/health`)).ok).toBe(true);
+      return;
     }
     await new Promise((r) => setTimeout(r, 250));
   }
-  throw new Error(`wrangler dev did not answer within 60 s:\n${log()}`);
+  throw new Error(`npm start was not ready within 90 s:\n${log()}`);
 }
 
 /** The ```sh blocks of docs/api.md, in order. */
@@ -202,7 +204,7 @@ describe("npm start (dev server)", () => {
     child.stderr!.on("data", (d) => (log += d));
     const exited = new Promise<number | null>((res) => child.on("exit", (code) => res(code)));
     try {
-      await waitForHealth(base, child, () => log);
+      await waitForReady(base, child, () => log);
       const printEnv = `eval "$(node scripts/start.mjs --print-env ${opts.join(" ")})"`;
 
       // The commands npm start printed, run as printed.
