@@ -52,6 +52,7 @@ export async function writePreview(outDir = join(root, "dist")) {
   }));
   await mkdir(outDir, { recursive: true });
   await copyFile(join(root, "node_modules/adaptivecards/dist/adaptivecards.min.js"), join(outDir, "adaptivecards.min.js"));
+  await copyFile(join(root, "scripts/lib/teams-card-look.js"), join(outDir, "teams-card-look.js"));
   const htmlPath = join(outDir, "cards-preview.html");
   await writeFile(htmlPath, page(samples));
   return htmlPath;
@@ -96,6 +97,7 @@ approximating Teams (bold, italic, links, lists, backslash escapes). Dates use t
 Each section shows one card of its kind; open "more variants" for the others.</p>
 <main id="cards"></main>
 <script src="adaptivecards.min.js"></script>
+<script src="teams-card-look.js"></script>
 <script id="samples" type="application/json">${scriptJson(samples)}</script>
 <script>(${previewClient.toString()})();</script>
 </body>
@@ -112,42 +114,9 @@ function previewClient() {
   const samples = JSON.parse(document.getElementById("samples").textContent);
   const results = [];
 
-  // The Teams markdown subset, enough to see what readers see: escapes, **bold**, _italic_, [text](url), lists.
-  const escapeHtml = (s) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
-  const inline = (text) => {
-    const escaped = [];
-    let s = text.replace(/\\([\\`*_~[\]()#+\-.!>|{}])/g, (_, c) => {
-      escaped.push(c);
-      return `\u0000${escaped.length - 1}\u0000`;
-    });
-    s = escapeHtml(s);
-    s = s.replace(/\[([^\]]*)\]\((https?:[^)\s]*)\)/g, '<a href="$2" target="_blank" rel="noopener">$1</a>');
-    s = s.replace(/\*\*([^*]+)\*\*/g, "<strong>$1</strong>");
-    s = s.replace(/(^|[^\w])_([^_]+)_(?!\w)/g, "$1<em>$2</em>");
-    return s.replace(/\u0000(\d+)\u0000/g, (_, i) => escapeHtml(escaped[Number(i)]));
-  };
-  AC.AdaptiveCard.onProcessMarkdown = (text, result) => {
-    const lines = text.split(/\r\n|\r|\n/);
-    if (lines.length > 1 && lines.every((l) => /^- /.test(l) || l === "")) {
-      result.outputHtml = `<ul>${lines.filter(Boolean).map((l) => `<li>${inline(l.slice(2))}</li>`).join("")}</ul>`;
-    } else {
-      result.outputHtml = `<p>${lines.map(inline).join("<br>")}</p>`;
-    }
-    result.didProcess = true;
-  };
+  // Teams' look for the renderer (host config, markdown, ChoiceSet titles): scripts/lib/teams-card-look.js.
+  const hostConfig = window.TeamsCardLook.hostConfig;
 
-  // Tinted container styles roughly like Teams' light theme, so the status colours show.
-  const tint = (backgroundColor) => ({ backgroundColor });
-  const hostConfig = new AC.HostConfig({
-    fontFamily: "Segoe UI, system-ui, sans-serif",
-    supportsInteractivity: true,
-    containerStyles: {
-      emphasis: tint("#F5F5F5"),
-      good: tint("#F1FAF1"),
-      attention: tint("#FDF3F4"),
-      warning: tint("#FFF9F5"),
-    },
-  });
   // One section per kind: the first sample in view, the other variants in a closed <details>.
   const main = document.getElementById("cards");
   const sections = new Map();
@@ -179,19 +148,6 @@ function previewClient() {
     }
     section.more.summary.textContent = `${section.count - 1} more variant${section.count === 2 ? "" : "s"}`;
     return section.more.grid;
-  };
-
-  // The JS renderer writes a filtered ChoiceSet's default *value* into its text box ("ME"); Teams shows the
-  // default choice's *title* ("Me"). Show the title, as Teams does, whenever the input is rendered (a ShowCard
-  // renders its card when opened): the renderer maps a title in the box back to its value, so the submitted
-  // data is unchanged.
-  const renderChoiceSet = AC.ChoiceSetInput.prototype.internalRender;
-  AC.ChoiceSetInput.prototype.internalRender = function () {
-    const element = renderChoiceSet.call(this);
-    const choice = this.style === "filtered" && this.choices.find((c) => c.value === this.defaultValue);
-    const box = element && element.querySelector("input[type=text]");
-    if (choice && choice.title && box) box.value = choice.title;
-    return element;
   };
 
   samples.forEach((sample, index) => {

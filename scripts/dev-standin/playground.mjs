@@ -26,6 +26,7 @@ const STATIC = {
   "/": { file: join(HERE, "playground/index.html"), type: "text/html; charset=utf-8" },
   "/playground/playground.js": { file: join(HERE, "playground/playground.js"), type: "text/javascript; charset=utf-8" },
   "/playground/playground.css": { file: join(HERE, "playground/playground.css"), type: "text/css; charset=utf-8" },
+  "/playground/teams-card-look.js": { file: join(ROOT, "scripts/lib/teams-card-look.js"), type: "text/javascript; charset=utf-8" },
   "/playground/adaptivecards.min.js": { file: join(ROOT, "node_modules/adaptivecards/dist/adaptivecards.min.js"), type: "text/javascript; charset=utf-8" },
 };
 const MAX_TEXT = 4000;
