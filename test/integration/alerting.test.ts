@@ -246,7 +246,7 @@ describe("ignores that run out", () => {
     await settleDeliveries();
     // This issue's card: its actions name the issue (the cron may also refresh the counts of other issues' cards in
     // this file's shared D1, and activity ids repeat across tests).
-    const issuesNamed = (body: unknown) => [...JSON.stringify(cardOf(body)).matchAll(/"issueId":(\d+)/g)].map((m) => Number(m[1]));
+    const issuesNamed = (body: unknown) => [...JSON.stringify(cardOf(body)).matchAll(/"groupId":(\d+)/g)].map((m) => Number(m[1]));
     const newPuts = puts().slice(putsBefore).filter((c) => issuesNamed(c.body).includes(issueId));
     expect(newPuts).toHaveLength(1);
     expect(allActions(cardOf(newPuts[0].body)).map((a) => a.title)).toContain("Ignore");

@@ -200,7 +200,7 @@ describe("parseCardAction: hostile or broken values", () => {
   });
 
   it("survives prototype tricks and exotic objects", () => {
-    const polluted = JSON.parse('{"payload":{"actionType":"4","issueId":1,"rules":[],"integrationId":1,"__proto__":{"eventId":"zz"}}}');
+    const polluted = JSON.parse('{"payload":{"actionType":"4","groupId":1,"rules":[],"integrationId":1,"__proto__":{"eventId":"zz"}}}');
     expect(parseCardAction(polluted)).toMatchObject({ kind: "unresolve", eventId: null });
     const inherited = Object.create({ payload: base });
     expect(parseCardAction(inherited).kind).toBe("invalid");
