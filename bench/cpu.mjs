@@ -47,14 +47,14 @@ async function d1QueryCpuMs(requests) {
   const { Miniflare } = await import("miniflare");
   const script = `export default { async fetch(req, env) {
     const k = Number(new URL(req.url).searchParams.get("k"));
-    for (let i = 0; i < k; i++) await env.DB.prepare("select id, status from groups where id = ?").bind(1 + (i % 50)).first();
+    for (let i = 0; i < k; i++) await env.DB.prepare("select id, status from issues where id = ?").bind(1 + (i % 50)).first();
     return new Response("ok");
   } };`;
   const mf = new Miniflare({ modules: true, script, d1Databases: { DB: "calibration" }, compatibilityDate: "2026-04-20", cf: false });
   try {
     const db = await mf.getD1Database("DB");
-    await db.exec("create table groups (id integer primary key, status text not null default 'unresolved')");
-    await db.batch(Array.from({ length: 50 }, (_, i) => db.prepare("insert into groups (id) values (?)").bind(i + 1)));
+    await db.exec("create table issues (id integer primary key, status text not null default 'unresolved')");
+    await db.batch(Array.from({ length: 50 }, (_, i) => db.prepare("insert into issues (id) values (?)").bind(i + 1)));
     const pids = descendants().filter((p) => !known.has(p));
     const per = async (k) => {
       for (let i = 0; i < 20; i++) await (await mf.dispatchFetch(`http://bench/?k=${k}`)).text();
@@ -80,7 +80,7 @@ export async function runCpu({ requests = 400, concurrency = 4, microRounds = 15
   for (const p of pids) known.add(p);
   const token = await ms.signToken();
   const headers = { "content-type": "application/json", authorization: `Bearer ${token}` };
-  const nextClick = cardActionCycler(ms.serviceUrl, world.groupIds, world.integrationId);
+  const nextClick = cardActionCycler(ms.serviceUrl, world.issueIds, world.integrationId);
   const noop = noOpActivity(ms.serviceUrl);
   // The Connector reuses a token for up to an hour (the worker then skips the RSA check); a token never seen before
   // on every request is the worst case: the full verification each time.

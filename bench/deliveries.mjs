@@ -55,8 +55,8 @@ const ingest = async (tag) => {
 };
 const issueOf = async (eventId) => {
   for (let i = 0; i < 200; i++) {
-    const [row] = await world.worker.query("select group_id as groupId from event_ids where id = ?", eventId);
-    if (row) return row.groupId;
+    const [row] = await world.worker.query("select issue_id as issueId from event_ids where id = ?", eventId);
+    if (row) return row.issueId;
     await sleep(50);
   }
   throw new Error(`event ${eventId} was not counted`);
@@ -71,9 +71,9 @@ ms.onConnector = (method) => {
 };
 
 /** Changes the issue through the admin API; ms from the API's answer to the card's PUT at the Connector. */
-async function updateLatency(groupId, resolve) {
+async function updateLatency(issueId, resolve) {
   const arrived = new Promise((r) => (putWaiter = r));
-  const res = await admin(`/issues/${groupId}`, { method: "PUT", body: JSON.stringify({ status: resolve ? "resolved" : "unresolved" }) });
+  const res = await admin(`/issues/${issueId}`, { method: "PUT", body: JSON.stringify({ status: resolve ? "resolved" : "unresolved" }) });
   const answeredAt = performance.now();
   if (res.status !== 200) throw new Error(`admin PUT: ${res.status}`);
   const at = await Promise.race([arrived, sleep(60_000).then(() => null)]);

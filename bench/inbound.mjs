@@ -23,7 +23,7 @@ export async function runInbound({ seconds = 5, connections = [1, 10, 50], issue
   const world = await startWorld(ms, { issues });
   const token = await ms.signToken();
   const headers = { "content-type": "application/json", authorization: `Bearer ${token}` };
-  const nextClick = cardActionCycler(ms.serviceUrl, world.groupIds, world.integrationId);
+  const nextClick = cardActionCycler(ms.serviceUrl, world.issueIds, world.integrationId);
 
   // Capture the card our worker PUTs, so botbuilder replies with exactly the same JSON.
   let captured = null;
@@ -53,7 +53,7 @@ export async function runInbound({ seconds = 5, connections = [1, 10, 50], issue
     { name: "botbuilder: signed no-op activity", side: "botbuilder", kind: "noop", req: post(bb.url, noop) },
     { name: "ours: signed card action", side: "ours", kind: "card", req: post(world.worker.url, nextClick) },
     // Its own cycler: our worker's issues must alternate resolve/unresolve exactly, or clicks turn into refusals.
-    { name: "botbuilder: signed card action", side: "botbuilder", kind: "card", req: post(bb.url, cardActionCycler(ms.serviceUrl, world.groupIds, world.integrationId)) },
+    { name: "botbuilder: signed card action", side: "botbuilder", kind: "card", req: post(bb.url, cardActionCycler(ms.serviceUrl, world.issueIds, world.integrationId)) },
   ];
   const results = [];
   try {

@@ -149,7 +149,7 @@ async function main() {
     }
     // Sanity: the events really landed.
     const [{ n: events }] = await worker.query("select count(*) as n from events where project_id = ?", project.projectId);
-    const [{ n: groups }] = await worker.query("select count(*) as n from groups where project_id = ?", project.projectId);
+    const [{ n: issues }] = await worker.query("select count(*) as n from issues where project_id = ?", project.projectId);
 
     const base = results[0].perSecond;
     const cpus = os.cpus();
@@ -170,7 +170,7 @@ async function main() {
           `| ${r.name} | ${r.perSecond.toFixed(0)} | ${(r.perSecond / base).toFixed(2)} | ${r.p50.toFixed(1)} | ${r.p95.toFixed(1)} | ${r.p99.toFixed(1)} | ${r.errors} |`,
       ),
       "",
-      `Stored after the run: ${events} events in ${groups} issues.`,
+      `Stored after the run: ${events} events in ${issues} issues.`,
       "",
     ];
     await mkdir(path.join(ROOT, "bench/results"), { recursive: true });

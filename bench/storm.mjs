@@ -34,7 +34,7 @@ const { worker, project } = world;
 const base = worker.url;
 const token = await ms.signToken();
 const clickHeaders = { "content-type": "application/json", authorization: `Bearer ${token}` };
-const nextClick = cardActionCycler(ms.serviceUrl, world.groupIds, world.integrationId);
+const nextClick = cardActionCycler(ms.serviceUrl, world.issueIds, world.integrationId);
 const click = async () => (await fetch(`${base}/api/messages`, { method: "POST", headers: clickHeaders, body: nextClick() }).catch(() => ({ status: 0 }))).status === 200;
 
 // Baselines: /health, and clicks with no storm.
@@ -84,7 +84,7 @@ const accepted = latencies.length;
 // Drain: until every accepted event is counted.
 const drainStart = performance.now();
 // Counted = the storm issues' times_seen (the same query works on the code before the queue, for the comparison).
-const countedQuery = "select coalesce(sum(times_seen), 0) as n from groups where project_id = ? and title like 'StormError%'";
+const countedQuery = "select coalesce(sum(times_seen), 0) as n from issues where project_id = ? and title like 'StormError%'";
 for (;;) {
   const [{ n }] = await worker.query(countedQuery, project.projectId);
   if (n >= accepted) break;
@@ -98,15 +98,15 @@ for (let i = 0; i < 100; i++) {
   if (!n) break;
   await new Promise((r) => setTimeout(r, 200));
 }
-const [{ total }] = await worker.query("select coalesce(sum(times_seen), 0) as total from groups where project_id = ? and title like 'StormError%'", project.projectId);
+const [{ total }] = await worker.query("select coalesce(sum(times_seen), 0) as total from issues where project_id = ? and title like 'StormError%'", project.projectId);
 const queued = (await worker.query("select count(*) as n from sqlite_master where name = 'event_ids'"))[0].n > 0;
 // Before the queue (no event_ids) every event was its own "batch" of one issue.
 const batches = queued
-  ? await worker.query("select batch_token, count(*) as events, count(distinct group_id) as issues from event_ids where project_id = ? group by batch_token", project.projectId)
+  ? await worker.query("select batch_token, count(*) as events, count(distinct issue_id) as issues from event_ids where project_id = ? group by batch_token", project.projectId)
   : [];
 const [{ leased }] = await worker.query("select coalesce(sum(count), 0) as leased from rate_limit_windows where key = ?", `sentry:project:${project.projectId}`);
-const posts = await worker.query("select count(*) as n from deliveries d join groups g on g.id = d.group_id where g.title like 'StormError%' and d.kind = 'post' and d.status = 'delivered'");
-const updates = await worker.query("select count(*) as n from deliveries d join groups g on g.id = d.group_id where g.title like 'StormError%' and d.kind = 'update'");
+const posts = await worker.query("select count(*) as n from deliveries d join issues g on g.id = d.issue_id where g.title like 'StormError%' and d.kind = 'post' and d.status = 'delivered'");
+const updates = await worker.query("select count(*) as n from deliveries d join issues g on g.id = d.issue_id where g.title like 'StormError%' and d.kind = 'update'");
 // Statements per consumer batch: read batch 3 + write batch 8 (+1 short-id reservation when it opens issues) + the
 // rules' read 1, and per issue the posted-cards / refresh / rule-claim batch (3 with one rule). Leases: one upsert
 // each (the D1 count / lease size).

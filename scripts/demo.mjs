@@ -244,7 +244,7 @@ function startWorker({ port, persistTo, envFile, vars }) {
   return { child, exited, log };
 }
 
-function signalGroup(child, signal) {
+function signalIssue(child, signal) {
   try {
     if (process.platform === "win32") child.kill(signal);
     else process.kill(-child.pid, signal);
@@ -258,12 +258,12 @@ function signalGroup(child, signal) {
 function cleanup() {
   cleaningUp ??= (async () => {
     if (worker) {
-      if (signalGroup(worker.child, "SIGINT")) {
+      if (signalIssue(worker.child, "SIGINT")) {
         const timeout = new Promise((r) => setTimeout(r, 5000, "timeout"));
-        if ((await Promise.race([worker.exited, timeout])) === "timeout") signalGroup(worker.child, "SIGKILL");
+        if ((await Promise.race([worker.exited, timeout])) === "timeout") signalIssue(worker.child, "SIGKILL");
         // workerd may outlive wrangler by a moment: make sure nothing of the group is left.
         await new Promise((r) => setTimeout(r, 200));
-        signalGroup(worker.child, "SIGKILL");
+        signalIssue(worker.child, "SIGKILL");
       }
     }
     if (standIn) await standIn.close();
@@ -569,17 +569,17 @@ async function main() {
       const r = await http("GET", `/api/admin/events/${eventId}`, { headers: { authorization: `Bearer ${adminToken}` } });
       return r.status === 200 ? r.json() : null;
     });
-    const { issue: row } = await admin("GET", `/issues/${counted.groupId}`);
-    issue = { groupId: counted.groupId, shortId: row.shortId };
-    say(`  accepted: event ${eventId}; counted into issue ${issue.shortId} (id ${issue.groupId})`);
+    const { issue: row } = await admin("GET", `/issues/${counted.issueId}`);
+    issue = { issueId: counted.issueId, shortId: row.shortId };
+    say(`  accepted: event ${eventId}; counted into issue ${issue.shortId} (id ${issue.issueId})`);
     issueCard = await nextPost(TEAM.id, since, "the issue card in General (posted by the DELIVERIES queue consumer)");
     showCard(`Issue ${issue.shortId} (General)`, cardOf(issueCard.activity));
     const delivery = await until("the delivery to be recorded as delivered", async () => {
-      const { deliveries } = await admin("GET", `/deliveries?issue=${issue.groupId}`);
+      const { deliveries } = await admin("GET", `/deliveries?issue=${issue.issueId}`);
       return deliveries.find((d) => d.kind === "post" && d.status === "delivered");
     });
     say(`  delivery ${delivery.id}: ${delivery.status} after ${delivery.attempts} attempt(s); Teams message id ${issueCard.activityId}`);
-    return { issueId: issue.groupId, shortId: issue.shortId, cardActivityId: issueCard.activityId, deliveryStatus: delivery.status };
+    return { issueId: issue.issueId, shortId: issue.shortId, cardActivityId: issueCard.activityId, deliveryStatus: delivery.status };
   });
 
   await step(`${ADA.name} links their Teams account (the "link" command, then the /link page)`, async () => {
@@ -626,7 +626,7 @@ async function main() {
     const updated = cardOf(put.body);
     showCard(`Issue ${issue.shortId}, resolved (updated in place)`, updated);
     actionTitled(updated, "Unresolve");
-    const { issue: row } = await admin("GET", `/issues/${issue.groupId}`);
+    const { issue: row } = await admin("GET", `/issues/${issue.issueId}`);
     if (row.status !== "resolved") throw new Error(`the issue is ${row.status}, expected resolved`);
     const last = row.activity?.at?.(-1);
     say(`  issue ${row.shortId ?? issue.shortId}: ${row.status}`);

@@ -36,19 +36,19 @@ export async function startWorld(ms, { issues = 2000, queueConsumer = false, rul
     .prepare("insert into identities (integration_id, tenant_id, teams_user_id, aad_object_id, user_id, linked_at) values (?, ?, ?, ?, ?, ?)")
     .bind(integration.id, TENANT, TEAMS_USER.id, TEAMS_USER.aadObjectId, user.id, now)
     .run();
-  const insertGroup = db.prepare(
-    `insert into groups (project_id, short_id, title, culprit, first_seen, last_seen, times_seen, fingerprint_hash)
+  const insertIssue = db.prepare(
+    `insert into issues (project_id, short_id, title, culprit, first_seen, last_seen, times_seen, fingerprint_hash)
      values (?, ?, ?, 'checkout/pay.ts in charge', ?, ?, 1, ?)`,
   );
   for (let i = 0; i < issues; i += 500) {
     const batch = [];
     for (let j = i; j < Math.min(issues, i + 500); j++) {
-      batch.push(insertGroup.bind(project.projectId, `BEN-${j + 1}`, `TimeoutError: Payment provider timeout #${j}`, now, now, `bench-fp-${j}`));
+      batch.push(insertIssue.bind(project.projectId, `BEN-${j + 1}`, `TimeoutError: Payment provider timeout #${j}`, now, now, `bench-fp-${j}`));
     }
     await db.batch(batch);
   }
   await db.prepare("update projects set next_short_id = ? where id = ?").bind(issues + 1, project.projectId).run();
-  const groupIds = (await worker.query("select id from groups where project_id = ? order by id", project.projectId)).map((r) => r.id);
+  const issueIds = (await worker.query("select id from issues where project_id = ? order by id", project.projectId)).map((r) => r.id);
   const ruleIds = [];
   for (let r = 0; r < rules; r++) {
     const row = await db
@@ -60,7 +60,7 @@ export async function startWorld(ms, { issues = 2000, queueConsumer = false, rul
       .first();
     ruleIds.push(row.id);
   }
-  return { worker, project, integrationId: integration.id, userId: user.id, groupIds, ruleIds };
+  return { worker, project, integrationId: integration.id, userId: user.id, issueIds, ruleIds };
 }
 
 let seq = 0;
@@ -83,23 +83,23 @@ export function noOpActivity(serviceUrl) {
  * A card click (Action.Submit on the issue card): resolve, or unresolve when `undo`. Every call has a fresh
  * activity id (Teams' retries are deduplicated by it).
  */
-export function cardActionActivity(serviceUrl, { groupId, integrationId, undo = false }) {
-  const payload = { actionType: undo ? "4" : "1", groupId, eventId: null, rules: [], integrationId };
+export function cardActionActivity(serviceUrl, { issueId, integrationId, undo = false }) {
+  const payload = { actionType: undo ? "4" : "1", groupId: issueId, eventId: null, rules: [], integrationId };
   return JSON.stringify({
     type: "message",
     id: `bench-${process.pid}-${++seq}`,
-    replyToId: `1:card-${groupId}`,
+    replyToId: `1:card-${issueId}`,
     ...common(serviceUrl),
     value: undo ? { payload } : { payload, resolveInput: "resolved" },
   });
 }
 
 /** Cycles resolve → unresolve over the issues, so every click is a real state change (D1 write + PUT). */
-export function cardActionCycler(serviceUrl, groupIds, integrationId) {
+export function cardActionCycler(serviceUrl, issueIds, integrationId) {
   let i = 0;
   return () => {
     const n = i++;
-    const groupId = groupIds[n % groupIds.length];
-    return cardActionActivity(serviceUrl, { groupId, integrationId, undo: Math.floor(n / groupIds.length) % 2 === 1 });
+    const issueId = issueIds[n % issueIds.length];
+    return cardActionActivity(serviceUrl, { issueId, integrationId, undo: Math.floor(n / issueIds.length) % 2 === 1 });
   };
 }

@@ -21,7 +21,7 @@ export async function afterIssueChange(
   opts: { skip?: { conversationId: string; activityId: string } } = {},
 ): Promise<void> {
   const db = getDb(env.DB);
-  const groupId = changed.group.id;
+  const issueId = changed.issue.id;
   const rows: NewDelivery[] = [];
   const skipConversation = opts.skip ? baseConversationId(opts.skip.conversationId) : null;
   // Read in the write's own transaction (changeIssue): no card posted before the change can be missed.
@@ -30,7 +30,7 @@ export async function afterIssueChange(
     if (opts.skip && baseConversationId(n.conversationId) === skipConversation && n.activityId === opts.skip.activityId) continue;
     rows.push({
       kind: "update",
-      groupId,
+      issueId,
       ruleId: n.ruleId,
       integrationId: n.integrationId,
       conversationId: n.conversationId,
@@ -63,7 +63,7 @@ export async function afterIssueChange(
         seen.add(who);
         rows.push({
           kind: "personal",
-          groupId,
+          issueId,
           ruleId: null,
           integrationId: integration.id,
           conversationId: null,

@@ -4,9 +4,9 @@
  * (regression, escalation), and otherwise refresh the counts on its posted cards at most once per card per
  * CARD_REFRESH_INTERVAL_MS — a storm on one issue is one card and a throttled refresh, never a card per event.
  */
-import { activeRulesQuery, claimCountsRefreshQuery, claimRuleFireQuery, eventsInWindowStatement, notificationsForGroupQuery, type NewDelivery } from "../db/alert-rules";
+import { activeRulesQuery, claimCountsRefreshQuery, claimRuleFireQuery, eventsInWindowStatement, notificationsForIssueQuery, type NewDelivery } from "../db/alert-rules";
 import type { Db } from "../db/client";
-import type { GroupRow } from "../db/groups";
+import type { IssueRow } from "../db/issues";
 import type { Env } from "../env";
 import type { NormalizedEvent } from "../issues/event";
 import { enqueueDeliveries } from "./enqueue";
@@ -20,7 +20,7 @@ type ActiveRules = Awaited<ReturnType<typeof activeRulesQuery>>;
 /** What one consumer batch did to one issue. */
 export type IssueIngested = {
   /** The issue as written (counters after the batch; status after a transition). */
-  group: GroupRow;
+  issue: IssueRow;
   /** The events the batch counted for it, in arrival order (redeliveries left out). */
   events: NormalizedEvent[];
   /** The event a card names: the one that regressed / escalated the issue, else the latest. */
@@ -45,7 +45,7 @@ export async function alertAfterIngest(env: Env, db: Db, o: IssueIngested, now: 
   const counted = candidates.filter(({ m }) => !m.immediate);
   const counts = counted.length
     ? await db.$client.batch<{ n: number }>(
-        counted.map(({ r }) => eventsInWindowStatement(db, o.group.id, now - r.rule.conditions.frequency!.windowMinutes * 60_000)),
+        counted.map(({ r }) => eventsInWindowStatement(db, o.issue.id, now - r.rule.conditions.frequency!.windowMinutes * 60_000)),
       )
     : [];
   const matching = candidates.filter(({ r, m }) => {
@@ -54,10 +54,10 @@ export async function alertAfterIngest(env: Env, db: Db, o: IssueIngested, now: 
     return n > r.rule.conditions.frequency!.count;
   });
   const [posted, refresh, ...claims] = await db.batch([
-    notificationsForGroupQuery(db, o.group.id),
+    notificationsForIssueQuery(db, o.issue.id),
     // Not when the state changed: then every card gets an update below anyway.
-    claimCountsRefreshQuery(db, stateChanged || o.isNew ? -1 : o.group.id, now, CARD_REFRESH_INTERVAL_MS),
-    ...matching.map(({ r }) => claimRuleFireQuery(db, r.rule.id, o.group.id, r.rule.frequencyMinutes, now)),
+    claimCountsRefreshQuery(db, stateChanged || o.isNew ? -1 : o.issue.id, now, CARD_REFRESH_INTERVAL_MS),
+    ...matching.map(({ r }) => claimRuleFireQuery(db, r.rule.id, o.issue.id, r.rule.frequencyMinutes, now)),
   ]);
   const firing = matching.filter((_, i) => claims[i].length === 1).map(({ r }) => r);
   const rows: NewDelivery[] = [];
@@ -65,7 +65,7 @@ export async function alertAfterIngest(env: Env, db: Db, o: IssueIngested, now: 
   for (const n of stateChanged ? posted : refresh) {
     rows.push({
       kind: "update",
-      groupId: o.group.id,
+      issueId: o.issue.id,
       ruleId: n.ruleId,
       integrationId: n.integrationId,
       conversationId: n.conversationId,
@@ -78,24 +78,24 @@ export async function alertAfterIngest(env: Env, db: Db, o: IssueIngested, now: 
     const k = `${r.rule.integrationId}|${r.rule.conversationId}`;
     byTarget.set(k, [...(byTarget.get(k) ?? []), r]);
   }
-  for (const group of byTarget.values()) {
-    const first = group[0].rule;
-    const ruleIds = group.map((r) => r.rule.id);
+  for (const issue of byTarget.values()) {
+    const first = issue[0].rule;
+    const ruleIds = issue.map((r) => r.rule.id);
     const original = o.isRegression ? posted.find((n) => n.conversationId === first.conversationId && n.integrationId === first.integrationId && n.userId === null) : undefined;
     if (original) {
       // A regression answers in the original card's thread instead of posting a new card.
       rows.push({
         kind: "reply",
-        groupId: o.group.id,
+        issueId: o.issue.id,
         ruleId: first.id,
         integrationId: first.integrationId,
         conversationId: first.conversationId,
-        data: { activityId: original.activityId, release: o.trigger.release ?? null, eventCount: o.group.timesSeen, ruleIds },
+        data: { activityId: original.activityId, release: o.trigger.release ?? null, eventCount: o.issue.timesSeen, ruleIds },
       });
     } else {
       rows.push({
         kind: "post",
-        groupId: o.group.id,
+        issueId: o.issue.id,
         ruleId: first.id,
         integrationId: first.integrationId,
         conversationId: first.conversationId,

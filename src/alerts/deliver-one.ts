@@ -14,7 +14,7 @@ import { buildIssueMessage } from "../cards/issue-card";
 import { cardMessage } from "../cards/message";
 import { getDelivery, insertNotification, markDelivery, updateRule, type DeliveryRow, type NewDelivery } from "../db/alert-rules";
 import type { Db } from "../db/client";
-import { getGroupVersion } from "../db/groups";
+import { getIssueVersion } from "../db/issues";
 import { getIntegration, type IntegrationRow } from "../db/integrations";
 import { publicBaseUrl, type Env } from "../env";
 import { enqueueDeliveries } from "./enqueue";
@@ -81,7 +81,7 @@ async function perform(db: Db, env: Env, d: DeliveryRow, integration: Integratio
   let builtFrom = -1;
   const card = async () => {
     const loaded = await loadIssueCard(db, {
-      groupId: d.groupId!,
+      issueId: d.issueId!,
       integrationId: integration.id,
       ruleIds,
       eventId: (data.eventId as string | undefined) ?? null,
@@ -98,8 +98,8 @@ async function perform(db: Db, env: Env, d: DeliveryRow, integration: Integratio
    */
   const catchUp = async (conversationId: string, activityId: string) => {
     try {
-      if ((await getGroupVersion(db, d.groupId!)) === builtFrom) return;
-      const update: NewDelivery = { kind: "update", groupId: d.groupId!, ruleId: d.ruleId, integrationId: integration.id, conversationId, data: { activityId } };
+      if ((await getIssueVersion(db, d.issueId!)) === builtFrom) return;
+      const update: NewDelivery = { kind: "update", issueId: d.issueId!, ruleId: d.ruleId, integrationId: integration.id, conversationId, data: { activityId } };
       await enqueueDeliveries(env, db, [update], deps.now());
     } catch (err) {
       console.error("delivery: could not queue the catch-up update", err instanceof Error ? err.message : String(err));
@@ -109,7 +109,7 @@ async function perform(db: Db, env: Env, d: DeliveryRow, integration: Integratio
     case "post": {
       const sent = await connector.sendToConversation(d.conversationId!, await card());
       await insertNotification(db, {
-        groupId: d.groupId!,
+        issueId: d.issueId!,
         ruleId: d.ruleId,
         integrationId: integration.id,
         conversationId: d.conversationId!,
@@ -141,7 +141,7 @@ async function perform(db: Db, env: Env, d: DeliveryRow, integration: Integratio
       const chat = await connector.createPersonalConversation({ userId: String(data.teamsUserId), tenantId: String(data.tenantId) });
       const sent = await connector.sendToConversation(chat.id, await card());
       await insertNotification(db, {
-        groupId: d.groupId!,
+        issueId: d.issueId!,
         ruleId: null,
         integrationId: integration.id,
         userId: Number(data.userId),

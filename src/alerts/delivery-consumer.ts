@@ -34,20 +34,20 @@ export async function consumeDeliveries(batch: MessageBatch<unknown>, env: Env):
       continue;
     }
     const name = outboxName(d);
-    const group = byOutbox.get(name) ?? { messages: [], items: [] };
-    group.messages.push(m);
-    group.items.push(itemOf(d));
-    byOutbox.set(name, group);
+    const issue = byOutbox.get(name) ?? { messages: [], items: [] };
+    issue.messages.push(m);
+    issue.items.push(itemOf(d));
+    byOutbox.set(name, issue);
   }
 
   await Promise.all(
-    [...byOutbox].map(async ([name, group]) => {
+    [...byOutbox].map(async ([name, issue]) => {
       try {
-        await env.OUTBOX.get(env.OUTBOX.idFromName(name)).accept(group.items);
-        for (const m of group.messages) m.ack();
+        await env.OUTBOX.get(env.OUTBOX.idFromName(name)).accept(issue.items);
+        for (const m of issue.messages) m.ack();
       } catch (err) {
         console.error("delivery: could not hand over to the outbox", err instanceof Error ? err.message : String(err));
-        for (const m of group.messages) m.retry({ delaySeconds: 5 });
+        for (const m of issue.messages) m.retry({ delaySeconds: 5 });
       }
     }),
   );

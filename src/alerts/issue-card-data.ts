@@ -3,10 +3,10 @@ import { eq } from "drizzle-orm";
 import type { CardAssignee, CardMember, CardTeam, IssueCardInput } from "../cards/types";
 import type { Db } from "../db/client";
 import { assigneeTeam, assigneeUser, cardDataColumns, changerUser, type CardDataRow } from "../db/issue-card-query";
-import { groupAssignees, groups, organizations, projects } from "../db/schema";
+import { issueAssignees, issues, organizations, projects } from "../db/schema";
 import type { PlannedChange } from "../issues/lifecycle";
 
-export type CardDataRequest = { groupId: number; integrationId: number; ruleIds: number[]; eventId?: string | null; baseUrl: string };
+export type CardDataRequest = { issueId: number; integrationId: number; ruleIds: number[]; eventId?: string | null; baseUrl: string };
 
 export async function loadIssueCardInput(db: Db, input: CardDataRequest): Promise<IssueCardInput | null> {
   return (await loadIssueCard(db, input))?.input ?? null;
@@ -16,21 +16,21 @@ export async function loadIssueCardInput(db: Db, input: CardDataRequest): Promis
 export async function loadIssueCard(db: Db, input: CardDataRequest): Promise<{ input: IssueCardInput; version: number } | null> {
   const rows = await db
     .select(cardDataColumns(input.ruleIds))
-    .from(groups)
-    .innerJoin(projects, eq(projects.id, groups.projectId))
+    .from(issues)
+    .innerJoin(projects, eq(projects.id, issues.projectId))
     .innerJoin(organizations, eq(organizations.id, projects.organizationId))
-    .leftJoin(changerUser, eq(changerUser.id, groups.statusChangedBy))
-    .leftJoin(groupAssignees, eq(groupAssignees.groupId, groups.id))
-    .leftJoin(assigneeUser, eq(assigneeUser.id, groupAssignees.userId))
-    .leftJoin(assigneeTeam, eq(assigneeTeam.id, groupAssignees.teamId))
-    .where(eq(groups.id, input.groupId))
+    .leftJoin(changerUser, eq(changerUser.id, issues.statusChangedBy))
+    .leftJoin(issueAssignees, eq(issueAssignees.issueId, issues.id))
+    .leftJoin(assigneeUser, eq(assigneeUser.id, issueAssignees.userId))
+    .leftJoin(assigneeTeam, eq(assigneeTeam.id, issueAssignees.teamId))
+    .where(eq(issues.id, input.issueId))
     .limit(1);
-  return rows[0] ? { input: issueCardInputFrom(rows[0], input), version: rows[0].group.version } : null;
+  return rows[0] ? { input: issueCardInputFrom(rows[0], input), version: rows[0].issue.version } : null;
 }
 
 /** The builder's input from a row of cardDataColumns. */
-export function issueCardInputFrom(row: CardDataRow, input: Omit<CardDataRequest, "groupId">): IssueCardInput {
-  const { group, project, org } = row;
+export function issueCardInputFrom(row: CardDataRow, input: Omit<CardDataRequest, "issueId">): IssueCardInput {
+  const { issue, project, org } = row;
   const ruleIds = input.ruleIds.slice(0, 50);
 
   const assignee: CardAssignee | null =
@@ -47,29 +47,29 @@ export function issueCardInputFrom(row: CardDataRow, input: Omit<CardDataRequest
 
   return {
     issue: {
-      id: group.id,
-      shortId: group.shortId,
-      title: group.title,
-      culprit: group.culprit,
-      level: group.level,
-      status: group.status,
-      substatus: group.substatus,
-      metadata: group.metadata,
-      timesSeen: group.timesSeen,
-      usersSeen: group.usersSeen,
-      firstSeen: group.firstSeen,
-      lastSeen: group.lastSeen,
-      lastRelease: group.lastRelease,
-      lastEnvironment: group.lastEnvironment,
-      resolution: group.resolution,
-      ignoreConditions: group.ignoreConditions,
+      id: issue.id,
+      shortId: issue.shortId,
+      title: issue.title,
+      culprit: issue.culprit,
+      level: issue.level,
+      status: issue.status,
+      substatus: issue.substatus,
+      metadata: issue.metadata,
+      timesSeen: issue.timesSeen,
+      usersSeen: issue.usersSeen,
+      firstSeen: issue.firstSeen,
+      lastSeen: issue.lastSeen,
+      lastRelease: issue.lastRelease,
+      lastEnvironment: issue.lastEnvironment,
+      resolution: issue.resolution,
+      ignoreConditions: issue.ignoreConditions,
       statusChangedBy: row.changerEmail ? { email: row.changerEmail } : null,
     },
     project: { id: project.id, slug: project.slug, name: project.name },
     organization: { id: org.id, slug: org.slug },
     assignee,
     rules,
-    eventId: input.eventId ?? group.lastEventId ?? null,
+    eventId: input.eventId ?? issue.lastEventId ?? null,
     integrationId: input.integrationId,
     members,
     teams: orgTeams,

@@ -8,15 +8,15 @@ import type { Db } from "../db/client";
 import { followersWantingNewIssues, lastResolverOf, personalTargets, usersWantingRegressions } from "../db/notification-settings";
 import type { IssueIngested } from "./after-ingest";
 
-export async function personalAlertRows(db: Db, o: Pick<IssueIngested, "group" | "isNew" | "isRegression">): Promise<NewDelivery[]> {
+export async function personalAlertRows(db: Db, o: Pick<IssueIngested, "issue" | "isNew" | "isRegression">): Promise<NewDelivery[]> {
   if (!o.isNew && !o.isRegression) return [];
   const userIds = new Set<number>();
-  if (o.isNew) for (const id of await followersWantingNewIssues(db, o.group.projectId)) userIds.add(id);
+  if (o.isNew) for (const id of await followersWantingNewIssues(db, o.issue.projectId)) userIds.add(id);
   if (o.isRegression) {
-    const resolver = await lastResolverOf(db, o.group.id);
+    const resolver = await lastResolverOf(db, o.issue.id);
     if (resolver !== null) for (const id of await usersWantingRegressions(db, [resolver])) userIds.add(id);
   }
-  const targets = await personalTargets(db, [...userIds], o.group.projectId);
+  const targets = await personalTargets(db, [...userIds], o.issue.projectId);
   const seen = new Set<string>();
   const rows: NewDelivery[] = [];
   for (const t of targets) {
@@ -26,7 +26,7 @@ export async function personalAlertRows(db: Db, o: Pick<IssueIngested, "group" |
     seen.add(who);
     rows.push({
       kind: "personal",
-      groupId: o.group.id,
+      issueId: o.issue.id,
       ruleId: null,
       integrationId: t.integrationId,
       conversationId: null,

@@ -5,6 +5,7 @@
  *
  * Wire format (kept from Sentry's Teams integration so both ends agree):
  * - Every Action.Submit carries `data = { payload: { actionType, groupId, eventId, rules, integrationId } }`,
+ *   where `groupId` is the issue's id (Sentry's name for an issue, and every card already posted carries it),
  *   actionType RESOLVE="1", IGNORE="2", ASSIGN="3", UNRESOLVE="4", UNASSIGN="5".
  * - Teams merges the card's input values next to `payload`: `resolveInput`, `ignoreInput`, `assignInput`.
  * - A message Action.Submit arrives as the activity's `value`; an Action.Execute arrives as an
@@ -74,7 +75,7 @@ export function assignInputValue(target: AssignChoice): string {
 // ---------------------------------------------------------------------------------------------------------
 
 export type CardActionContext = {
-  groupId: number;
+  issueId: number;
   eventId: string | null;
   rules: number[];
   integrationId: number;
@@ -84,7 +85,7 @@ export type CardActionContext = {
 export function encodeActionData(action: ActionName, context: CardActionContext): SubmitData {
   const payload: ActionPayloadWire = {
     actionType: ACTION_TYPES[action],
-    groupId: context.groupId,
+    groupId: context.issueId,
     eventId: context.eventId,
     rules: context.rules.slice(0, MAX_PAYLOAD_RULES),
     integrationId: context.integrationId,
@@ -144,8 +145,8 @@ function parseUnchecked(value: unknown): CardAction | InvalidCardAction {
   const name = parseActionType(own(payload, "actionType"));
   if (name === null) return invalid("payload.actionType must be one of 1-5");
 
-  const groupId = parseId(own(payload, "groupId"));
-  if (groupId === null) return invalid("payload.groupId must be a positive integer");
+  const issueId = parseId(own(payload, "groupId"));
+  if (issueId === null) return invalid("payload.groupId must be a positive integer");
   const integrationId = parseId(own(payload, "integrationId"));
   if (integrationId === null) return invalid("payload.integrationId must be a positive integer");
   const eventId = parseEventId(own(payload, "eventId"));
@@ -153,7 +154,7 @@ function parseUnchecked(value: unknown): CardAction | InvalidCardAction {
   const rules = parseRules(own(payload, "rules"));
   if (rules === null) return invalid(`payload.rules must be an array of at most ${MAX_PAYLOAD_RULES} positive integers`);
 
-  const context: CardActionContext = { groupId, eventId, rules, integrationId };
+  const context: CardActionContext = { issueId, eventId, rules, integrationId };
   const choice = parseChoice(name, data);
   if ("reason" in choice) return choice;
   return { ...context, ...choice };

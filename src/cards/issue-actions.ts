@@ -31,7 +31,7 @@ const CHOICE_TITLE_MAX = 80;
 
 export function actionContext(input: IssueCardInput): CardActionContext {
   return {
-    groupId: input.issue.id,
+    issueId: input.issue.id,
     eventId: input.eventId,
     rules: input.rules.map((r) => r.id),
     integrationId: input.integrationId,

@@ -6,9 +6,9 @@
  * no clock. Times are epoch milliseconds.
  */
 import type {
-  GroupMetadata,
-  GroupStatus,
-  GroupSubstatus,
+  IssueMetadata,
+  IssueStatus,
+  IssueSubstatus,
   IgnoreConditions,
   Resolution,
 } from "../db/schema";
@@ -129,6 +129,7 @@ export type ActionTypeWire = "1" | "2" | "3" | "4" | "5";
 
 export type ActionPayloadWire = {
   actionType: ActionTypeWire;
+  /** The issue's id, under Sentry's name for an issue (the wire format is Sentry's). */
   groupId: number;
   eventId: string | null;
   rules: number[];
@@ -150,9 +151,9 @@ export type CardIssue = {
   title: string;
   culprit: string;
   level: string;
-  status: GroupStatus;
-  substatus: GroupSubstatus | null;
-  metadata: GroupMetadata;
+  status: IssueStatus;
+  substatus: IssueSubstatus | null;
+  metadata: IssueMetadata;
   timesSeen: number;
   usersSeen: number;
   /** Epoch ms. */

@@ -66,12 +66,12 @@ export function activeRulesQuery(db: Db, projectId: number) {
  * Claims the right to alert for (rule, issue), as a query for a D1 batch: it returns one row when the rule had not
  * fired for the issue within its frequency window (one atomic upsert, so concurrent events can't both claim it).
  */
-export function claimRuleFireQuery(db: Db, ruleId: number, groupId: number, frequencyMinutes: number, now: number) {
+export function claimRuleFireQuery(db: Db, ruleId: number, issueId: number, frequencyMinutes: number, now: number) {
   return db
     .insert(ruleFires)
-    .values({ ruleId, groupId, lastFiredAt: now })
+    .values({ ruleId, issueId, lastFiredAt: now })
     .onConflictDoUpdate({
-      target: [ruleFires.ruleId, ruleFires.groupId],
+      target: [ruleFires.ruleId, ruleFires.issueId],
       set: { lastFiredAt: now },
       setWhere: lt(ruleFires.lastFiredAt, now - frequencyMinutes * 60_000 + 1),
     })
@@ -82,8 +82,8 @@ export function claimRuleFireQuery(db: Db, ruleId: number, groupId: number, freq
  * How many events the issue had since `since`, as a statement for a D1 batch: one row `{ n }`. Counted on
  * `event_ids` (every accepted event) — `events` keeps only a sample.
  */
-export function eventsInWindowStatement(db: Db, groupId: number, since: number): D1PreparedStatement {
-  return db.$client.prepare("select count(*) as n from event_ids where group_id = ? and timestamp >= ?").bind(groupId, since);
+export function eventsInWindowStatement(db: Db, issueId: number, since: number): D1PreparedStatement {
+  return db.$client.prepare("select count(*) as n from event_ids where issue_id = ? and timestamp >= ?").bind(issueId, since);
 }
 
 /**
@@ -91,13 +91,13 @@ export function eventsInWindowStatement(db: Db, groupId: number, since: number):
  * batch: returns the cards not posted or refreshed within `intervalMs` and stamps them, so however many batches
  * count events for the issue, each card gets at most one refresh per interval.
  */
-export function claimCountsRefreshQuery(db: Db, groupId: number, now: number, intervalMs: number) {
+export function claimCountsRefreshQuery(db: Db, issueId: number, now: number, intervalMs: number) {
   return db
     .update(notificationMessages)
     .set({ countsRefreshedAt: now })
     .where(
       and(
-        eq(notificationMessages.groupId, groupId),
+        eq(notificationMessages.issueId, issueId),
         isNull(notificationMessages.userId),
         lte(sql`coalesce(${notificationMessages.countsRefreshedAt}, ${notificationMessages.postedAt})`, now - intervalMs),
       ),
@@ -109,8 +109,8 @@ export function claimCountsRefreshQuery(db: Db, groupId: number, now: number, in
 export type PostedCard = Pick<NotificationRow, "id" | "ruleId" | "integrationId" | "conversationId" | "activityId">;
 
 /** The issue's posted cards (at most 200), as a query to await or to put in a D1 batch. */
-export function notificationsForGroupQuery(db: Db, groupId: number) {
-  return db.select().from(notificationMessages).where(eq(notificationMessages.groupId, groupId)).limit(200);
+export function notificationsForIssueQuery(db: Db, issueId: number) {
+  return db.select().from(notificationMessages).where(eq(notificationMessages.issueId, issueId)).limit(200);
 }
 
 export async function insertNotification(db: Db, values: typeof notificationMessages.$inferInsert): Promise<void> {
@@ -119,7 +119,7 @@ export async function insertNotification(db: Db, values: typeof notificationMess
 
 export type NewDelivery = {
   kind: DeliveryKind;
-  groupId: number;
+  issueId: number;
   ruleId: number | null;
   integrationId: number;
   conversationId: string | null;
@@ -148,10 +148,10 @@ export async function markDelivery(
   await db.update(deliveries).set({ ...set, updatedAt: now }).where(eq(deliveries.id, id));
 }
 
-export async function listDeliveries(db: Db, f: { status?: DeliveryStatus; groupId?: number; limit: number; cursor?: number }) {
+export async function listDeliveries(db: Db, f: { status?: DeliveryStatus; issueId?: number; limit: number; cursor?: number }) {
   const conds = [];
   if (f.status) conds.push(eq(deliveries.status, f.status));
-  if (f.groupId) conds.push(eq(deliveries.groupId, f.groupId));
+  if (f.issueId) conds.push(eq(deliveries.issueId, f.issueId));
   if (f.cursor) conds.push(lt(deliveries.id, f.cursor));
   return db
     .select()

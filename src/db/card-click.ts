@@ -10,11 +10,11 @@ import { and, eq, sql } from "drizzle-orm";
 import { alias } from "drizzle-orm/sqlite-core";
 import { batchRead, type BatchRead } from "./batch-read";
 import type { Db } from "./client";
-import type { AssigneeRow, GroupRow } from "./groups";
+import type { AssigneeRow, IssueRow } from "./issues";
 import type { IntegrationRow } from "./integrations";
 import { assigneeTeam, assigneeUser, cardDataColumns, changerUser, type CardDataRow } from "./issue-card-query";
 import type { ReleaseRow } from "./releases";
-import { groupAssignees, groups, identities, integrations, memberships, organizations, projects, releases, users } from "./schema";
+import { issueAssignees, issues, identities, integrations, memberships, organizations, projects, releases, users } from "./schema";
 
 const clicker = alias(users, "clicker_user");
 
@@ -27,7 +27,7 @@ export type CardClick = {
   linkedUserIsMember: boolean;
   /** The issue, or null when there is none with that id. */
   issue: {
-    group: GroupRow;
+    issue: IssueRow;
     organizationId: number;
     assignee: AssigneeRow | null;
     latestRelease: ReleaseRow | null;
@@ -36,7 +36,7 @@ export type CardClick = {
   } | null;
 };
 
-type ClickInput = { integrationId: number; groupId: number; teamsUserId: string; ruleIds: number[] };
+type ClickInput = { integrationId: number; issueId: number; teamsUserId: string; ruleIds: number[] };
 
 /** Null when there is no such integration. */
 export async function loadCardClick(db: Db, input: ClickInput): Promise<CardClick | null> {
@@ -53,7 +53,7 @@ export function cardClickStatement(db: Db, input: ClickInput): BatchRead<CardCli
 }
 
 function clickQuery(db: Db, input: ClickInput) {
-  const latestReleaseId = sql`(select r2.id from ${releases} r2 where r2.project_id = ${groups.projectId}
+  const latestReleaseId = sql`(select r2.id from ${releases} r2 where r2.project_id = ${issues.projectId}
     order by r2.created_at desc, r2.id desc limit 1)`;
   return db
     .select({
@@ -62,20 +62,20 @@ function clickQuery(db: Db, input: ClickInput) {
       linkedUserId: identities.userId,
       linkedUserEmail: clicker.email,
       memberUserId: memberships.userId,
-      assignee: groupAssignees,
+      assignee: issueAssignees,
       latestRelease: releases,
     })
     .from(integrations)
     .leftJoin(identities, and(eq(identities.integrationId, integrations.id), eq(identities.teamsUserId, input.teamsUserId)))
     .leftJoin(clicker, eq(clicker.id, identities.userId))
     .leftJoin(memberships, and(eq(memberships.organizationId, integrations.organizationId), eq(memberships.userId, identities.userId)))
-    .leftJoin(groups, eq(groups.id, input.groupId))
-    .leftJoin(projects, eq(projects.id, groups.projectId))
+    .leftJoin(issues, eq(issues.id, input.issueId))
+    .leftJoin(projects, eq(projects.id, issues.projectId))
     .leftJoin(organizations, eq(organizations.id, projects.organizationId))
-    .leftJoin(changerUser, eq(changerUser.id, groups.statusChangedBy))
-    .leftJoin(groupAssignees, eq(groupAssignees.groupId, groups.id))
-    .leftJoin(assigneeUser, eq(assigneeUser.id, groupAssignees.userId))
-    .leftJoin(assigneeTeam, eq(assigneeTeam.id, groupAssignees.teamId))
+    .leftJoin(changerUser, eq(changerUser.id, issues.statusChangedBy))
+    .leftJoin(issueAssignees, eq(issueAssignees.issueId, issues.id))
+    .leftJoin(assigneeUser, eq(assigneeUser.id, issueAssignees.userId))
+    .leftJoin(assigneeTeam, eq(assigneeTeam.id, issueAssignees.teamId))
     .leftJoin(releases, eq(releases.id, latestReleaseId))
     .where(eq(integrations.id, input.integrationId))
     .limit(1);
@@ -86,20 +86,20 @@ type ClickRow = Awaited<ReturnType<typeof clickQuery>>[number];
 function toCardClick(rows: ClickRow[]): CardClick | null {
   const row = rows[0];
   if (!row) return null;
-  const { group, project, org } = row;
+  const { issue, project, org } = row;
   return {
     integration: row.integration,
     linkedUserId: row.linkedUserId ?? null,
     linkedUserEmail: row.linkedUserEmail ?? null,
     linkedUserIsMember: row.memberUserId !== null && row.memberUserId !== undefined,
     issue:
-      group && project && org
+      issue && project && org
         ? {
-            group,
+            issue,
             organizationId: project.organizationId,
             assignee: row.assignee ?? null,
             latestRelease: row.latestRelease ?? null,
-            card: { ...row, group, project, org },
+            card: { ...row, issue, project, org },
           }
         : null,
   };

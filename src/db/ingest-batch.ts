@@ -8,12 +8,12 @@
 import { inArray } from "drizzle-orm";
 import { batchRead } from "./batch-read";
 import type { Db } from "./client";
-import { groupFromColumns, type GroupRow } from "./groups";
+import { issueFromColumns, type IssueRow } from "./issues";
 import type { ProjectRow } from "./projects";
 import { projects } from "./schema";
 
 /** An issue a batch may create (ignored when the (project, fingerprint) exists). */
-export type GroupSeed = {
+export type IssueSeed = {
   projectId: number;
   hash: string;
   shortId: string;
@@ -60,11 +60,11 @@ export type SampledEvent = {
 
 export type IngestLookups = {
   projects: ProjectRow[];
-  groups: GroupRow[];
+  issues: IssueRow[];
   releases: { projectId: number; version: string; createdAt: number }[];
 };
 
-const GROUP_OF = (p: string, h: string) => `(select id from groups where project_id = ${p} and fingerprint_hash = ${h})`;
+const GROUP_OF = (p: string, h: string) => `(select id from issues where project_id = ${p} and fingerprint_hash = ${h})`;
 /** A field of the current json_each row (`value`, or `<alias>.value`). */
 const j = (field: string, alias?: string) => `json_extract(${alias ? `${alias}.` : ""}value, '$.${field}')`;
 
@@ -79,12 +79,12 @@ export async function ingestLookups(
   const projectRows = batchRead(db, db.select().from(projects).where(inArray(projects.id, projectIds)));
   const [p, g, r] = await d1.batch<Record<string, unknown>>([
     projectRows.statement,
-    d1.prepare(`select g.* from groups g join json_each(?) k on g.project_id = ${j("p", "k")} and g.fingerprint_hash = ${j("h", "k")}`).bind(JSON.stringify(keys)),
+    d1.prepare(`select g.* from issues g join json_each(?) k on g.project_id = ${j("p", "k")} and g.fingerprint_hash = ${j("h", "k")}`).bind(JSON.stringify(keys)),
     d1.prepare(`select project_id as projectId, version, created_at as createdAt from releases r join json_each(?) k on r.project_id = ${j("p", "k")} and r.version = ${j("r", "k")}`).bind(JSON.stringify(releases)),
   ]);
   return {
     projects: projectRows.read(p),
-    groups: g.results.map(groupFromColumns),
+    issues: g.results.map(issueFromColumns),
     releases: r.results as IngestLookups["releases"],
   };
 }
@@ -104,9 +104,9 @@ export async function reserveShortIds(db: Db, wants: { projectId: number; n: num
 
 export type IngestWrite = {
   /** The issues this batch counted, every column as of the write. */
-  counted: GroupRow[];
+  counted: IssueRow[];
   /** The events this batch counted (the others were counted before: redeliveries). */
-  countedEvents: { id: string; groupId: number }[];
+  countedEvents: { id: string; issueId: number }[];
 };
 
 /**
@@ -116,14 +116,14 @@ export type IngestWrite = {
  */
 export async function writeIngestBatch(
   db: Db,
-  input: { token: string; now: number; seeds: GroupSeed[]; events: CountedEvent[]; samples: SampledEvent[] },
+  input: { token: string; now: number; seeds: IssueSeed[]; events: CountedEvent[]; samples: SampledEvent[] },
 ): Promise<IngestWrite> {
   const d1 = db.$client;
   const { token, now } = input;
   const results = await d1.batch<Record<string, unknown>>([
     d1
       .prepare(
-        `insert into groups (project_id, short_id, title, culprit, level, type, metadata, status, substatus, first_seen,
+        `insert into issues (project_id, short_id, title, culprit, level, type, metadata, status, substatus, first_seen,
            last_seen, times_seen, users_seen, first_release, last_release, fingerprint_hash, version, write_token)
          select ${j("p")}, ${j("shortId")}, ${j("title")}, ${j("culprit")}, ${j("level")}, ${j("type")}, json(${j("metadata")}),
            'unresolved', 'new', ${j("firstSeen")}, ${j("lastSeen")}, 0, 0, ${j("release")}, ${j("release")}, ${j("h")}, 0, ?
@@ -133,7 +133,7 @@ export async function writeIngestBatch(
       .bind(token, JSON.stringify(input.seeds.map((s) => ({ ...s, p: s.projectId, h: s.hash, metadata: JSON.stringify(s.metadata) })))),
     d1
       .prepare(
-        `insert into event_ids (id, project_id, group_id, timestamp, received_at, release, environment, batch_token)
+        `insert into event_ids (id, project_id, issue_id, timestamp, received_at, release, environment, batch_token)
          select ${j("id")}, ${j("p")}, ${GROUP_OF(j("p"), j("h"))}, ${j("timestamp")}, ${j("receivedAt")}, ${j("release")}, ${j("environment")}, ?
          from json_each(?) where true
          on conflict (id) do nothing`,
@@ -141,8 +141,8 @@ export async function writeIngestBatch(
       .bind(token, JSON.stringify(input.events.map((e) => ({ ...e, p: e.projectId, h: e.hash })))),
     d1
       .prepare(
-        `insert into group_users (group_id, user_key, first_seen)
-         select e.group_id, json_extract(k.value, '$.userKey'), ?
+        `insert into issue_users (issue_id, user_key, first_seen)
+         select e.issue_id, json_extract(k.value, '$.userKey'), ?
          from json_each(?) k join event_ids e on e.id = json_extract(k.value, '$.id') and e.batch_token = ?
          where json_extract(k.value, '$.userKey') is not null
          on conflict do nothing`,
@@ -151,20 +151,20 @@ export async function writeIngestBatch(
     d1
       .prepare(
         // "Last" is arrival order within the batch (seq), as one-by-one ingest wrote them.
-        `update groups set
-           times_seen = times_seen + (select count(*) from event_ids x where x.batch_token = ?1 and x.group_id = groups.id),
-           users_seen = (select count(*) from group_users u where u.group_id = groups.id),
-           last_seen = max(last_seen, (select max(timestamp) from event_ids x where x.batch_token = ?1 and x.group_id = groups.id)),
-           first_seen = min(first_seen, (select min(timestamp) from event_ids x where x.batch_token = ?1 and x.group_id = groups.id)),
+        `update issues set
+           times_seen = times_seen + (select count(*) from event_ids x where x.batch_token = ?1 and x.issue_id = issues.id),
+           users_seen = (select count(*) from issue_users u where u.issue_id = issues.id),
+           last_seen = max(last_seen, (select max(timestamp) from event_ids x where x.batch_token = ?1 and x.issue_id = issues.id)),
+           first_seen = min(first_seen, (select min(timestamp) from event_ids x where x.batch_token = ?1 and x.issue_id = issues.id)),
            last_release = coalesce((select release from event_ids x join json_each(?2) k on x.id = json_extract(k.value, '$.id')
-             where x.batch_token = ?1 and x.group_id = groups.id and x.release is not null order by json_extract(k.value, '$.seq') desc limit 1), last_release),
+             where x.batch_token = ?1 and x.issue_id = issues.id and x.release is not null order by json_extract(k.value, '$.seq') desc limit 1), last_release),
            first_release = coalesce(first_release, (select release from event_ids x join json_each(?2) k on x.id = json_extract(k.value, '$.id')
-             where x.batch_token = ?1 and x.group_id = groups.id and x.release is not null order by json_extract(k.value, '$.seq') limit 1)),
+             where x.batch_token = ?1 and x.issue_id = issues.id and x.release is not null order by json_extract(k.value, '$.seq') limit 1)),
            last_environment = coalesce((select environment from event_ids x join json_each(?2) k on x.id = json_extract(k.value, '$.id')
-             where x.batch_token = ?1 and x.group_id = groups.id and x.environment is not null order by json_extract(k.value, '$.seq') desc limit 1), last_environment),
+             where x.batch_token = ?1 and x.issue_id = issues.id and x.environment is not null order by json_extract(k.value, '$.seq') desc limit 1), last_environment),
            last_event_id = (select x.id from event_ids x join json_each(?2) k on x.id = json_extract(k.value, '$.id')
-             where x.batch_token = ?1 and x.group_id = groups.id order by json_extract(k.value, '$.seq') desc limit 1)
-         where id in (select group_id from event_ids where batch_token = ?1)
+             where x.batch_token = ?1 and x.issue_id = issues.id order by json_extract(k.value, '$.seq') desc limit 1)
+         where id in (select issue_id from event_ids where batch_token = ?1)
          returning *`,
       )
       .bind(token, JSON.stringify(input.events.map((e) => ({ id: e.id, seq: e.seq })))),
@@ -178,16 +178,16 @@ export async function writeIngestBatch(
     sampledEventsStatement(db, input.samples, token),
     d1
       .prepare(
-        `insert into group_activity (group_id, type, actor_user_id, actor_kind, source, data, created_at)
+        `insert into issue_activity (issue_id, type, actor_user_id, actor_kind, source, data, created_at)
          select g.id, 'first_seen', null, 'system', 'ingest', json_object('eventId', ${j("firstEventId", "k")}), ?
-         from json_each(?) k join groups g on g.project_id = ${j("p", "k")} and g.fingerprint_hash = ${j("h", "k")}
+         from json_each(?) k join issues g on g.project_id = ${j("p", "k")} and g.fingerprint_hash = ${j("h", "k")}
          where g.write_token = ?`,
       )
       .bind(now, JSON.stringify(input.seeds.map((s) => ({ p: s.projectId, h: s.hash, firstEventId: s.firstEventId }))), token),
-    d1.prepare("select id, group_id as groupId from event_ids where batch_token = ?").bind(token),
+    d1.prepare("select id, issue_id as issueId from event_ids where batch_token = ?").bind(token),
   ]);
   return {
-    counted: results[3].results.map(groupFromColumns),
+    counted: results[3].results.map(issueFromColumns),
     countedEvents: results[7].results as IngestWrite["countedEvents"],
   };
 }
@@ -199,7 +199,7 @@ export async function writeIngestBatch(
 export function sampledEventsStatement(db: Db, samples: SampledEvent[], token: string | null): D1PreparedStatement {
   return db.$client
     .prepare(
-      `insert into events (id, project_id, group_id, timestamp, received_at, release, environment, level, message, tags, user, payload)
+      `insert into events (id, project_id, issue_id, timestamp, received_at, release, environment, level, message, tags, user, payload)
        select ${j("id")}, ${j("p")}, ${GROUP_OF(j("p"), j("h"))}, ${j("timestamp")}, ${j("receivedAt")}, ${j("release")},
          ${j("environment")}, ${j("level")}, ${j("message")}, ${j("tags")}, ${j("user")}, ${j("payload")}
        from json_each(?1)
@@ -216,9 +216,9 @@ function distinctReleases(events: CountedEvent[]): { p: number; r: string }[] {
 }
 
 /** Where a counted event went: its project and issue; null while it is queued (or if it never was accepted). */
-export async function findCountedEvent(db: Db, eventId: string): Promise<{ id: string; projectId: number; groupId: number; receivedAt: number } | null> {
+export async function findCountedEvent(db: Db, eventId: string): Promise<{ id: string; projectId: number; issueId: number; receivedAt: number } | null> {
   return db.$client
-    .prepare("select id, project_id as projectId, group_id as groupId, received_at as receivedAt from event_ids where id = ?")
+    .prepare("select id, project_id as projectId, issue_id as issueId, received_at as receivedAt from event_ids where id = ?")
     .bind(eventId)
     .first();
 }

@@ -5,7 +5,7 @@
 import { sql } from "drizzle-orm";
 import { alias } from "drizzle-orm/sqlite-core";
 import { DEFAULT_ASSIGN_CAPS } from "../cards/issue-actions";
-import { groupAssignees, groups, organizations, projects, teams, users } from "./schema";
+import { issueAssignees, issues, organizations, projects, orgTeams, users } from "./schema";
 
 /** The Assign list offers this many at most; the card says how many exist in all. */
 const MEMBER_LOAD_LIMIT = DEFAULT_ASSIGN_CAPS.members;
@@ -13,24 +13,24 @@ const TEAM_LOAD_LIMIT = DEFAULT_ASSIGN_CAPS.teams;
 /** Aliases the card data's joins use (the changer and the assignee are both users; see cardDataColumns). */
 export const changerUser = alias(users, "changer_user");
 export const assigneeUser = alias(users, "assignee_user");
-export const assigneeTeam = alias(teams, "assignee_team");
+export const assigneeTeam = alias(orgTeams, "assignee_team");
 
 /**
  * The card's data as select columns: the issue row with its labels, and the Assign lists, totals and rule names
  * as JSON built by correlated subqueries, so that all of it is one statement (every statement costs a D1 round
  * trip in production and CPU in local D1, and this runs on every card click and delivery). The query must join
- * `groups` → `projects` → `organizations`, `changerUser` on groups.statusChangedBy, `groupAssignees` on the
- * group, and `assigneeUser` / `assigneeTeam` on the assignee (see loadIssueCardInput in alerts/issue-card-data.ts).
+ * `issues` → `projects` → `organizations`, `changerUser` on issues.statusChangedBy, `issueAssignees` on the
+ * issue, and `assigneeUser` / `assigneeTeam` on the assignee (see loadIssueCardInput in alerts/issue-card-data.ts).
  */
 export function cardDataColumns(ruleIds: number[]) {
   const ids = ruleIds.slice(0, 50);
   return {
-    group: groups,
+    issue: issues,
     project: projects,
     org: organizations,
     changerEmail: changerUser.email,
-    assigneeUserId: groupAssignees.userId,
-    assigneeTeamId: groupAssignees.teamId,
+    assigneeUserId: issueAssignees.userId,
+    assigneeTeamId: issueAssignees.teamId,
     assigneeEmail: assigneeUser.email,
     assigneeSlug: assigneeTeam.slug,
     // The subqueries order their rows; the aggregate keeps that order, and the rows are sorted again in
@@ -40,11 +40,11 @@ export function cardDataColumns(ruleIds: number[]) {
         where m.organization_id = ${projects.organizationId} order by u.name, u.email limit ${MEMBER_LOAD_LIMIT}) x)`,
     memberTotal: sql<number>`(select count(*) from memberships m where m.organization_id = ${projects.organizationId})`,
     teamsJson: sql<string>`(select json_group_array(json_object('id', x.id, 'slug', x.slug)) from (
-        select t.id, t.slug from teams t where t.organization_id = ${projects.organizationId} order by t.slug limit ${TEAM_LOAD_LIMIT}) x)`,
-    teamTotal: sql<number>`(select count(*) from teams t where t.organization_id = ${projects.organizationId})`,
+        select t.id, t.slug from org_teams t where t.organization_id = ${projects.organizationId} order by t.slug limit ${TEAM_LOAD_LIMIT}) x)`,
+    teamTotal: sql<number>`(select count(*) from org_teams t where t.organization_id = ${projects.organizationId})`,
     rulesJson: ids.length
       ? sql<string>`(select json_group_array(json_object('id', r.id, 'name', r.name)) from alert_rules r
-          where r.project_id = ${groups.projectId} and r.id in (${sql.join(
+          where r.project_id = ${issues.projectId} and r.id in (${sql.join(
             ids.map((id) => sql`${id}`),
             sql`, `,
           )}))`
@@ -54,7 +54,7 @@ export function cardDataColumns(ruleIds: number[]) {
 
 /** One row of cardDataColumns, as drizzle returns it. */
 export type CardDataRow = {
-  group: typeof groups.$inferSelect;
+  issue: typeof issues.$inferSelect;
   project: typeof projects.$inferSelect;
   org: typeof organizations.$inferSelect;
   changerEmail: string | null;

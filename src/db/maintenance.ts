@@ -8,7 +8,7 @@ import { pruneExpiredSessionsStatement } from "./web-sessions";
 export async function expiredIgnoreIds(db: Db, now: number, limit: number): Promise<number[]> {
   const due = await db.$client
     .prepare(
-      `select id from groups where status = 'ignored'
+      `select id from issues where status = 'ignored'
          and json_extract(ignore_conditions, '$.kind') = 'duration'
          and json_extract(ignore_conditions, '$.until') <= ? limit ?`,
     )
@@ -51,9 +51,9 @@ export async function pruneRetained(db: Db, r: Retention): Promise<void> {
       .prepare(
         `delete from events where id in (
            select id from (
-             select id, row_number() over (partition by group_id order by received_at desc, rowid desc) as n from events
+             select id, row_number() over (partition by issue_id order by received_at desc, rowid desc) as n from events
            ) where n > ?
-           and id not in (select json_extract(data, '$.eventId') from group_activity
+           and id not in (select json_extract(data, '$.eventId') from issue_activity
                           where type in ('first_seen', 'set_regression') and json_extract(data, '$.eventId') is not null))`,
       )
       .bind(r.latestEventsPerIssue),
@@ -65,18 +65,18 @@ export async function pruneRetained(db: Db, r: Retention): Promise<void> {
  * older than `intervalMs`. Claimed (stamped) in the same statement, so two cron runs never both refresh a card.
  * This is the trailing edge of ingest's throttled refresh: a storm's last events reach the card within one cron period.
  */
-export async function claimStaleCountCards(db: Db, now: number, intervalMs: number, limit: number): Promise<(PostedCard & { groupId: number })[]> {
+export async function claimStaleCountCards(db: Db, now: number, intervalMs: number, limit: number): Promise<(PostedCard & { issueId: number })[]> {
   const res = await db.$client
     .prepare(
       `update notification_messages set counts_refreshed_at = ?1
        where id in (
          select n.id from notification_messages n
          where n.user_id is null and coalesce(n.counts_refreshed_at, n.posted_at) <= ?2
-           and exists (select 1 from event_ids e where e.group_id = n.group_id and e.received_at > coalesce(n.counts_refreshed_at, n.posted_at))
+           and exists (select 1 from event_ids e where e.issue_id = n.issue_id and e.received_at > coalesce(n.counts_refreshed_at, n.posted_at))
          limit ?3)
-       returning id, group_id as groupId, rule_id as ruleId, integration_id as integrationId, conversation_id as conversationId, activity_id as activityId`,
+       returning id, issue_id as issueId, rule_id as ruleId, integration_id as integrationId, conversation_id as conversationId, activity_id as activityId`,
     )
     .bind(now, now - intervalMs, limit)
-    .all<PostedCard & { groupId: number }>();
+    .all<PostedCard & { issueId: number }>();
   return res.results;
 }

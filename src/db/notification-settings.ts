@@ -5,7 +5,7 @@
  */
 import { and, desc, eq, inArray, isNotNull } from "drizzle-orm";
 import type { Db } from "./client";
-import { groupActivity, identities, integrations, memberships, notificationSettings, projectFollows, projects, users } from "./schema";
+import { issueActivity, identities, integrations, memberships, notificationSettings, projectFollows, projects, users } from "./schema";
 
 export type NotificationSettings = {
   /** A personal card when an issue is assigned to me (by someone else). */
@@ -96,12 +96,12 @@ export async function usersWantingRegressions(db: Db, userIds: number[]): Promis
 }
 
 /** Who last resolved the issue by hand (the actor of its latest resolve), or null. */
-export async function lastResolverOf(db: Db, groupId: number): Promise<number | null> {
+export async function lastResolverOf(db: Db, issueId: number): Promise<number | null> {
   const [row] = await db
-    .select({ userId: groupActivity.actorUserId })
-    .from(groupActivity)
-    .where(and(eq(groupActivity.groupId, groupId), inArray(groupActivity.type, RESOLVE_ACTIVITY_TYPES), isNotNull(groupActivity.actorUserId)))
-    .orderBy(desc(groupActivity.id))
+    .select({ userId: issueActivity.actorUserId })
+    .from(issueActivity)
+    .where(and(eq(issueActivity.issueId, issueId), inArray(issueActivity.type, RESOLVE_ACTIVITY_TYPES), isNotNull(issueActivity.actorUserId)))
+    .orderBy(desc(issueActivity.id))
     .limit(1);
   return row?.userId ?? null;
 }

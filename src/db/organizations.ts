@@ -1,6 +1,6 @@
 import { and, asc, eq, inArray } from "drizzle-orm";
 import type { Db } from "./client";
-import { memberships, organizations, teamMembers, teams, users } from "./schema";
+import { memberships, organizations, orgTeamMembers, orgTeams, users } from "./schema";
 
 export type OrganizationRow = typeof organizations.$inferSelect;
 export type MembershipRole = "member" | "admin";
@@ -118,13 +118,13 @@ export async function updateMembershipRole(
  * requires org membership). False when the user was not a member.
  */
 export async function deleteMembership(db: Db, organizationId: number, userId: number): Promise<boolean> {
-  const orgTeams = db.select({ id: teams.id }).from(teams).where(eq(teams.organizationId, organizationId));
+  const teamIds = db.select({ id: orgTeams.id }).from(orgTeams).where(eq(orgTeams.organizationId, organizationId));
   const [removed] = await db.batch([
     db
       .delete(memberships)
       .where(and(eq(memberships.organizationId, organizationId), eq(memberships.userId, userId)))
       .returning({ userId: memberships.userId }),
-    db.delete(teamMembers).where(and(eq(teamMembers.userId, userId), inArray(teamMembers.teamId, orgTeams))),
+    db.delete(orgTeamMembers).where(and(eq(orgTeamMembers.userId, userId), inArray(orgTeamMembers.teamId, teamIds))),
   ]);
   return removed.length > 0;
 }

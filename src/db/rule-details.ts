@@ -1,7 +1,7 @@
 /** Reads for the web app's alert rule page: the rule in its project, its recent fires and deliveries. */
 import { and, desc, eq } from "drizzle-orm";
 import type { Db } from "./client";
-import { alertRules, deliveries, groups, integrations, projects, ruleFires } from "./schema";
+import { alertRules, deliveries, issues, integrations, projects, ruleFires } from "./schema";
 
 /** The rule if it belongs to the organization's project with that slug (deleted rules are not shown). */
 export async function findRuleInProject(db: Db, organizationId: number, projectSlug: string, ruleId: number) {
@@ -17,9 +17,9 @@ export async function findRuleInProject(db: Db, organizationId: number, projectS
 
 export async function recentRuleFires(db: Db, ruleId: number, limit = 20) {
   return db
-    .select({ groupId: groups.id, shortId: groups.shortId, title: groups.title, lastFiredAt: ruleFires.lastFiredAt })
+    .select({ issueId: issues.id, shortId: issues.shortId, title: issues.title, lastFiredAt: ruleFires.lastFiredAt })
     .from(ruleFires)
-    .innerJoin(groups, eq(groups.id, ruleFires.groupId))
+    .innerJoin(issues, eq(issues.id, ruleFires.issueId))
     .where(eq(ruleFires.ruleId, ruleId))
     .orderBy(desc(ruleFires.lastFiredAt))
     .limit(limit);
@@ -27,7 +27,7 @@ export async function recentRuleFires(db: Db, ruleId: number, limit = 20) {
 
 export async function recentRuleDeliveries(db: Db, ruleId: number, limit = 20) {
   return db
-    .select({ id: deliveries.id, kind: deliveries.kind, status: deliveries.status, attempts: deliveries.attempts, lastError: deliveries.lastError, updatedAt: deliveries.updatedAt, groupId: deliveries.groupId })
+    .select({ id: deliveries.id, kind: deliveries.kind, status: deliveries.status, attempts: deliveries.attempts, lastError: deliveries.lastError, updatedAt: deliveries.updatedAt, issueId: deliveries.issueId })
     .from(deliveries)
     .where(eq(deliveries.ruleId, ruleId))
     .orderBy(desc(deliveries.id))

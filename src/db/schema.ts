@@ -58,8 +58,8 @@ export const apiTokens = sqliteTable(
   (t) => [index("api_tokens_user_idx").on(t.userId)],
 );
 
-export const teams = sqliteTable(
-  "teams",
+export const orgTeams = sqliteTable(
+  "org_teams",
   {
     id: integer("id").primaryKey({ autoIncrement: true }),
     organizationId: integer("organization_id").notNull().references(() => organizations.id),
@@ -67,16 +67,16 @@ export const teams = sqliteTable(
     name: text("name").notNull(),
     createdAt: integer("created_at").notNull(),
   },
-  (t) => [uniqueIndex("teams_org_slug_uq").on(t.organizationId, t.slug)],
+  (t) => [uniqueIndex("org_teams_org_slug_uq").on(t.organizationId, t.slug)],
 );
 
-export const teamMembers = sqliteTable(
-  "team_members",
+export const orgTeamMembers = sqliteTable(
+  "org_team_members",
   {
-    teamId: integer("team_id").notNull().references(() => teams.id),
+    teamId: integer("team_id").notNull().references(() => orgTeams.id),
     userId: integer("user_id").notNull().references(() => users.id),
   },
-  (t) => [primaryKey({ columns: [t.teamId, t.userId] }), index("team_members_user_idx").on(t.userId)],
+  (t) => [primaryKey({ columns: [t.teamId, t.userId] }), index("org_team_members_user_idx").on(t.userId)],
 );
 
 export const projects = sqliteTable(
@@ -124,9 +124,9 @@ export const releases = sqliteTable(
   ],
 );
 
-export type GroupStatus = "unresolved" | "resolved" | "ignored";
-export type GroupSubstatus = "new" | "ongoing" | "regressed" | "escalating";
-export type GroupMetadata = { type?: string; value?: string; function?: string; filename?: string; message?: string };
+export type IssueStatus = "unresolved" | "resolved" | "ignored";
+export type IssueSubstatus = "new" | "ongoing" | "regressed" | "escalating";
+export type IssueMetadata = { type?: string; value?: string; function?: string; filename?: string; message?: string };
 /** How an issue was resolved. `release` is the release current at resolution (inNextRelease) or the one named. */
 export type Resolution =
   | { kind: "immediate" }
@@ -139,8 +139,8 @@ export type IgnoreConditions =
   | { kind: "duration"; minutes: number; until: number }
   | { kind: "userCount"; count: number; baseline: number };
 
-export const groups = sqliteTable(
-  "groups",
+export const issues = sqliteTable(
+  "issues",
   {
     id: integer("id").primaryKey({ autoIncrement: true }),
     projectId: integer("project_id").notNull().references(() => projects.id),
@@ -149,9 +149,9 @@ export const groups = sqliteTable(
     culprit: text("culprit").notNull().default(""),
     level: text("level").notNull().default("error"),
     type: text("type").notNull().default("error"),
-    metadata: text("metadata", { mode: "json" }).$type<GroupMetadata>().notNull().default(sql`'{}'`),
-    status: text("status").$type<GroupStatus>().notNull().default("unresolved"),
-    substatus: text("substatus").$type<GroupSubstatus>().notNull().default("new"),
+    metadata: text("metadata", { mode: "json" }).$type<IssueMetadata>().notNull().default(sql`'{}'`),
+    status: text("status").$type<IssueStatus>().notNull().default("unresolved"),
+    substatus: text("substatus").$type<IssueSubstatus>().notNull().default("new"),
     firstSeen: integer("first_seen").notNull(),
     lastSeen: integer("last_seen").notNull(),
     timesSeen: integer("times_seen").notNull().default(0),
@@ -176,24 +176,24 @@ export const groups = sqliteTable(
     writeToken: text("write_token"),
   },
   (t) => [
-    uniqueIndex("groups_project_fingerprint_uq").on(t.projectId, t.fingerprintHash),
-    uniqueIndex("groups_project_short_id_uq").on(t.projectId, t.shortId),
-    index("groups_project_status_last_seen_idx").on(t.projectId, t.status, t.lastSeen),
-    index("groups_project_last_seen_idx").on(t.projectId, t.lastSeen),
+    uniqueIndex("issues_project_fingerprint_uq").on(t.projectId, t.fingerprintHash),
+    uniqueIndex("issues_project_short_id_uq").on(t.projectId, t.shortId),
+    index("issues_project_status_last_seen_idx").on(t.projectId, t.status, t.lastSeen),
+    index("issues_project_last_seen_idx").on(t.projectId, t.lastSeen),
     // The cron's scan for ignores that ran out reads only ignored issues.
-    index("groups_status_idx").on(t.status),
+    index("issues_status_idx").on(t.status),
   ],
 );
 
 /** Distinct users per issue, for users-seen counts and "until N more users" ignores. */
-export const groupUsers = sqliteTable(
-  "group_users",
+export const issueUsers = sqliteTable(
+  "issue_users",
   {
-    groupId: integer("group_id").notNull().references(() => groups.id),
+    issueId: integer("issue_id").notNull().references(() => issues.id),
     userKey: text("user_key").notNull(),
     firstSeen: integer("first_seen").notNull(),
   },
-  (t) => [primaryKey({ columns: [t.groupId, t.userKey] })],
+  (t) => [primaryKey({ columns: [t.issueId, t.userKey] })],
 );
 
 export const events = sqliteTable(
@@ -201,7 +201,7 @@ export const events = sqliteTable(
   {
     id: text("id").primaryKey(),
     projectId: integer("project_id").notNull().references(() => projects.id),
-    groupId: integer("group_id").notNull().references(() => groups.id),
+    issueId: integer("issue_id").notNull().references(() => issues.id),
     timestamp: integer("timestamp").notNull(),
     receivedAt: integer("received_at").notNull(),
     release: text("release"),
@@ -213,27 +213,27 @@ export const events = sqliteTable(
     /** The normalised event, capped in size. */
     payload: text("payload", { mode: "json" }).$type<unknown>(),
   },
-  (t) => [index("events_group_time_idx").on(t.groupId, t.timestamp)],
+  (t) => [index("events_issue_time_idx").on(t.issueId, t.timestamp)],
 );
 
-export const groupAssignees = sqliteTable(
-  "group_assignees",
+export const issueAssignees = sqliteTable(
+  "issue_assignees",
   {
-    groupId: integer("group_id").primaryKey().references(() => groups.id),
+    issueId: integer("issue_id").primaryKey().references(() => issues.id),
     userId: integer("user_id").references(() => users.id),
-    teamId: integer("team_id").references(() => teams.id),
+    teamId: integer("team_id").references(() => orgTeams.id),
     assignedBy: integer("assigned_by").references(() => users.id),
     assignedAt: integer("assigned_at").notNull(),
   },
-  (t) => [index("group_assignees_user_idx").on(t.userId), index("group_assignees_team_idx").on(t.teamId)],
+  (t) => [index("issue_assignees_user_idx").on(t.userId), index("issue_assignees_team_idx").on(t.teamId)],
 );
 
 export type ActivitySource = "api" | "teams" | "web" | "ingest" | "system";
-export const groupActivity = sqliteTable(
-  "group_activity",
+export const issueActivity = sqliteTable(
+  "issue_activity",
   {
     id: integer("id").primaryKey({ autoIncrement: true }),
-    groupId: integer("group_id").notNull().references(() => groups.id),
+    issueId: integer("issue_id").notNull().references(() => issues.id),
     type: text("type").notNull(),
     actorUserId: integer("actor_user_id").references(() => users.id),
     actorKind: text("actor_kind", { enum: ["user", "system", "api"] }).notNull(),
@@ -241,7 +241,7 @@ export const groupActivity = sqliteTable(
     data: text("data", { mode: "json" }).$type<Record<string, unknown>>().notNull().default(sql`'{}'`),
     createdAt: integer("created_at").notNull(),
   },
-  (t) => [index("group_activity_group_idx").on(t.groupId, t.id)],
+  (t) => [index("issue_activity_issue_idx").on(t.issueId, t.id)],
 );
 
 export type IntegrationStatus = "pending" | "active" | "disabled";
@@ -355,17 +355,17 @@ export const ruleFires = sqliteTable(
   "rule_fires",
   {
     ruleId: integer("rule_id").notNull().references(() => alertRules.id),
-    groupId: integer("group_id").notNull().references(() => groups.id),
+    issueId: integer("issue_id").notNull().references(() => issues.id),
     lastFiredAt: integer("last_fired_at").notNull(),
   },
-  (t) => [primaryKey({ columns: [t.ruleId, t.groupId] })],
+  (t) => [primaryKey({ columns: [t.ruleId, t.issueId] })],
 );
 
 export const notificationMessages = sqliteTable(
   "notification_messages",
   {
     id: integer("id").primaryKey({ autoIncrement: true }),
-    groupId: integer("group_id").notNull().references(() => groups.id),
+    issueId: integer("issue_id").notNull().references(() => issues.id),
     ruleId: integer("rule_id").references(() => alertRules.id),
     integrationId: integer("integration_id").notNull().references(() => integrations.id),
     /** personal notification to a user (assignment) rather than a rule's channel card. */
@@ -378,7 +378,7 @@ export const notificationMessages = sqliteTable(
     countsRefreshedAt: integer("counts_refreshed_at"),
   },
   (t) => [
-    index("notification_messages_group_idx").on(t.groupId),
+    index("notification_messages_issue_idx").on(t.issueId),
     uniqueIndex("notification_messages_conv_activity_uq").on(t.conversationId, t.activityId),
   ],
 );
@@ -390,7 +390,7 @@ export const deliveries = sqliteTable(
   {
     id: integer("id").primaryKey({ autoIncrement: true }),
     kind: text("kind").$type<DeliveryKind>().notNull(),
-    groupId: integer("group_id").references(() => groups.id),
+    issueId: integer("issue_id").references(() => issues.id),
     ruleId: integer("rule_id").references(() => alertRules.id),
     integrationId: integer("integration_id").references(() => integrations.id),
     conversationId: text("conversation_id"),
@@ -403,7 +403,7 @@ export const deliveries = sqliteTable(
   },
   (t) => [
     index("deliveries_status_idx").on(t.status, t.id),
-    index("deliveries_group_idx").on(t.groupId),
+    index("deliveries_issue_idx").on(t.issueId),
     index("deliveries_conversation_idx").on(t.conversationId, t.status, t.id),
   ],
 );
@@ -441,7 +441,7 @@ export const eventIds = sqliteTable(
   {
     id: text("id").primaryKey(),
     projectId: integer("project_id").notNull().references(() => projects.id),
-    groupId: integer("group_id").notNull().references(() => groups.id),
+    issueId: integer("issue_id").notNull().references(() => issues.id),
     timestamp: integer("timestamp").notNull(),
     receivedAt: integer("received_at").notNull(),
     release: text("release"),
@@ -449,7 +449,7 @@ export const eventIds = sqliteTable(
     batchToken: text("batch_token").notNull(),
   },
   (t) => [
-    index("event_ids_group_time_idx").on(t.groupId, t.timestamp),
+    index("event_ids_issue_time_idx").on(t.issueId, t.timestamp),
     index("event_ids_batch_idx").on(t.batchToken),
     index("event_ids_received_idx").on(t.receivedAt),
   ],

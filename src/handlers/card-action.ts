@@ -40,7 +40,7 @@ export function cardActionPrefetch(ctx: BotContext, a: CardActionActivity): Batc
 
 
 function clickQuery(a: CardActionActivity, action: CardAction) {
-  return { integrationId: action.integrationId, groupId: action.groupId, teamsUserId: a.from.id, ruleIds: action.rules };
+  return { integrationId: action.integrationId, issueId: action.issueId, teamsUserId: a.from.id, ruleIds: action.rules };
 }
 
 export async function handleCardAction(ctx: BotContext, a: CardActionActivity, prefetched?: CardClick | null): Promise<InvokeAnswer> {
@@ -90,7 +90,7 @@ export async function handleCardAction(ctx: BotContext, a: CardActionActivity, p
     const changed = await changeIssue(
       ctx.db,
       {
-        groupId: action.groupId,
+        issueId: action.issueId,
         commands: [command],
         actor: { kind: "user", userId },
         source: "teams",
@@ -104,12 +104,12 @@ export async function handleCardAction(ctx: BotContext, a: CardActionActivity, p
     // Nobody changed the issue's status or assignee between the click's read and our write (the write is guarded
     // by that version): the card is the row as written (counters as of the write) with the labels and Assign lists
     // read with the click, brought up to date with what we changed. Otherwise, read the card data again.
-    const unchangedSince = changed.group.version === found.group.version + changed.changes.length;
+    const unchangedSince = changed.issue.version === found.issue.version + changed.changes.length;
     const upToDate = unchangedSince
-      ? cardInputAfterChange(issueCardInputFrom({ ...found.card, group: changed.group }, request), changed, { userId, email: click.linkedUserEmail })
+      ? cardInputAfterChange(issueCardInputFrom({ ...found.card, issue: changed.issue }, request), changed, { userId, email: click.linkedUserEmail })
       : null;
     const [input] = await Promise.all([
-      upToDate ?? loadIssueCardInput(ctx.db, { groupId: action.groupId, ...request }),
+      upToDate ?? loadIssueCardInput(ctx.db, { issueId: action.issueId, ...request }),
       afterIssueChange(ctx.env, changed, {
         skip: a.replyToId ? { conversationId: a.conversationId, activityId: a.replyToId } : undefined,
       }),

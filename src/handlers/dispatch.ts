@@ -7,7 +7,7 @@ import type { Context } from "hono";
 import type { AppEnv } from "../env";
 import type { Activity } from "../bot/activity-types";
 import type { BatchRead } from "../db/batch-read";
-import { changesOf } from "../db/groups";
+import { changesOf } from "../db/issues";
 import { activityKey, claimStatement, release } from "../db/processed-activities";
 import { cardActionPrefetch, handleCardAction } from "./card-action";
 import { classifyActivity, type ClassifiedActivity } from "./classify-activity";

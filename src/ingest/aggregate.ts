@@ -11,8 +11,8 @@
 import { alertAfterIngest, type IssueIngested } from "../alerts/after-ingest";
 import { activeRulesQuery } from "../db/alert-rules";
 import type { Db } from "../db/client";
-import { applyGuardedChange, findRelease, getGroup, type GroupRow } from "../db/groups";
-import { ingestLookups, reserveShortIds, sampledEventsStatement, writeIngestBatch, type CountedEvent, type GroupSeed, type SampledEvent } from "../db/ingest-batch";
+import { applyGuardedChange, findRelease, getIssue, type IssueRow } from "../db/issues";
+import { ingestLookups, reserveShortIds, sampledEventsStatement, writeIngestBatch, type CountedEvent, type IssueSeed, type SampledEvent } from "../db/ingest-batch";
 import type { Env } from "../env";
 import type { NormalizedEvent } from "../issues/event";
 import { ingestTransitionChange, planBatchTransition, type IngestTransition } from "../issues/lifecycle";
@@ -53,7 +53,7 @@ export async function ingestBatch(env: Env, db: Db, messages: IngestMessage[], n
     [...new Map(ordered.filter((m) => m.event.release).map((m) => [`${m.projectId}\u0000${m.event.release}`, { p: m.projectId, r: m.event.release! }])).values()],
   );
   const projects = new Map(lookups.projects.map((p) => [p.id, p]));
-  const existing = new Set(lookups.groups.map((g) => `${g.projectId}\u0000${g.fingerprintHash}`));
+  const existing = new Set(lookups.issues.map((g) => `${g.projectId}\u0000${g.fingerprintHash}`));
   const rejected: Rejected[] = ordered.filter((m) => !projects.has(m.projectId)).map((message) => ({ message, reason: "project_not_found" as const }));
   const batches = [...issuesByKey.entries()].filter(([, b]) => projects.has(b.projectId));
   if (!batches.length) return { issues: [], rejected };
@@ -62,7 +62,7 @@ export async function ingestBatch(env: Env, db: Db, messages: IngestMessage[], n
   const fresh = batches.filter(([key]) => !existing.has(key)).map(([, b]) => b);
   const wants = projectIds.map((projectId) => ({ projectId, n: fresh.filter((b) => b.projectId === projectId).length })).filter((w) => w.n > 0);
   const firstNumbers = await reserveShortIds(db, wants);
-  const seeds: GroupSeed[] = fresh.map((b) => {
+  const seeds: IssueSeed[] = fresh.map((b) => {
     const project = projects.get(b.projectId)!;
     const n = firstNumbers.get(b.projectId)!;
     firstNumbers.set(b.projectId, n + 1);
@@ -97,19 +97,19 @@ export async function ingestBatch(env: Env, db: Db, messages: IngestMessage[], n
   const countedIds = new Set(written.countedEvents.map((e) => e.id));
   const releaseCreatedAt = new Map(lookups.releases.map((r) => [`${r.projectId}\u0000${r.version}`, r.createdAt]));
   const issues: IssueIngested[] = [];
-  for (const group of written.counted) {
-    const b = issuesByKey.get(`${group.projectId}\u0000${group.fingerprintHash}`)!;
+  for (const issue of written.counted) {
+    const b = issuesByKey.get(`${issue.projectId}\u0000${issue.fingerprintHash}`)!;
     const events = b.messages.filter((m) => countedIds.has(m.event.eventId)).map((m) => m.event);
-    const isNew = group.writeToken === token;
-    const { transition, group: after, event } = group.status === "unresolved"
-      ? { transition: { kind: "none" } as IngestTransition, group, event: null }
-      : await applyTransition(db, group, events, (release) => releaseCreatedAt.get(`${group.projectId}\u0000${release}`) ?? null, now);
+    const isNew = issue.writeToken === token;
+    const { transition, issue: after, event } = issue.status === "unresolved"
+      ? { transition: { kind: "none" } as IngestTransition, issue, event: null }
+      : await applyTransition(db, issue, events, (release) => releaseCreatedAt.get(`${issue.projectId}\u0000${release}`) ?? null, now);
     if (event && transition.kind === "regression") {
       // Every regression's event is kept whole (the cron's pruning spares it: its audit row names it).
       await db.$client.batch([sampledEventsStatement(db, [sampledEvent(b.messages.find((m) => m.event.eventId === event.eventId)!)], null)]);
     }
     issues.push({
-      group: after,
+      issue: after,
       events,
       trigger: event ?? events.at(-1)!,
       isNew,
@@ -124,33 +124,33 @@ export async function ingestBatch(env: Env, db: Db, messages: IngestMessage[], n
 /** The rules of every project in the batch in one D1 call, then each issue's alerting once. */
 async function alert(env: Env, db: Db, issues: IssueIngested[], now: number): Promise<void> {
   if (!issues.length) return;
-  const projectIds = [...new Set(issues.map((i) => i.group.projectId))];
+  const projectIds = [...new Set(issues.map((i) => i.issue.projectId))];
   const rules = await db.batch(projectIds.map((id) => activeRulesQuery(db, id)) as [ReturnType<typeof activeRulesQuery>]);
   const byProject = new Map(projectIds.map((id, i) => [id, rules[i]]));
-  for (const issue of issues) await alertAfterIngest(env, db, issue, now, byProject.get(issue.group.projectId)!);
+  for (const issue of issues) await alertAfterIngest(env, db, issue, now, byProject.get(issue.issue.projectId)!);
 }
 
 /** Regression / escalation as a version-guarded change; re-planned if someone changed the issue meanwhile. */
 async function applyTransition(
   db: Db,
-  counted: GroupRow,
+  counted: IssueRow,
   events: NormalizedEvent[],
   releaseCreatedAt: (release: string) => number | null,
   now: number,
-): Promise<{ transition: IngestTransition; group: GroupRow; event: NormalizedEvent | null }> {
-  let group = counted;
+): Promise<{ transition: IngestTransition; issue: IssueRow; event: NormalizedEvent | null }> {
+  let issue = counted;
   for (let attempt = 0; attempt < 5; attempt++) {
-    const resolution = group.resolution;
-    const resolutionRelease = resolution?.kind === "inRelease" ? await findRelease(db, group.projectId, resolution.release) : null;
-    const planned = planBatchTransition(group, { timesSeen: group.timesSeen, usersSeen: group.usersSeen }, events, releaseCreatedAt, resolutionRelease?.createdAt ?? null, now);
-    if (!planned) return { transition: { kind: "none" }, group, event: null };
+    const resolution = issue.resolution;
+    const resolutionRelease = resolution?.kind === "inRelease" ? await findRelease(db, issue.projectId, resolution.release) : null;
+    const planned = planBatchTransition(issue, { timesSeen: issue.timesSeen, usersSeen: issue.usersSeen }, events, releaseCreatedAt, resolutionRelease?.createdAt ?? null, now);
+    if (!planned) return { transition: { kind: "none" }, issue, event: null };
     const change = ingestTransitionChange(planned.transition, planned.event.eventId);
-    const written = await applyGuardedChange(db, { group, changes: [change], actor: { kind: "system" }, source: "ingest", now });
-    if (written) return { transition: planned.transition, group: written.group, event: planned.event };
-    group = (await getGroup(db, group.id))!;
-    if (group.status === "unresolved") return { transition: { kind: "none" }, group, event: null };
+    const written = await applyGuardedChange(db, { issue, changes: [change], actor: { kind: "system" }, source: "ingest", now });
+    if (written) return { transition: planned.transition, issue: written.issue, event: planned.event };
+    issue = (await getIssue(db, issue.id))!;
+    if (issue.status === "unresolved") return { transition: { kind: "none" }, issue, event: null };
   }
-  return { transition: { kind: "none" }, group, event: null };
+  return { transition: { kind: "none" }, issue, event: null };
 }
 
 function countedEvent(m: IngestMessage, seq: number): CountedEvent {

@@ -5,7 +5,7 @@
  * exception chain's types plus in-app frames (module or filename + function — never line numbers, so the
  * same bug stays one issue across deploys); else the message with numbers and ids normalised.
  */
-import type { GroupMetadata } from "../db/schema";
+import type { IssueMetadata } from "../db/schema";
 import type { ExceptionValue, NormalizedEvent, StackFrame } from "./event";
 
 export type GroupingResult = {
@@ -13,7 +13,7 @@ export type GroupingResult = {
   title: string;
   culprit: string;
   type: "error" | "default";
-  metadata: GroupMetadata;
+  metadata: IssueMetadata;
 };
 
 const TITLE_MAX = 200;

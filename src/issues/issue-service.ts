@@ -6,10 +6,10 @@
  * the previous ones leave, and all are written in one guarded batch — a request is applied whole or not at all.
  */
 import type { Db } from "../db/client";
-import { applyGuardedChange, findRelease, getAssignee, getGroupWithOrg, type AssigneeRow, type GroupRow } from "../db/groups";
+import { applyGuardedChange, findRelease, getAssignee, getIssueWithOrg, type AssigneeRow, type IssueRow } from "../db/issues";
 import { latestRelease, type ReleaseRow } from "../db/releases";
 import { isOrgMember } from "../auth/org-role";
-import { teamInOrg } from "../db/teams";
+import { teamInOrg } from "../db/org-teams";
 import type { PostedCard } from "../db/alert-rules";
 import type { ActivitySource } from "../db/schema";
 import { ConflictError, NotFoundError, ValidationError } from "../errors";
@@ -17,7 +17,7 @@ import { planCommand, type Actor, type AssigneeState, type IssueCommand, type Is
 
 export type IssueChanged = {
   /** The issue as written (every column as of the write). */
-  group: GroupRow;
+  issue: IssueRow;
   /** The issue's posted cards, read in the write's transaction (see GuardedWrite). */
   posted: PostedCard[];
   organizationId: number;
@@ -28,14 +28,14 @@ export type IssueChanged = {
 };
 
 export type ChangeIssueInput = {
-  groupId: number;
+  issueId: number;
   commands: IssueCommand[];
   actor: Actor;
   source: ActivitySource;
   /** When set, the issue must belong to this organization (else 404: not visible). */
   organizationId?: number;
   /**
-   * The issue as the caller just read it (getGroupWithOrg, or a card click's one query): used for the first attempt
+   * The issue as the caller just read it (getIssueWithOrg, or a card click's one query): used for the first attempt
    * instead of reading again. When the caller read them in the same query, the assignee, the project's latest
    * release and whether the acting user is a member of the organization save those reads too. The write is guarded
    * by the issue's version, so a status or assignee read that went stale means a re-read and re-plan; a refusal
@@ -43,7 +43,7 @@ export type ChangeIssueInput = {
    * Only pass `actorIsMember` for this issue's organization.
    */
   loaded?: {
-    group: GroupRow;
+    issue: IssueRow;
     organizationId: number;
     assignee?: AssigneeRow | null;
     latestRelease?: ReleaseRow | null;
@@ -57,39 +57,39 @@ export async function changeIssue(db: Db, input: ChangeIssueInput, now: () => nu
   if (!input.commands.length) throw new ValidationError("body: nothing to change.");
   const needsRelease = input.commands.some((c) => c.kind === "resolve");
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-    const pre = attempt === 0 && input.loaded?.group.id === input.groupId ? input.loaded : null;
-    const found = pre ?? (await getGroupWithOrg(db, input.groupId));
+    const pre = attempt === 0 && input.loaded?.issue.id === input.issueId ? input.loaded : null;
+    const found = pre ?? (await getIssueWithOrg(db, input.issueId));
     if (!found || (input.organizationId !== undefined && found.organizationId !== input.organizationId)) {
       throw new NotFoundError("No such issue.");
     }
-    const { group, organizationId } = found;
+    const { issue, organizationId } = found;
     // The permission checks and the planning reads are independent: one D1 round trip, not several.
     const [, current, release] = await Promise.all([
-      Promise.all(input.commands.map((cmd) => checkCommand(db, group, organizationId, cmd, input.actor, pre?.actorIsMember))),
-      pre?.assignee !== undefined ? pre.assignee : getAssignee(db, group.id),
-      !needsRelease ? null : pre?.latestRelease !== undefined ? pre.latestRelease : latestRelease(db, group.projectId),
+      Promise.all(input.commands.map((cmd) => checkCommand(db, issue, organizationId, cmd, input.actor, pre?.actorIsMember))),
+      pre?.assignee !== undefined ? pre.assignee : getAssignee(db, issue.id),
+      !needsRelease ? null : pre?.latestRelease !== undefined ? pre.latestRelease : latestRelease(db, issue.projectId),
     ]);
     const at = now();
-    let issue: IssueState = group;
+    let planned: IssueState = issue;
     let assignee: AssigneeState = current;
     const changes = input.commands.map((command) => {
-      const change = planCommand(issue, assignee, command, { now: at, latestRelease: release });
-      if (change.status) issue = { ...issue, ...change.status };
+      const change = planCommand(planned, assignee, command, { now: at, latestRelease: release });
+      if (change.status) planned = { ...planned, ...change.status };
       if (change.assignee !== undefined) assignee = change.assignee;
       return change;
     });
-    const written = await applyGuardedChange(db, { group, changes, actor: input.actor, source: input.source, now: at });
-    if (written) return { group: written.group, posted: written.posted, organizationId, changes, actor: input.actor, source: input.source };
+    const written = await applyGuardedChange(db, { issue, changes, actor: input.actor, source: input.source, now: at });
+    if (written) return { issue: written.issue, posted: written.posted, organizationId, changes, actor: input.actor, source: input.source };
     // Someone changed the issue between our read and write: re-read and re-plan (the transition may now be invalid).
   }
   throw new ConflictError("The issue is being changed by others right now; try again.", "concurrent_change");
 }
 
-async function checkCommand(db: Db, group: GroupRow, organizationId: number, cmd: IssueCommand, actor: Actor, actorIsMember?: boolean) {
+async function checkCommand(db: Db, issue: IssueRow, organizationId: number, cmd: IssueCommand, actor: Actor, actorIsMember?: boolean) {
   if (actor.kind === "user" && !(actorIsMember ?? (await isOrgMember(db, actor.userId, organizationId)))) {
     throw new NotFoundError("No such issue.");
   }
-  if (cmd.kind === "resolve" && cmd.mode === "inRelease" && !(await findRelease(db, group.projectId, cmd.release))) {
+  if (cmd.kind === "resolve" && cmd.mode === "inRelease" && !(await findRelease(db, issue.projectId, cmd.release))) {
     throw new ValidationError(`statusDetails.inRelease: release "${cmd.release}" does not exist in this project.`);
   }
   if (cmd.kind !== "assign") return;

@@ -3,7 +3,7 @@
  * one audit entry). Knows nothing about Teams or HTTP; the admin API, card actions and ingest all come here.
  * An invalid transition throws InvalidTransitionError; it is never a silent no-op.
  */
-import type { GroupStatus, GroupSubstatus, IgnoreConditions, Resolution } from "../db/schema";
+import type { IssueStatus, IssueSubstatus, IgnoreConditions, Resolution } from "../db/schema";
 import { InvalidTransitionError, ValidationError } from "../errors";
 
 export type Actor = { kind: "user"; userId: number } | { kind: "api" } | { kind: "system" };
@@ -28,8 +28,8 @@ export type IssueCommand =
 
 /** The parts of an issue the state machine reads. */
 export type IssueState = {
-  status: GroupStatus;
-  substatus: GroupSubstatus;
+  status: IssueStatus;
+  substatus: IssueSubstatus;
   timesSeen: number;
   usersSeen: number;
   resolution: Resolution | null;
@@ -39,8 +39,8 @@ export type IssueState = {
 export type AssigneeState = { userId: number | null; teamId: number | null } | null;
 
 export type StatusPatch = {
-  status: GroupStatus;
-  substatus: GroupSubstatus;
+  status: IssueStatus;
+  substatus: IssueSubstatus;
   resolution: Resolution | null;
   resolvedAt: number | null;
   ignoreConditions: IgnoreConditions | null;
@@ -189,7 +189,7 @@ export type IngestTransition =
  * ignored one. `eventRelease` is null when the event has no release; `eventReleaseCreatedAt` is when that release
  * was first seen (null when it is new, i.e. newer than everything).
  *
- * Release semantics (as Sentry's GroupResolution): resolved *in release R* regresses on events from R or a newer
+ * Release semantics (as Sentry's IssueResolution): resolved *in release R* regresses on events from R or a newer
  * release; resolved *in the next release* (R = the latest release at resolution) regresses only on events from a
  * release newer than R. Events without a release never regress a release-based resolution.
  * `after` is the issue's counters after this event.

@@ -13,7 +13,7 @@ import { afterIssueChange } from "../alerts/after-change";
 import { CARD_REFRESH_INTERVAL_MS } from "../alerts/after-ingest";
 import { enqueueDeliveries } from "../alerts/enqueue";
 import { getDb, type Db } from "../db/client";
-import { applyGuardedChange, getGroupWithOrg } from "../db/groups";
+import { applyGuardedChange, getIssueWithOrg } from "../db/issues";
 import { claimStaleCountCards, expiredIgnoreIds, pruneRetained } from "../db/maintenance";
 import type { Env } from "../env";
 import type { PlannedChange } from "../issues/lifecycle";
@@ -51,7 +51,7 @@ export async function refreshStaleCounts(env: Env, db: Db, now: number): Promise
     db,
     cards.map((n) => ({
       kind: "update" as const,
-      groupId: n.groupId,
+      issueId: n.issueId,
       ruleId: n.ruleId,
       integrationId: n.integrationId,
       conversationId: n.conversationId,
@@ -66,18 +66,18 @@ export async function refreshStaleCounts(env: Env, db: Db, now: number): Promise
 export async function expireIgnores(env: Env, db: Db, now: number): Promise<number> {
   let changed = 0;
   for (const id of await expiredIgnoreIds(db, now, EXPIRY_BATCH)) {
-    const found = await getGroupWithOrg(db, id);
-    if (!found || found.group.status !== "ignored") continue;
+    const found = await getIssueWithOrg(db, id);
+    if (!found || found.issue.status !== "ignored") continue;
     const change: PlannedChange = {
       status: { status: "unresolved", substatus: "ongoing", resolution: null, resolvedAt: null, ignoreConditions: null },
       activity: { type: "set_unresolved", data: { from: "ignored", reason: "ignoreExpired" } },
     };
     // Guarded like every change: if someone changed the issue meanwhile, leave it to them.
-    const written = await applyGuardedChange(db, { group: found.group, changes: [change], actor: { kind: "system" }, source: "system", now });
+    const written = await applyGuardedChange(db, { issue: found.issue, changes: [change], actor: { kind: "system" }, source: "system", now });
     if (!written) continue;
     changed++;
     await afterIssueChange(env, {
-      group: written.group,
+      issue: written.issue,
       posted: written.posted,
       organizationId: found.organizationId,
       changes: [change],

@@ -1,5 +1,5 @@
 /** Small text helpers of the web pages (UTC times, status words). */
-import type { GroupStatus, GroupSubstatus, Resolution } from "../db/schema";
+import type { IssueStatus, IssueSubstatus, Resolution } from "../db/schema";
 
 /** `2026-11-29 17:04 UTC`, readable without a script to localise it. */
 export function utcText(ms: number | null | undefined): string {
@@ -7,7 +7,7 @@ export function utcText(ms: number | null | undefined): string {
   return `${new Date(ms).toISOString().slice(0, 16).replace("T", " ")} UTC`;
 }
 
-export function statusText(status: GroupStatus, substatus: GroupSubstatus, resolution: Resolution | null): string {
+export function statusText(status: IssueStatus, substatus: IssueSubstatus, resolution: Resolution | null): string {
   if (status === "resolved") {
     if (resolution?.kind === "inRelease") return `Resolved in ${resolution.release}`;
     if (resolution?.kind === "inNextRelease") return resolution.release ? `Resolved in the release after ${resolution.release}` : "Resolved in the next release";

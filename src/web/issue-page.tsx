@@ -1,6 +1,6 @@
 /** /organizations/<slug>/issues/<id>/: the page a card's title opens. A pure builder over what the route read. */
 import { IGNORE_CHOICES, RESOLVE_CHOICES } from "../cards/action-payload";
-import type { AssigneeView, GroupRow } from "../db/groups";
+import type { AssigneeView, IssueRow } from "../db/issues";
 import type { EventRow } from "../db/issue-pages";
 import type { EventView, FrameView } from "./event-view";
 import { plural } from "../cards/format";
@@ -23,7 +23,7 @@ export type IssuePageView = {
   frame: Frame & { viewer: Viewer };
   org: { slug: string; name: string };
   project: { slug: string; name: string };
-  group: GroupRow;
+  issue: IssueRow;
   assignee: AssigneeView;
   members: { id: number; label: string }[];
   teams: { id: number; slug: string }[];
@@ -102,7 +102,7 @@ function EventSection(props: { v: IssuePageView; base: string }) {
   const { v, base } = props;
   if (!v.event) return <p>No event is stored for this issue.</p>;
   const { row, view } = v.event;
-  const issueHref = `${base}/issues/${v.group.id}/`;
+  const issueHref = `${base}/issues/${v.issue.id}/`;
   return (
     <section aria-labelledby="event-h">
       <h2 id="event-h">{v.newerId ? "Event" : "Latest event"}</h2>
@@ -217,7 +217,7 @@ function KeyValues(props: { rows: [string, string][]; label: string }) {
 function Actions(props: { v: IssuePageView; action: string }) {
   const { v, action } = props;
   const viewer = v.frame.viewer;
-  const g = v.group;
+  const g = v.issue;
   return (
     <section class="actions" aria-label="Actions">
       {g.status === "resolved" || g.status === "ignored" ? (
@@ -279,7 +279,7 @@ function Actions(props: { v: IssuePageView; action: string }) {
 }
 
 export function IssuePage(v: IssuePageView) {
-  const g = v.group;
+  const g = v.issue;
   const base = `/organizations/${encodeURIComponent(v.org.slug)}`;
   const action = `${base}/issues/${g.id}/actions`;
   return (

@@ -10,8 +10,8 @@ export type RulePageView = {
   project: { slug: string; name: string };
   rule: AlertRuleRow;
   integrationName: string;
-  fires: { groupId: number; shortId: string; title: string; lastFiredAt: number }[];
-  deliveries: { id: number; kind: string; status: string; attempts: number; lastError: string | null; updatedAt: number; groupId: number | null }[];
+  fires: { issueId: number; shortId: string; title: string; lastFiredAt: number }[];
+  deliveries: { id: number; kind: string; status: string; attempts: number; lastError: string | null; updatedAt: number; issueId: number | null }[];
 };
 
 function conditionsText(r: AlertRuleRow): string[] {
@@ -73,7 +73,7 @@ export function RulePage(v: RulePageView) {
         <ul>
           {v.fires.map((f) => (
             <li>
-              {utcText(f.lastFiredAt)}: <a href={`${base}/issues/${f.groupId}/`}>{f.shortId}</a> {f.title}
+              {utcText(f.lastFiredAt)}: <a href={`${base}/issues/${f.issueId}/`}>{f.shortId}</a> {f.title}
             </li>
           ))}
         </ul>
@@ -92,7 +92,7 @@ export function RulePage(v: RulePageView) {
             <tr>
               <td>{utcText(d.updatedAt)}</td>
               <td>
-                {d.kind} {d.groupId ? <a href={`${base}/issues/${d.groupId}/`}>issue</a> : null}
+                {d.kind} {d.issueId ? <a href={`${base}/issues/${d.issueId}/`}>issue</a> : null}
               </td>
               <td>
                 {d.status}

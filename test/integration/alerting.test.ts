@@ -4,7 +4,7 @@ import { admin, db, ingest, installAndSetUp, link, settleDeliveries } from "../s
 import { startMicrosoftStandIn, type MicrosoftStandIn } from "../support/microsoft-stand-in";
 import { seedOrg, type SeededOrg } from "../support/seed";
 import { actionTitled, allActions, ALERTS_CHANNEL, cardOf, cardSubmit, cardText, newTeamsWorld, sendActivity, TEAM_ID, teamsUser } from "../support/teams";
-import { groups, notificationMessages } from "../../src/db/schema";
+import { issues, notificationMessages } from "../../src/db/schema";
 import { eq } from "drizzle-orm";
 
 let ms: MicrosoftStandIn;
@@ -45,8 +45,8 @@ const posts = (conversationId: string) =>
 const puts = () => ms.connector.calls.filter((c) => c.method === "PUT" && c.status < 300);
 
 /** Deliveries of these issues (D1 is shared by the tests of a file). */
-async function deliveries(...groupIds: number[]) {
-  const res = await admin(`/deliveries?limit=200${groupIds.length === 1 ? `&issue=${groupIds[0]}` : ""}`);
+async function deliveries(...issueIds: number[]) {
+  const res = await admin(`/deliveries?limit=200${issueIds.length === 1 ? `&issue=${issueIds[0]}` : ""}`);
   expect(res.status).toBe(200);
   return ((await res.json()) as { deliveries: { id: number; kind: string; status: string; attempts: number; lastError: string | null }[] }).deliveries;
 }
@@ -87,20 +87,20 @@ describe("alert rules", () => {
     expect(cardText(card)).toContain("Payment provider timeout");
     expect(cardText(card)).toContain("New and regressed errors");
     // The message Teams shows in notifications and search: "<short id>: <title>" of this issue.
-    const [group] = await db().select().from(groups).where(eq(groups.id, first.groupId));
+    const [issue] = await db().select().from(issues).where(eq(issues.id, first.issueId));
     expect(posted[0].body).toMatchObject({
       type: "message",
-      summary: `${group.shortId}: Payment provider timeout`,
+      summary: `${issue.shortId}: Payment provider timeout`,
       attachments: [{ contentType: "application/vnd.microsoft.card.adaptive" }],
     });
-    expect(group.shortId).toMatch(/^[A-Z0-9]+-[0-9A-Z]+$/);
-    const notes = await db().select().from(notificationMessages).where(eq(notificationMessages.groupId, first.groupId));
+    expect(issue.shortId).toMatch(/^[A-Z0-9]+-[0-9A-Z]+$/);
+    const notes = await db().select().from(notificationMessages).where(eq(notificationMessages.issueId, first.issueId));
     expect(notes).toMatchObject([{ ruleId: rule.id, conversationId: ALERTS_CHANNEL, serviceUrl: ms.serviceUrl }]);
     // Same issue again: not new, no second card.
     await ingest(s);
     await settleDeliveries();
     expect(posts(ALERTS_CHANNEL)).toHaveLength(1);
-    expect((await deliveries(first.groupId)).map((d) => [d.kind, d.status])).toEqual([["post", "delivered"]]);
+    expect((await deliveries(first.issueId)).map((d) => [d.kind, d.status])).toEqual([["post", "delivered"]]);
   });
 
   it("a change landing while a new card is being posted (before it is recorded) still reaches that card", async () => {
@@ -110,20 +110,20 @@ describe("alert rules", () => {
       if (call.method !== "POST" || call.segments[2] !== ALERTS_CHANNEL || changedWhilePosting) return;
       changedWhilePosting = true;
       // The card on its way was built from the unresolved issue; resolve it now, before the post is recorded.
-      const row = await env.DB.prepare("select id from groups where project_id = ? order by id desc limit 1").bind(s.project.id).first<{ id: number }>();
+      const row = await env.DB.prepare("select id from issues where project_id = ? order by id desc limit 1").bind(s.project.id).first<{ id: number }>();
       expect((await admin(`/issues/${row!.id}`, { method: "PUT", body: { status: "resolved" } })).status).toBe(200);
     };
-    const { groupId } = await ingest(s, { level: "error" });
+    const { issueId } = await ingest(s, { level: "error" });
     await settleDeliveries();
     ms.connector.beforeAnswer = null;
     expect(changedWhilePosting).toBe(true);
     const [post] = posts(ALERTS_CHANNEL);
     expect(cardText(cardOf(post.body))).not.toContain('"title":"Unresolve"');
-    const postedId = (await db().select().from(notificationMessages).where(eq(notificationMessages.groupId, groupId)))[0].activityId;
+    const postedId = (await db().select().from(notificationMessages).where(eq(notificationMessages.issueId, issueId)))[0].activityId;
     const update = ms.connector.calls.filter((c) => c.method === "PUT" && c.segments.at(-1) === postedId);
     expect(update).toHaveLength(1);
     expect(cardText(cardOf(update[0].body))).toContain('"title":"Unresolve"');
-    expect((await deliveries(groupId)).map((d) => `${d.kind} ${d.status}`).sort()).toEqual(["post delivered", "update delivered"]);
+    expect((await deliveries(issueId)).map((d) => `${d.kind} ${d.status}`).sort()).toEqual(["post delivered", "update delivered"]);
   });
 
   it("frequency: fires when the issue is seen more than `count` times in the window, alongside an immediate rule, each once", async () => {
@@ -149,7 +149,7 @@ describe("alert rules", () => {
     await ingest(s, { message: "Busy endpoint" }); // still busy, but the rule already fired within its frequency
     await settleDeliveries();
     expect(posts(ALERTS_CHANNEL)).toHaveLength(2);
-    const fires = await env.DB.prepare("select rule_id from rule_fires where group_id = ?").bind(first.groupId).all<{ rule_id: number }>();
+    const fires = await env.DB.prepare("select rule_id from rule_fires where issue_id = ?").bind(first.issueId).all<{ rule_id: number }>();
     expect(fires.results.map((r) => r.rule_id)).toContain(busy.id);
   });
 
@@ -166,10 +166,10 @@ describe("alert rules", () => {
 
   it("resolving via the admin API updates every posted card; a regression replies in the thread and updates", async () => {
     const { s } = await setUp();
-    const { groupId } = await ingest(s);
+    const { issueId } = await ingest(s);
     await settleDeliveries();
-    const activityId = (await db().select().from(notificationMessages).where(eq(notificationMessages.groupId, groupId)))[0].activityId;
-    const res = await admin(`/issues/${groupId}`, { method: "PUT", body: { status: "resolved" } });
+    const activityId = (await db().select().from(notificationMessages).where(eq(notificationMessages.issueId, issueId)))[0].activityId;
+    const res = await admin(`/issues/${issueId}`, { method: "PUT", body: { status: "resolved" } });
     expect(res.status).toBe(200);
     await settleDeliveries();
     const put = puts().at(-1)!;
@@ -177,7 +177,7 @@ describe("alert rules", () => {
     expect(allActions(cardOf(put.body)).map((a) => a.title)).toContain("Unresolve");
 
     // Time passes beyond the rule's frequency (the reply is subject to the rule's rate limit).
-    await env.DB.prepare("update rule_fires set last_fired_at = last_fired_at - 3600000 where group_id = ?").bind(groupId).run();
+    await env.DB.prepare("update rule_fires set last_fired_at = last_fired_at - 3600000 where issue_id = ?").bind(issueId).run();
     const again = await ingest(s, { release: "1.4.2" });
     expect(again.isRegression).toBe(true);
     await settleDeliveries();
@@ -201,7 +201,7 @@ describe("alert rules", () => {
       body: { name: "To General", conditions: { newIssue: true }, action: { integrationId, target: "General" } },
     });
     expect(second.status).toBe(201);
-    const { groupId } = await ingest(s);
+    const { issueId } = await ingest(s);
     await settleDeliveries();
     expect(posts(ALERTS_CHANNEL)).toHaveLength(1);
     expect(posts(TEAM_ID).length).toBeGreaterThanOrEqual(1);
@@ -220,7 +220,7 @@ describe("alert rules", () => {
     for (const p of newPuts) expect(cardText(cardOf(p.body))).toContain(`Assigned to ${s.member.email}`);
     const personal = ms.connector.calls.filter((c) => c.method === "POST" && c.rawPath === "v3/conversations");
     expect(personal.some((c) => JSON.stringify(c.body).includes("29:user") && JSON.stringify(c.body).includes(bob.id))).toBe(true);
-    const notes = await db().select().from(notificationMessages).where(eq(notificationMessages.groupId, groupId));
+    const notes = await db().select().from(notificationMessages).where(eq(notificationMessages.issueId, issueId));
     expect(notes.some((n) => n.userId === s.member.id)).toBe(true);
   });
 });
@@ -228,26 +228,26 @@ describe("alert rules", () => {
 describe("ignores that run out", () => {
   it("the cron unresolves an issue whose ignore duration passed and updates its posted card", async () => {
     const { s } = await setUp();
-    const { groupId } = await ingest(s);
+    const { issueId } = await ingest(s);
     await settleDeliveries();
-    expect((await admin(`/issues/${groupId}`, { method: "PUT", body: { status: "ignored", statusDetails: { ignoreDuration: 30 } } })).status).toBe(200);
+    expect((await admin(`/issues/${issueId}`, { method: "PUT", body: { status: "ignored", statusDetails: { ignoreDuration: 30 } } })).status).toBe(200);
     await settleDeliveries();
     const putsBefore = puts().length;
-    const until = ((await env.DB.prepare("select ignore_conditions from groups where id = ?").bind(groupId).first<{ ignore_conditions: string }>())!.ignore_conditions);
+    const until = ((await env.DB.prepare("select ignore_conditions from issues where id = ?").bind(issueId).first<{ ignore_conditions: string }>())!.ignore_conditions);
     const { runScheduled } = await import("../../src/maintenance/scheduled");
     // Before the time: nothing happens.
     await runScheduled(env, JSON.parse(until).until - 1000);
-    expect((await env.DB.prepare("select status from groups where id = ?").bind(groupId).first())!.status).toBe("ignored");
+    expect((await env.DB.prepare("select status from issues where id = ?").bind(issueId).first())!.status).toBe("ignored");
     await runScheduled(env, JSON.parse(until).until + 1000);
-    expect(await env.DB.prepare("select status, substatus from groups where id = ?").bind(groupId).first()).toEqual({ status: "unresolved", substatus: "ongoing" });
-    const audit = await env.DB.prepare("select type, source, data from group_activity where group_id = ? order by id desc limit 1").bind(groupId).first<any>();
+    expect(await env.DB.prepare("select status, substatus from issues where id = ?").bind(issueId).first()).toEqual({ status: "unresolved", substatus: "ongoing" });
+    const audit = await env.DB.prepare("select type, source, data from issue_activity where issue_id = ? order by id desc limit 1").bind(issueId).first<any>();
     expect(audit).toMatchObject({ type: "set_unresolved", source: "system" });
     expect(JSON.parse(audit.data)).toMatchObject({ reason: "ignoreExpired" });
     await settleDeliveries();
     // This issue's card: its actions name the issue (the cron may also refresh the counts of other issues' cards in
     // this file's shared D1, and activity ids repeat across tests).
     const issuesNamed = (body: unknown) => [...JSON.stringify(cardOf(body)).matchAll(/"groupId":(\d+)/g)].map((m) => Number(m[1]));
-    const newPuts = puts().slice(putsBefore).filter((c) => issuesNamed(c.body).includes(groupId));
+    const newPuts = puts().slice(putsBefore).filter((c) => issuesNamed(c.body).includes(issueId));
     expect(newPuts).toHaveLength(1);
     expect(allActions(cardOf(newPuts[0].body)).map((a) => a.title)).toContain("Ignore");
   });
@@ -261,17 +261,17 @@ describe("personal notifications", () => {
     await link(bob, integrationId, s.member.id);
     const off = await admin(`/users/${s.member.id}`, { method: "PATCH", body: { notifyOnAssign: false } });
     expect(off.status).toBe(200);
-    const { groupId } = await ingest(s);
+    const { issueId } = await ingest(s);
     await settleDeliveries();
-    expect((await admin(`/issues/${groupId}`, { method: "PUT", body: { assignedTo: `user:${s.member.id}` } })).status).toBe(200);
+    expect((await admin(`/issues/${issueId}`, { method: "PUT", body: { assignedTo: `user:${s.member.id}` } })).status).toBe(200);
     await settleDeliveries();
-    expect((await deliveries(groupId)).filter((d) => d.kind === "personal")).toHaveLength(0);
+    expect((await deliveries(issueId)).filter((d) => d.kind === "personal")).toHaveLength(0);
     const on = await admin(`/users/${s.member.id}`, { method: "PATCH", body: { notifyOnAssign: true } });
     expect(on.status).toBe(200);
-    expect((await admin(`/issues/${groupId}`, { method: "PUT", body: { assignedTo: `user:${s.admin.id}` } })).status).toBe(200);
-    expect((await admin(`/issues/${groupId}`, { method: "PUT", body: { assignedTo: `user:${s.member.id}` } })).status).toBe(200);
+    expect((await admin(`/issues/${issueId}`, { method: "PUT", body: { assignedTo: `user:${s.admin.id}` } })).status).toBe(200);
+    expect((await admin(`/issues/${issueId}`, { method: "PUT", body: { assignedTo: `user:${s.member.id}` } })).status).toBe(200);
     await settleDeliveries();
-    const personal = (await deliveries(groupId)).filter((d) => d.kind === "personal");
+    const personal = (await deliveries(issueId)).filter((d) => d.kind === "personal");
     // One for the admin (linked as Ada), one for the member now that it is on.
     expect(personal.map((d) => d.status)).toEqual(["delivered", "delivered"]);
   });
@@ -282,7 +282,7 @@ describe("delivery", () => {
     const { s } = await setUp();
     for (let i = 0; i < 6; i++) ms.connector.enqueue({ status: 429, headers: { "Retry-After": "1" } }, { method: "POST" });
     const ids: number[] = [];
-    for (let i = 0; i < 4; i++) ids.push((await ingest(s, { message: `distinct failure ${"abcd"[i]}` })).groupId);
+    for (let i = 0; i < 4; i++) ids.push((await ingest(s, { message: `distinct failure ${"abcd"[i]}` })).issueId);
     await settleDeliveries(60_000);
     const ds = (await deliveries()).filter((d) => ids.includes((d as any).issueId));
     expect(ds).toHaveLength(4);
@@ -295,7 +295,7 @@ describe("delivery", () => {
   it("pacing: a burst to one conversation stays within 7 per second and 8 per 2 seconds", async () => {
     const { s } = await setUp();
     const ids: number[] = [];
-    for (let i = 0; i < 12; i++) ids.push((await ingest(s, { message: `burst ${i} ${"x".repeat(i)}` })).groupId);
+    for (let i = 0; i < 12; i++) ids.push((await ingest(s, { message: `burst ${i} ${"x".repeat(i)}` })).issueId);
     await settleDeliveries(60_000);
     const ds = (await deliveries()).filter((d) => ids.includes((d as any).issueId));
     expect(ds.map((d) => d.status)).toEqual(Array(12).fill("delivered"));
@@ -314,9 +314,9 @@ describe("delivery", () => {
   it("a terminal error ends in a dead-letter record and disables the rule's target", async () => {
     const { s, rule } = await setUp();
     ms.connector.enqueue({ status: 403, body: { error: { code: "BotNotInConversationRoster", message: "gone" } } }, { method: "POST" });
-    const { groupId } = await ingest(s);
+    const { issueId } = await ingest(s);
     await settleDeliveries();
-    const [d] = await deliveries(groupId);
+    const [d] = await deliveries(issueId);
     expect(d).toMatchObject({ status: "dead" });
     expect(d.lastError).toContain("BotNotInConversationRoster");
     const r = await admin(`/rules/${rule.id}`);
@@ -324,6 +324,6 @@ describe("delivery", () => {
     // A disabled rule sends nothing more.
     const another = await ingest(s, { message: "another one" });
     await settleDeliveries();
-    expect(await deliveries(another.groupId)).toHaveLength(0);
+    expect(await deliveries(another.issueId)).toHaveLength(0);
   });
 });

@@ -26,8 +26,8 @@ async function setUp() {
   const s = await seedOrg();
   const ada = teamsUser("Ada", "ada@example.com");
   const integrationId = await installAndSetUp(ms, s, ada);
-  const { groupId } = await ingest(s);
-  const card = buildIssueCard((await loadIssueCardInput(db(), { groupId, integrationId, ruleIds: [], baseUrl: "https://alerts.test" }))!);
+  const { issueId } = await ingest(s);
+  const card = buildIssueCard((await loadIssueCardInput(db(), { issueId, integrationId, ruleIds: [], baseUrl: "https://alerts.test" }))!);
   await link(ada, integrationId, s.admin.id);
   const resolve = actionTitled(card, "Resolve");
   const data = resolve.type === "Action.ShowCard" ? resolve.card.actions[0].data : resolve.data;
@@ -36,35 +36,35 @@ async function setUp() {
   const ctx = botContext(env, null, "https://alerts.test/api/messages");
   // The card as D1 has it now, for the event the clicked card names (as the answer is built).
   const truth = async () =>
-    buildIssueCard((await loadIssueCardInput(db(), { groupId, integrationId, ruleIds: [], eventId: data.payload.eventId, baseUrl: "https://alerts.test" }))!);
+    buildIssueCard((await loadIssueCardInput(db(), { issueId, integrationId, ruleIds: [], eventId: data.payload.eventId, baseUrl: "https://alerts.test" }))!);
   // What dispatch does first: the click's reads as one D1 batch (here without the de-dup claim).
   const prefetch = async () => {
     const { statement, read } = cardActionPrefetch(ctx, activity)!;
     const [result] = await env.DB.batch([statement]);
     return read(result);
   };
-  return { s, integrationId, groupId, activity, ctx, truth, prefetch };
+  return { s, integrationId, issueId, activity, ctx, truth, prefetch };
 }
 
 describe("card click: work landing between the click's read and its write", () => {
   it("events ingested meanwhile are counted on the card it answers with", async () => {
-    const { s, groupId, activity, ctx, truth, prefetch } = await setUp();
+    const { s, issueId, activity, ctx, truth, prefetch } = await setUp();
     const pre = await prefetch();
     await ingest(s);
     await ingest(s); // times_seen 1 → 3; the issue's version does not move for events
     const answer = (await handleCardAction(ctx, activity, pre)) as { value: unknown };
-    expect(await env.DB.prepare("select times_seen, status from groups where id = ?").bind(groupId).first()).toMatchObject({ times_seen: 3, status: "resolved" });
+    expect(await env.DB.prepare("select times_seen, status from issues where id = ?").bind(issueId).first()).toMatchObject({ times_seen: 3, status: "resolved" });
     expect(answer.value).toEqual(await truth());
   });
 
   it("a card posted meanwhile is refreshed like every other posted card", async () => {
-    const { integrationId, groupId, activity, ctx, prefetch } = await setUp();
+    const { integrationId, issueId, activity, ctx, prefetch } = await setUp();
     const pre = await prefetch();
     await env.DB.prepare(
-      `insert into notification_messages (group_id, rule_id, integration_id, conversation_id, activity_id, service_url, posted_at)
+      `insert into notification_messages (issue_id, rule_id, integration_id, conversation_id, activity_id, service_url, posted_at)
        values (?, null, ?, 'conv-late', 'late-card', ?, ?)`,
     )
-      .bind(groupId, integrationId, ms.serviceUrl, Date.now())
+      .bind(issueId, integrationId, ms.serviceUrl, Date.now())
       .run();
     await handleCardAction(ctx, activity, pre);
     const queued = await env.DB.prepare("select kind, data from deliveries where conversation_id = 'conv-late'").all<{ kind: string; data: string }>();
@@ -74,12 +74,12 @@ describe("card click: work landing between the click's read and its write", () =
   });
 
   it("someone else's change meanwhile: the write re-plans, and the card is read again after it", async () => {
-    const { s, groupId, activity, ctx, truth, prefetch } = await setUp();
+    const { s, issueId, activity, ctx, truth, prefetch } = await setUp();
     const pre = await prefetch();
     // Another member assigns the issue to a team between our read and our write (the version moves).
     await env.DB.batch([
-      env.DB.prepare("insert into group_assignees (group_id, team_id, assigned_at) values (?, ?, ?)").bind(groupId, s.team.id, Date.now()),
-      env.DB.prepare("update groups set version = version + 1 where id = ?").bind(groupId),
+      env.DB.prepare("insert into issue_assignees (issue_id, team_id, assigned_at) values (?, ?, ?)").bind(issueId, s.team.id, Date.now()),
+      env.DB.prepare("update issues set version = version + 1 where id = ?").bind(issueId),
     ]);
     const answer = (await handleCardAction(ctx, activity, pre)) as { value: unknown };
     expect(answer.value).toEqual(await truth());

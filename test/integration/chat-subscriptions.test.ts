@@ -117,12 +117,12 @@ describe("channel commands", () => {
     const patched = await admin(`/rules/${rule.id}`, { method: "PATCH", body: { name: "Renamed in the API" } });
     expect(patched.status).toBe(200);
 
-    const { groupId } = await ingest(s, { message: "Checkout crashed" });
+    const { issueId } = await ingest(s, { message: "Checkout crashed" });
     await settleDeliveries();
     const posted = posts(ALERTS_CHANNEL);
     expect(posted).toHaveLength(1);
     expect(cardText(cardOf(posted[0].body))).toContain("Checkout crashed");
-    const row = await env.DB.prepare("select rule_id, conversation_id from notification_messages where group_id = ?").bind(groupId).first();
+    const row = await env.DB.prepare("select rule_id, conversation_id from notification_messages where issue_id = ?").bind(issueId).first();
     expect(row).toEqual({ rule_id: rule.id, conversation_id: ALERTS_CHANNEL });
   });
 
@@ -174,14 +174,14 @@ describe("channel commands", () => {
   it("unsubscribe disables the rule and keeps it (history stays); unsubscribing again says there is nothing to stop", async () => {
     const { s, ada } = await setUp();
     await say(ada, `subscribe ${s.project.slug}`);
-    const { groupId } = await ingest(s, { message: "Before" });
+    const { issueId } = await ingest(s, { message: "Before" });
     await settleDeliveries();
     expect(posts(ALERTS_CHANNEL)).toHaveLength(1);
     expect(cardText(await say(ada, `unsubscribe ${s.project.slug}`))).toContain("Unsubscribed from");
     const rules = await channelRules(s.project.id);
     expect(rules).toHaveLength(1);
     expect(rules[0].status).toBe("disabled");
-    const kept = await env.DB.prepare("select count(*) as n from notification_messages where group_id = ?").bind(groupId).first<{ n: number }>();
+    const kept = await env.DB.prepare("select count(*) as n from notification_messages where issue_id = ?").bind(issueId).first<{ n: number }>();
     expect(kept?.n).toBe(1);
     expect(cardText(await say(ada, `unsubscribe ${s.project.slug}`))).toContain("nothing to stop");
     // Subscribing again re-enables the same rule.
@@ -380,9 +380,9 @@ describe("personal chat", () => {
   it("a followed project's new issue comes to the follower's chat; turned off, it doesn't; a regression of what I resolved does", async () => {
     const { s, ada } = await setUp();
     await tell(ada, `subscribe ${s.project.slug}`);
-    const { groupId } = await ingest(s, { message: "Followed and new" });
+    const { issueId } = await ingest(s, { message: "Followed and new" });
     await settleDeliveries();
-    const personal = await env.DB.prepare("select kind, status from deliveries where group_id = ? and kind = 'personal'").bind(groupId).all();
+    const personal = await env.DB.prepare("select kind, status from deliveries where issue_id = ? and kind = 'personal'").bind(issueId).all();
     expect(personal.results).toEqual([{ kind: "personal", status: "delivered" }]);
     const chat = `a:standin-personal-${ada.id}`;
     expect(cardText(cardOf(ms.connector.sent(chat).at(-1)))).toContain("Followed and new");
@@ -394,7 +394,7 @@ describe("personal chat", () => {
     await settleDeliveries();
     const beforeRegression = ms.connector.sent(chat).length;
     const again = await ingest(s, { message: "Followed and new" });
-    expect(again).toMatchObject({ groupId, isRegression: true });
+    expect(again).toMatchObject({ issueId, isRegression: true });
     await settleDeliveries();
     expect(ms.connector.sent(chat).length).toBe(beforeRegression + 1);
 
@@ -402,7 +402,7 @@ describe("personal chat", () => {
     await env.DB.prepare("insert into notification_settings (user_id, resolved_regressed, followed_new, updated_at) values (?, 0, 0, 0)").bind(s.admin.id).run();
     const quiet = await ingest(s, { message: "Followed but muted" });
     await settleDeliveries();
-    const none = await env.DB.prepare("select count(*) as n from deliveries where group_id = ? and kind = 'personal'").bind(quiet.groupId).first<{ n: number }>();
+    const none = await env.DB.prepare("select count(*) as n from deliveries where issue_id = ? and kind = 'personal'").bind(quiet.issueId).first<{ n: number }>();
     expect(none?.n).toBe(0);
   });
 });

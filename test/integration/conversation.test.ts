@@ -174,12 +174,12 @@ describe("card actions", () => {
     const s = await seedOrg();
     const ada = teamsUser("Ada", "ada@example.com");
     const integrationId = await installAndSetUp(ms, s, ada);
-    const { groupId } = await ingest(s);
+    const { issueId } = await ingest(s);
     // The card as the bot would post it (built by the same code the delivery path uses).
     const { loadIssueCardInput } = await import("../../src/alerts/issue-card-data");
     const { buildIssueCard } = await import("../../src/cards/issue-card");
-    const card = buildIssueCard((await loadIssueCardInput(db(), { groupId, integrationId, ruleIds: [], baseUrl: "https://alerts.test" }))!);
-    return { s, ada, integrationId, groupId, card };
+    const card = buildIssueCard((await loadIssueCardInput(db(), { issueId, integrationId, ruleIds: [], baseUrl: "https://alerts.test" }))!);
+    return { s, ada, integrationId, issueId, card };
   }
 
   function dataOf(card: Record<string, any>, title: string) {
@@ -188,20 +188,20 @@ describe("card actions", () => {
     return action.data;
   }
 
-  async function issueRow(groupId: number) {
-    return env.DB.prepare("select status, substatus, resolution, ignore_conditions from groups where id = ?").bind(groupId).first<Record<string, string>>();
+  async function issueRow(issueId: number) {
+    return env.DB.prepare("select status, substatus, resolution, ignore_conditions from issues where id = ?").bind(issueId).first<Record<string, string>>();
   }
 
-  async function auditTypes(groupId: number) {
-    const r = await env.DB.prepare("select type, source, actor_user_id from group_activity where group_id = ? order by id").bind(groupId).all();
+  async function auditTypes(issueId: number) {
+    const r = await env.DB.prepare("select type, source, actor_user_id from issue_activity where issue_id = ? order by id").bind(issueId).all();
     return r.results;
   }
 
   it("an unlinked user gets a 1:1 link prompt and nothing changes", async () => {
-    const { ada, groupId, card } = await setUpIssueCard();
+    const { ada, issueId, card } = await setUpIssueCard();
     const before = await snapshotCounts();
     await sendActivity(ms, cardSubmit(ms, ada, dataOf(card, "Resolve"), { resolveInput: "resolved" }, { replyToId: "card-1" }));
-    expect((await issueRow(groupId))!.status).toBe("unresolved");
+    expect((await issueRow(issueId))!.status).toBe("unresolved");
     const create = ms.connector.calls.find((c) => c.method === "POST" && c.rawPath === "v3/conversations");
     expect(create?.body).toMatchObject({ members: [{ id: ada.id }], channelData: { tenant: { id: TENANT } } });
     const prompt = ms.connector.calls.filter((c) => c.method === "POST" && c.segments[3] === "activities").at(-1)!;
@@ -210,7 +210,7 @@ describe("card actions", () => {
   });
 
   it("each action type changes D1, writes an audit row and PUTs the updated card over the clicked one", async () => {
-    const { s, ada, integrationId, groupId, card } = await setUpIssueCard();
+    const { s, ada, integrationId, issueId, card } = await setUpIssueCard();
     await link(ada, integrationId, s.admin.id);
     const click = async (c: Record<string, any>, title: string, inputs: Record<string, string> = {}) => {
       await sendActivity(ms, cardSubmit(ms, ada, dataOf(c, title), inputs, { replyToId: "card-1" }));
@@ -220,12 +220,12 @@ describe("card actions", () => {
       return cardOf(put.body);
     };
     let c = await click(card, "Resolve", { resolveInput: "resolved:inNextRelease" });
-    expect(await issueRow(groupId)).toMatchObject({ status: "resolved" });
+    expect(await issueRow(issueId)).toMatchObject({ status: "resolved" });
     expect(cardText(c)).toContain("Unresolve");
     c = await click(c, "Unresolve");
-    expect((await issueRow(groupId))!.status).toBe("unresolved");
+    expect((await issueRow(issueId))!.status).toBe("unresolved");
     c = await click(c, "Ignore", { ignoreInput: "100" });
-    expect(await issueRow(groupId)).toMatchObject({ status: "ignored" });
+    expect(await issueRow(issueId)).toMatchObject({ status: "ignored" });
     expect(cardText(c)).toContain("Stop ignoring");
     c = await click(c, "Stop ignoring");
     c = await click(c, "Assign", { assignInput: "ME" });
@@ -236,7 +236,7 @@ describe("card actions", () => {
     c = await click(c, "Unassign");
     c = await click(c, "Assign", { assignInput: `user:${s.member.id}` });
     expect(cardText(c)).toContain(`Assigned to ${s.member.email}`);
-    const audit = await auditTypes(groupId);
+    const audit = await auditTypes(issueId);
     expect(audit.map((a) => a.type)).toEqual([
       "first_seen",
       "set_resolved_in_next_release",
@@ -253,7 +253,7 @@ describe("card actions", () => {
   });
 
   it("empty input changes nothing; assigning an outsider is refused with a message", async () => {
-    const { s, ada, integrationId, groupId, card } = await setUpIssueCard();
+    const { s, ada, integrationId, issueId, card } = await setUpIssueCard();
     await link(ada, integrationId, s.admin.id);
     const before = await snapshotCounts();
     const puts = () => ms.connector.calls.filter((x) => x.method === "PUT").length;
@@ -261,13 +261,13 @@ describe("card actions", () => {
     expect(puts()).toBe(0);
     await sendActivity(ms, cardSubmit(ms, ada, dataOf(card, "Assign"), { assignInput: `user:${s.outsider.id}` }, { replyToId: "card-1" }));
     expect(await snapshotCounts()).toEqual(before);
-    expect((await issueRow(groupId))!.status).toBe("unresolved");
+    expect((await issueRow(issueId))!.status).toBe("unresolved");
     const refusal = ms.connector.calls.filter((c) => c.method === "POST" && c.segments[3] === "activities").at(-1)!;
     expect(cardText(cardOf(refusal.body))).toContain("not a member");
   });
 
   it("the card PUT after each click is exactly the card built from D1 afterwards (no second read, same truth)", async () => {
-    const { s, ada, integrationId, groupId, card } = await setUpIssueCard();
+    const { s, ada, integrationId, issueId, card } = await setUpIssueCard();
     await link(ada, integrationId, s.admin.id);
     // An assignee beyond the Assign list (which holds the first 100 by name) needs its label read again.
     const far = await env.DB.prepare("insert into users (email, name, created_at) values (?, 'zzz Far', 1) returning id")
@@ -294,7 +294,7 @@ describe("card actions", () => {
       await sendActivity(ms, cardSubmit(ms, ada, data, inputs, { replyToId: "card-1" }));
       const { id: _id, ...put } = ms.connector.calls.filter((x) => x.method === "PUT").at(-1)!.body as Record<string, unknown>;
       const fromD1 = await loadIssueCardInput(db(), {
-        groupId,
+        issueId,
         integrationId,
         ruleIds: data.payload.rules,
         eventId: data.payload.eventId,
@@ -320,19 +320,19 @@ describe("card actions", () => {
   });
 
   it("a linked user who has left the organization can no longer act (404), nothing changed", async () => {
-    const { s, ada, integrationId, groupId, card } = await setUpIssueCard();
+    const { s, ada, integrationId, issueId, card } = await setUpIssueCard();
     await link(ada, integrationId, s.member.id);
     await env.DB.prepare("delete from memberships where organization_id = ? and user_id = ?").bind(s.org.id, s.member.id).run();
     const before = await snapshotCounts();
     const res = await sendActivity(ms, cardSubmit(ms, ada, dataOf(card, "Resolve"), { resolveInput: "resolved" }, { replyToId: "card-1" }));
     expect(res.status).toBe(404);
     expect(await snapshotCounts()).toEqual(before);
-    expect((await issueRow(groupId))!.status).toBe("unresolved");
+    expect((await issueRow(issueId))!.status).toBe("unresolved");
     expect(ms.connector.calls.filter((c) => c.method === "PUT")).toHaveLength(0);
   });
 
   it("'resolve in the current release' takes the project's newest release at the time of each click", async () => {
-    const { s, ada, integrationId, groupId, card } = await setUpIssueCard();
+    const { s, ada, integrationId, issueId, card } = await setUpIssueCard();
     await link(ada, integrationId, s.admin.id);
     const t = Date.now() + 60_000; // newer than any release the ingest above may have recorded
     await env.DB.batch([
@@ -340,26 +340,26 @@ describe("card actions", () => {
       env.DB.prepare("insert into releases (project_id, version, created_at) values (?, '7.1.0', ?)").bind(s.project.id, t),
     ]);
     await sendActivity(ms, cardSubmit(ms, ada, dataOf(card, "Resolve"), { resolveInput: "resolved:inCurrentRelease" }, { replyToId: "card-1" }));
-    expect(JSON.parse((await issueRow(groupId))!.resolution)).toEqual({ kind: "inRelease", release: "7.1.0" });
+    expect(JSON.parse((await issueRow(issueId))!.resolution)).toEqual({ kind: "inRelease", release: "7.1.0" });
     const resolvedCard = cardOf(ms.connector.calls.filter((x) => x.method === "PUT").at(-1)!.body);
     await sendActivity(ms, cardSubmit(ms, ada, dataOf(resolvedCard, "Unresolve"), {}, { replyToId: "card-1" }));
     await env.DB.prepare("insert into releases (project_id, version, created_at) values (?, '8.0.0', ?)").bind(s.project.id, t + 1000).run();
     await sendActivity(ms, cardSubmit(ms, ada, dataOf(card, "Resolve"), { resolveInput: "resolved:inCurrentRelease" }, { replyToId: "card-1" }));
-    expect(JSON.parse((await issueRow(groupId))!.resolution)).toEqual({ kind: "inRelease", release: "8.0.0" });
+    expect(JSON.parse((await issueRow(issueId))!.resolution)).toEqual({ kind: "inRelease", release: "8.0.0" });
   });
 
   it("a click and its redelivery racing each other change the issue once", async () => {
-    const { s, ada, integrationId, groupId, card } = await setUpIssueCard();
+    const { s, ada, integrationId, issueId, card } = await setUpIssueCard();
     await link(ada, integrationId, s.admin.id);
     const click = cardSubmit(ms, ada, dataOf(card, "Resolve"), { resolveInput: "resolved" }, { replyToId: "card-1" });
     const statuses = await Promise.all(Array.from({ length: 5 }, () => sendActivity(ms, click).then((r) => r.status)));
     expect(statuses).toEqual([200, 200, 200, 200, 200]);
-    expect((await issueRow(groupId))!.status).toBe("resolved");
-    expect((await auditTypes(groupId)).map((a) => a.type)).toEqual(["first_seen", "set_resolved"]);
+    expect((await issueRow(issueId))!.status).toBe("resolved");
+    expect((await auditTypes(issueId)).map((a) => a.type)).toEqual(["first_seen", "set_resolved"]);
   });
 
   it("cross-tenant, cross-org and edited payloads are rejected, nothing changed", async () => {
-    const { s, ada, integrationId, groupId, card } = await setUpIssueCard();
+    const { s, ada, integrationId, issueId, card } = await setUpIssueCard();
     await link(ada, integrationId, s.admin.id);
     const other = await seedOrg();
     const foreign = await ingest(other);
@@ -368,7 +368,7 @@ describe("card actions", () => {
     const edited = (patch: Record<string, unknown>) => ({ payload: { ...data.payload, ...patch } });
     const cases: [Record<string, unknown>, Record<string, unknown>, number][] = [
       [data, { tenant: "tenant-evil" }, 403],
-      [edited({ groupId: foreign.groupId }), {}, 404],
+      [edited({ groupId: foreign.issueId }), {}, 404],
       [edited({ integrationId: integrationId + 1000 }), {}, 404],
       [edited({ groupId: "1 or 1=1" }), {}, 400],
       [edited({ actionType: "9" }), {}, 400],
@@ -378,12 +378,12 @@ describe("card actions", () => {
       expect(res.status, JSON.stringify(d)).toBe(status);
     }
     expect(await snapshotCounts()).toEqual(before);
-    expect((await issueRow(groupId))!.status).toBe("unresolved");
-    expect((await issueRow(foreign.groupId))!.status).toBe("unresolved");
+    expect((await issueRow(issueId))!.status).toBe("unresolved");
+    expect((await issueRow(foreign.issueId))!.status).toBe("unresolved");
   });
 
   it("where the org turns it on, a Teams member with the same email is linked automatically (looked up by team id)", async () => {
-    const { s, groupId, card } = await setUpIssueCard();
+    const { s, issueId, card } = await setUpIssueCard();
     const patch = await dispatch(
       new Request(`https://alerts.test/api/admin/organizations/${s.org.id}`, {
         method: "PATCH",
@@ -402,7 +402,7 @@ describe("card actions", () => {
       { id: max.id, name: "Max", email: s.member.email.toUpperCase() },
     ]);
     await sendActivity(ms, cardSubmit(ms, max, dataOf(card, "Resolve"), { resolveInput: "resolved" }, { replyToId: "1700000000042" }));
-    expect((await issueRow(groupId))!.status).toBe("resolved");
+    expect((await issueRow(issueId))!.status).toBe("resolved");
     const [identity] = await db().select().from(identities).where(eq(identities.teamsUserId, max.id));
     expect(identity.userId).toBe(s.member.id);
     const lookups = ms.connector.calls.filter((c) => c.method === "GET" && c.segments[3] === "members");
@@ -410,33 +410,33 @@ describe("card actions", () => {
 
     // Someone whose email matches nobody in the org still gets the link prompt.
     await sendActivity(ms, cardSubmit(ms, stranger, dataOf(card, "Ignore"), { ignoreInput: "-1" }, { replyToId: "1700000000042" }));
-    expect((await issueRow(groupId))!.status).toBe("resolved");
+    expect((await issueRow(issueId))!.status).toBe("resolved");
     expect(await db().select().from(identities).where(eq(identities.teamsUserId, stranger.id))).toHaveLength(0);
     const prompt = ms.connector.calls.filter((c) => c.method === "POST" && c.segments[3] === "activities").at(-1)!;
     expect(actionTitled(cardOf(prompt.body), "Link your account").url).toMatch(/\/link\//);
   });
 
   it("in a personal or group chat, auto-link looks the clicker up in that chat's roster", async () => {
-    const { s, groupId, card } = await setUpIssueCard();
+    const { s, issueId, card } = await setUpIssueCard();
     await db().update(organizations).set({ autoLinkByEmail: true }).where(eq(organizations.id, s.org.id));
     const max = teamsUser("Max", s.member.email);
     const chat = "19:group-chat-with-bot@thread.v2";
     ms.connector.members.set(chat, [{ id: max.id, name: "Max", email: s.member.email }]);
     const click = cardSubmit(ms, max, dataOf(card, "Resolve"), { resolveInput: "resolved" }, { replyToId: "1700000000043", conversationId: chat });
     await sendActivity(ms, { ...click, conversation: { id: chat, conversationType: "groupChat", tenantId: TENANT }, channelData: { tenant: { id: TENANT } } });
-    expect((await issueRow(groupId))!.status).toBe("resolved");
+    expect((await issueRow(issueId))!.status).toBe("resolved");
     const lookups = ms.connector.calls.filter((c) => c.method === "GET" && c.segments[3] === "members");
     expect(lookups.map((c) => [c.segments[2], c.status])).toEqual([[chat, 200]]);
   });
 
   it("Action.Execute answers with the updated card in the invoke response", async () => {
-    const { s, ada, integrationId, groupId, card } = await setUpIssueCard();
+    const { s, ada, integrationId, issueId, card } = await setUpIssueCard();
     await link(ada, integrationId, s.admin.id);
     const res = await sendActivity(ms, cardExecute(ms, ada, dataOf(card, "Ignore"), { ignoreInput: "duration:30" }, "card-9"));
     expect(res.status).toBe(200);
     const body = (await res.json()) as { statusCode: number; type: string; value: Record<string, unknown> };
     expect(body).toMatchObject({ statusCode: 200, type: "application/vnd.microsoft.card.adaptive" });
     expect(cardText(body.value)).toContain("Stop ignoring");
-    expect(await issueRow(groupId)).toMatchObject({ status: "ignored" });
+    expect(await issueRow(issueId)).toMatchObject({ status: "ignored" });
   });
 });

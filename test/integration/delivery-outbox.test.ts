@@ -59,16 +59,16 @@ const cardIndex = (c: ConnectorCall) => indexOfWord(/failure (\w\w)\b/.exec(card
 /** n new issues, one event each, as fast as ingest takes them (a broken deploy). */
 async function burst(s: SeededOrg, n: number, tag: string): Promise<number[]> {
   const ids: number[] = [];
-  for (let i = 0; i < n; i++) ids.push((await ingest(s, { message: `${tag} failure ${word(i)}` })).groupId);
+  for (let i = 0; i < n; i++) ids.push((await ingest(s, { message: `${tag} failure ${word(i)}` })).issueId);
   expect(new Set(ids).size).toBe(n);
   return ids;
 }
 
-async function deliveriesOf(groupIds: number[]): Promise<DeliveryView[]> {
+async function deliveriesOf(issueIds: number[]): Promise<DeliveryView[]> {
   const res = await admin(`/deliveries?limit=200`);
   expect(res.status).toBe(200);
   const all = ((await res.json()) as { deliveries: DeliveryView[] }).deliveries;
-  return all.filter((d) => groupIds.includes(d.issueId)).sort((a, b) => a.id - b.id);
+  return all.filter((d) => issueIds.includes(d.issueId)).sort((a, b) => a.id - b.id);
 }
 
 const sends = (conversationId: string, method = "POST"): ConnectorCall[] =>
@@ -76,13 +76,13 @@ const sends = (conversationId: string, method = "POST"): ConnectorCall[] =>
 const accepted = (calls: ConnectorCall[]) => calls.filter((c) => c.status >= 200 && c.status < 300);
 
 /** The invariant: nothing left waiting; every delivered post matches exactly one accepted Connector activity. */
-async function expectInvariant(groupIds: number[]) {
+async function expectInvariant(issueIds: number[]) {
   const pending = await env.DB.prepare("select count(*) as n from deliveries where status in ('queued', 'retrying')").first<{ n: number }>();
   expect(pending?.n).toBe(0);
-  const ds = await deliveriesOf(groupIds);
+  const ds = await deliveriesOf(issueIds);
   const posted = accepted(sends(ALERTS_CHANNEL)).map((c) => cardText(cardOf(c.body)));
   for (const d of ds.filter((x) => x.kind === "post" && x.status === "delivered")) {
-    const rows = await env.DB.prepare("select count(*) as n from notification_messages where group_id = ?").bind(d.issueId).first<{ n: number }>();
+    const rows = await env.DB.prepare("select count(*) as n from notification_messages where issue_id = ?").bind(d.issueId).first<{ n: number }>();
     expect(rows?.n, `issue ${d.issueId}`).toBe(1);
   }
   expect(new Set(posted).size).toBe(posted.length);
@@ -182,16 +182,16 @@ describe("deliveries through the conversation's outbox", () => {
 
   it("the sweep hands over a delivery whose queue message was lost, and ends one too old to matter", async () => {
     const { s, integrationId } = await setUp();
-    const [groupId] = await burst(s, 1, "swept");
+    const [issueId] = await burst(s, 1, "swept");
     await settleDeliveries();
     const now = Date.now();
-    const card = await env.DB.prepare("select activity_id as activityId from notification_messages where group_id = ?").bind(groupId).first<{ activityId: string }>();
+    const card = await env.DB.prepare("select activity_id as activityId from notification_messages where issue_id = ?").bind(issueId).first<{ activityId: string }>();
     // An update of the posted card whose queue message never arrived (as if the enqueue was lost).
     const insert = (createdAt: number) =>
       env.DB.prepare(
-        "insert into deliveries (kind, group_id, rule_id, integration_id, conversation_id, status, attempts, data, created_at, updated_at) values ('update', ?, null, ?, ?, 'queued', 0, ?, ?, ?) returning id",
+        "insert into deliveries (kind, issue_id, rule_id, integration_id, conversation_id, status, attempts, data, created_at, updated_at) values ('update', ?, null, ?, ?, 'queued', 0, ?, ?, ?) returning id",
       )
-        .bind(groupId, integrationId, ALERTS_CHANNEL, JSON.stringify({ activityId: card!.activityId }), createdAt, createdAt)
+        .bind(issueId, integrationId, ALERTS_CHANNEL, JSON.stringify({ activityId: card!.activityId }), createdAt, createdAt)
         .first<{ id: number }>();
     const lost = await insert(now - STALE_MS - 60_000);
     const ancient = await insert(now - MAX_AGE_MS - 60_000);
@@ -209,15 +209,15 @@ describe("deliveries through the conversation's outbox", () => {
 
   it("a hand-over the queue gave up on ends its delivery dead with the reason; a finished one stays as it is", async () => {
     const { s, integrationId } = await setUp();
-    const [groupId] = await burst(s, 1, "dlq");
+    const [issueId] = await burst(s, 1, "dlq");
     await settleDeliveries();
     const now = Date.now();
     const row = await env.DB.prepare(
-      "insert into deliveries (kind, group_id, rule_id, integration_id, conversation_id, status, attempts, data, created_at, updated_at) values ('update', ?, null, ?, ?, 'queued', 0, '{}', ?, ?) returning id",
+      "insert into deliveries (kind, issue_id, rule_id, integration_id, conversation_id, status, attempts, data, created_at, updated_at) values ('update', ?, null, ?, ?, 'queued', 0, '{}', ?, ?) returning id",
     )
-      .bind(groupId, integrationId, ALERTS_CHANNEL, now, now)
+      .bind(issueId, integrationId, ALERTS_CHANNEL, now, now)
       .first<{ id: number }>();
-    const delivered = await env.DB.prepare("select id from deliveries where group_id = ? and status = 'delivered'").bind(groupId).first<{ id: number }>();
+    const delivered = await env.DB.prepare("select id from deliveries where issue_id = ? and status = 'delivered'").bind(issueId).first<{ id: number }>();
     const batch = createMessageBatch(DELIVERY_DEAD_LETTER_QUEUE, [
       { id: "m1", timestamp: new Date(), attempts: 1, body: { deliveryId: row!.id } },
       { id: "m2", timestamp: new Date(), attempts: 1, body: { deliveryId: delivered!.id } },
@@ -260,15 +260,15 @@ describe("deliveries through the conversation's outbox", () => {
 
   it("the doctor warns about a conversation whose oldest delivery has waited over 2 minutes", async () => {
     const { s, integrationId } = await setUp();
-    const [groupId] = await burst(s, 1, "doctor");
+    const [issueId] = await burst(s, 1, "doctor");
     await settleDeliveries();
     const healthy = ((await (await admin("/doctor")).json()) as { checks: { name: string; ok: boolean; detail: string }[] }).checks;
     expect(healthy.filter((c) => c.name.endsWith(": backlog"))).toEqual([]);
     const old = Date.now() - 3 * 60_000;
     const row = await env.DB.prepare(
-      "insert into deliveries (kind, group_id, integration_id, conversation_id, status, attempts, data, created_at, updated_at) values ('post', ?, ?, ?, 'queued', 0, '{}', ?, ?) returning id",
+      "insert into deliveries (kind, issue_id, integration_id, conversation_id, status, attempts, data, created_at, updated_at) values ('post', ?, ?, ?, 'queued', 0, '{}', ?, ?) returning id",
     )
-      .bind(groupId, integrationId, ALERTS_CHANNEL, old, old)
+      .bind(issueId, integrationId, ALERTS_CHANNEL, old, old)
       .first<{ id: number }>();
     try {
       const checks = ((await (await admin("/doctor")).json()) as { checks: { name: string; ok: boolean; detail: string; fix?: string }[] }).checks;

@@ -36,8 +36,8 @@ let other: SeededOrg;
 let ada: TeamsUser; // linked to the org's admin
 let stranger: TeamsUser; // never linked
 let integrationId: number;
-let groupId: number;
-let foreignGroupId: number;
+let issueId: number;
+let foreignIssueId: number;
 let seq = 0;
 
 beforeAll(async () => {
@@ -50,9 +50,9 @@ beforeAll(async () => {
   stranger = teamsUser("Sam", "sam@example.com");
   integrationId = await installAndSetUp(ms, s, ada);
   await link(ada, integrationId, s.admin.id);
-  groupId = (await ingest(s)).groupId;
+  issueId = (await ingest(s)).issueId;
   await ingest(s, { message: "release marker", release: "2.0.0" });
-  foreignGroupId = (await ingest(other)).groupId;
+  foreignIssueId = (await ingest(other)).issueId;
   authorization = `Bearer ${await signBotToken({ key: ms.signingKey, serviceUrl: ms.serviceUrl, lifetime: 3600 })}`;
 }, 30_000);
 afterAll(() => ms.stop());
@@ -60,10 +60,10 @@ afterAll(() => ms.stop());
 /** Everything a refused activity must not change, as one string. */
 async function fingerprint(): Promise<string> {
   const row = await env.DB.prepare(
-    `select (select count(*) from groups) g, (select coalesce(sum(version), 0) from groups) v,
-            (select group_concat(status || ':' || coalesce(ignore_conditions, '') || ':' || coalesce(resolution, '')) from groups) st,
-            (select count(*) from group_activity) ga, (select count(*) from group_assignees) gs,
-            (select group_concat(coalesce(user_id, 0) || '/' || coalesce(team_id, 0)) from group_assignees) who,
+    `select (select count(*) from issues) g, (select coalesce(sum(version), 0) from issues) v,
+            (select group_concat(status || ':' || coalesce(ignore_conditions, '') || ':' || coalesce(resolution, '')) from issues) st,
+            (select count(*) from issue_activity) ga, (select count(*) from issue_assignees) gs,
+            (select group_concat(coalesce(user_id, 0) || '/' || coalesce(team_id, 0)) from issue_assignees) who,
             (select count(*) from events) e, (select count(*) from identities) i,
             (select group_concat(id || ':' || status || ':' || coalesce(organization_id, 0)) from integrations) it,
             (select count(*) from notification_messages) n, (select count(*) from deliveries) d,
@@ -116,7 +116,7 @@ const cardActionArb = fc
     if (r.resolveInput !== undefined) inputs.resolveInput = r.resolveInput;
     if (r.ignoreInput !== undefined) inputs.ignoreInput = r.ignoreInput;
     if (r.assignIndex !== undefined) inputs.assignInput = assignValues()[r.assignIndex];
-    const data = { payload: { actionType: r.actionType, groupId, eventId: null, rules: r.rules.map(String), integrationId }, ...inputs };
+    const data = { payload: { actionType: r.actionType, groupId: issueId, eventId: null, rules: r.rules.map(String), integrationId }, ...inputs };
     const common = {
       ...base(who(r.user)),
       replyToId: "1700000000001",
@@ -257,19 +257,19 @@ const structuralArb = fc
  * an unknown action type. Must be refused with nothing changed.
  */
 const tamperedArb = fc
-  .tuple(cardActionArb, fc.constantFrom("foreignGroup", "missingGroup", "badGroup", "foreignIntegration", "badIntegration", "tenant", "actionType", "bothTenants"), fc.string({ maxLength: 12 }))
+  .tuple(cardActionArb, fc.constantFrom("foreignIssue", "missingIssue", "badIssue", "foreignIntegration", "badIntegration", "tenant", "actionType", "bothTenants"), fc.string({ maxLength: 12 }))
   .map(([c, how, str]) => {
     const a = structuredClone(c.activity) as any;
     const data = a.type === "invoke" ? a.value.action.data : a.value;
     switch (how) {
-      case "foreignGroup":
-        data.payload.groupId = foreignGroupId;
+      case "foreignIssue":
+        data.payload.groupId = foreignIssueId;
         break;
-      case "missingGroup":
+      case "missingIssue":
         data.payload.groupId = 900_000_000 + (str.length || 1);
         break;
-      case "badGroup":
-        data.payload.groupId = fc.sample(fc.constantFrom(`${groupId} or 1=1`, -groupId, 0, groupId + 0.5, `${groupId}x`, [groupId], { id: groupId }, null, str || "a"), 1)[0];
+      case "badIssue":
+        data.payload.groupId = fc.sample(fc.constantFrom(`${issueId} or 1=1`, -issueId, 0, issueId + 0.5, `${issueId}x`, [issueId], { id: issueId }, null, str || "a"), 1)[0];
         break;
       case "foreignIntegration":
         data.payload.integrationId = integrationId + 10_000;

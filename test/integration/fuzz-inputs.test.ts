@@ -22,7 +22,7 @@ import { paths } from "../support/json-paths";
 /** Tables whose rows are bookkeeping a refused request may legitimately touch (dedupe keys, rate windows). */
 const BOOKKEEPING = new Set(["processed_activities", "rate_limit_windows", "used_nonces", "d1_migrations", "dropped_events"]);
 /** Append-only tables (large payloads): their count and highest rowid show any write. */
-const APPEND_ONLY = new Set(["events", "event_ids", "ingest_dead_letters", "group_activity", "group_users", "deliveries", "rule_fires", "notification_messages"]);
+const APPEND_ONLY = new Set(["events", "event_ids", "ingest_dead_letters", "issue_activity", "issue_users", "deliveries", "rule_fires", "notification_messages"]);
 let fingerprintStmts: D1PreparedStatement[] = [];
 
 /** Every row of every domain table, as one string (the tables stay small: D1 is per test file). */
@@ -46,7 +46,7 @@ async function fingerprint(): Promise<string> {
 let ms: MicrosoftStandIn;
 let s: SeededOrg;
 let integrationId: number;
-let groupId: number;
+let issueId: number;
 let quiet: ReturnType<typeof vi.spyOn>;
 
 beforeAll(async () => {
@@ -54,7 +54,7 @@ beforeAll(async () => {
   ms = await startMicrosoftStandIn();
   s = await seedOrg();
   integrationId = await installAndSetUp(ms, s, teamsUser("Ada", "ada@example.com"));
-  groupId = (await ingest(s)).groupId;
+  issueId = (await ingest(s)).issueId;
   await env.DB.prepare("update projects set rate_limit_per_minute = 1000000 where id = ?").bind(s.project.id).run();
   quiet = vi.spyOn(console, "log").mockImplementation(() => {});
 }, 30_000);
@@ -313,7 +313,7 @@ describe("fuzz: admin API bodies", () => {
       },
       {
         method: "PUT",
-        path: () => `/issues/${groupId}`,
+        path: () => `/issues/${issueId}`,
         body: fc.oneof(
           fc.record({ status: fc.constantFrom("resolved", "unresolved", "ignored", "resolvedInNextRelease") }),
           fc.record({ status: fc.constantFrom("ignored"), statusDetails: fc.record({ ignoreCount: fc.integer({ min: 1, max: 100 }) }) }),

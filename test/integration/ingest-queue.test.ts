@@ -31,9 +31,9 @@ const issueCounters = (projectId: number) =>
   env.DB.prepare(
     // Counters that do not depend on the order events are counted in (first / last release do, in serial ingest too).
     `select fingerprint_hash as hash, times_seen, users_seen, first_seen, last_seen,
-       (select count(*) from event_ids e where e.group_id = g.id) as ids,
+       (select count(*) from event_ids e where e.issue_id = g.id) as ids,
        (select group_concat(version) from (select version from releases r where r.project_id = g.project_id order by version)) as releases
-     from groups g where project_id = ? order by fingerprint_hash`,
+     from issues g where project_id = ? order by fingerprint_hash`,
   )
     .bind(projectId)
     .all()
@@ -134,13 +134,13 @@ describe("a storm on one issue", () => {
         ids.push(((await res.json()) as { id: string }).id);
       }
     }
-    const groups = new Set((await waitForEvents(ids)).values());
-    expect(groups.size).toBe(1);
-    const [groupId] = [...groups] as number[];
+    const issues = new Set((await waitForEvents(ids)).values());
+    expect(issues.size).toBe(1);
+    const [issueId] = [...issues] as number[];
     await settleDeliveries();
-    const group = await env.DB.prepare("select times_seen from groups where id = ?").bind(groupId).first<{ times_seen: number }>();
-    expect(group?.times_seen).toBe(200);
-    const delivered = await env.DB.prepare("select kind, status from deliveries where group_id = ?").bind(groupId).all<{ kind: string; status: string }>();
+    const issue = await env.DB.prepare("select times_seen from issues where id = ?").bind(issueId).first<{ times_seen: number }>();
+    expect(issue?.times_seen).toBe(200);
+    const delivered = await env.DB.prepare("select kind, status from deliveries where issue_id = ?").bind(issueId).all<{ kind: string; status: string }>();
     expect(delivered.results.filter((d) => d.kind === "post")).toEqual([{ kind: "post", status: "delivered" }]);
     // All 200 events within 30 s of the card: no refresh yet (the next one comes at most once per interval).
     expect(delivered.results.filter((d) => d.kind === "update").length).toBeLessThanOrEqual(1);
@@ -148,7 +148,7 @@ describe("a storm on one issue", () => {
     expect(posted).toHaveLength(1);
 
     // 31 s later (the card's posted_at moved back), the next batch claims one refresh of the card; a second batch doesn't.
-    await env.DB.prepare("update notification_messages set posted_at = posted_at - 31000 where group_id = ?").bind(groupId).run();
+    await env.DB.prepare("update notification_messages set posted_at = posted_at - 31000 where issue_id = ?").bind(issueId).run();
     const more: string[] = [];
     for (let i = 0; i < 2; i++) {
       const res = await post(s, body);
@@ -156,7 +156,7 @@ describe("a storm on one issue", () => {
       await waitForEvents([more.at(-1)!]);
     }
     await settleDeliveries();
-    const updates = await env.DB.prepare("select count(*) as n from deliveries where group_id = ? and kind = 'update'").bind(groupId).first<{ n: number }>();
+    const updates = await env.DB.prepare("select count(*) as n from deliveries where issue_id = ? and kind = 'update'").bind(issueId).first<{ n: number }>();
     expect(updates?.n).toBe(1);
 
     // The storm's last event lands within 30 s of that refresh: not refreshed at ingest; the cron's pass refreshes the
@@ -167,12 +167,12 @@ describe("a storm on one issue", () => {
     expect((await runScheduled(env, Date.now() + 31_000)).refreshed).toBe(1);
     expect((await runScheduled(env, Date.now() + 32_000)).refreshed).toBe(0);
     await settleDeliveries();
-    const after = await env.DB.prepare("select count(*) as n from deliveries where group_id = ? and kind = 'update' and status = 'delivered'").bind(groupId).first<{ n: number }>();
+    const after = await env.DB.prepare("select count(*) as n from deliveries where issue_id = ? and kind = 'update' and status = 'delivered'").bind(issueId).first<{ n: number }>();
     expect(after?.n).toBe(2);
-    const kept = await env.DB.prepare("select count(*) as n from events where group_id = ?").bind(groupId).first<{ n: number }>();
+    const kept = await env.DB.prepare("select count(*) as n from events where issue_id = ?").bind(issueId).first<{ n: number }>();
     expect(kept?.n).toBeLessThanOrEqual(EVENTS_KEPT_PER_ISSUE + 1);
     expect(kept?.n).toBeGreaterThan(1);
-    const first = await env.DB.prepare("select json_extract(data, '$.eventId') as id from group_activity where group_id = ? and type = 'first_seen'").bind(groupId).first<{ id: string }>();
+    const first = await env.DB.prepare("select json_extract(data, '$.eventId') as id from issue_activity where issue_id = ? and type = 'first_seen'").bind(issueId).first<{ id: string }>();
     expect(await env.DB.prepare("select count(*) as n from events where id = ?").bind(first!.id).first("n")).toBe(1);
   }, 120_000);
 });
@@ -197,10 +197,10 @@ describe("outcomes, the event lookup and revocation", () => {
     const s = await seedOrg();
     expect((await admin(`/events/${"0".repeat(32)}`)).status).toBe(404);
     const { id } = (await (await post(s, { message: "where did it go" })).json()) as { id: string };
-    const [groupId] = (await waitForEvents([id])).values();
+    const [issueId] = (await waitForEvents([id])).values();
     const res = await admin(`/events/${id}`);
     expect(res.status).toBe(200);
-    expect(await res.json()).toMatchObject({ id, projectId: s.project.id, groupId });
+    expect(await res.json()).toMatchObject({ id, projectId: s.project.id, issueId });
   });
 
   it("a key revoked through the admin API stops working at once, although ingest had cached it", async () => {

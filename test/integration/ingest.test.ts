@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { getGroup } from "../../src/db/groups";
+import { getIssue } from "../../src/db/issues";
 import { seedOrg, snapshotCounts, type SeededOrg } from "../support/seed";
 import { ingestOutcome, waitForEvents } from "../support/ingest-settle";
 import { workerFetch } from "../support/worker";
@@ -42,14 +42,14 @@ async function ok(res: Response) {
 }
 
 describe("ingest API: grouping", () => {
-  it("creates an issue with a short id, then groups the same site together (line numbers ignored)", async () => {
+  it("creates an issue with a short id, then issues the same site together (line numbers ignored)", async () => {
     const s = await seedOrg({ prefix: "API" });
     const a = await ok(await ingest(s, { ...exceptionAt("handle", "src/handler.ts", 10), release: "1.0.0", environment: "prod" }));
     expect(a).toMatchObject({ shortId: "API-1", isNew: true, isRegression: false });
     expect(a.id).toMatch(/^[0-9a-f]{32}$/);
     const b = await ok(await ingest(s, exceptionAt("handle", "src/handler.ts", 99, "other value")));
-    expect(b).toMatchObject({ groupId: a.groupId, isNew: false });
-    const g = (await getGroup(s.db, a.groupId))!;
+    expect(b).toMatchObject({ issueId: a.issueId, isNew: false });
+    const g = (await getIssue(s.db, a.issueId))!;
     expect(g).toMatchObject({
       title: "TypeError: boom",
       culprit: "src/handler.ts in handle",
@@ -67,7 +67,7 @@ describe("ingest API: grouping", () => {
   it("different in-app sites are different issues; short ids count up in base 36", async () => {
     const s = await seedOrg({ prefix: "WEB" });
     const ids = new Set<number>();
-    for (let i = 0; i < 11; i++) ids.add((await ok(await ingest(s, exceptionAt(`fn${i}`)))).groupId);
+    for (let i = 0; i < 11; i++) ids.add((await ok(await ingest(s, exceptionAt(`fn${i}`)))).issueId);
     expect(ids.size).toBe(11);
     const last = await ok(await ingest(s, exceptionAt("fn-last")));
     expect(last.shortId).toBe("WEB-C");
@@ -78,21 +78,21 @@ describe("ingest API: grouping", () => {
     const a = await ok(await ingest(s, { message: "Timeout after 30s for user 81f2c3d4-1111-2222-3333-444455556666", level: "warning" }));
     const b = await ok(await ingest(s, { message: "Timeout after 45s for user 9ab0c3d4-1111-2222-3333-444455556666" }));
     const c = await ok(await ingest(s, { message: "Connection refused" }));
-    expect(b.groupId).toBe(a.groupId);
-    expect(c.groupId).not.toBe(a.groupId);
-    expect((await getGroup(s.db, a.groupId))!.level).toBe("warning");
+    expect(b.issueId).toBe(a.issueId);
+    expect(c.issueId).not.toBe(a.issueId);
+    expect((await getIssue(s.db, a.issueId))!.level).toBe("warning");
   });
 
   it("an explicit fingerprint wins; {{ default }} combines with the default grouping", async () => {
     const s = await seedOrg();
     const a = await ok(await ingest(s, { ...exceptionAt("one"), fingerprint: ["db-down"] }));
     const b = await ok(await ingest(s, { ...exceptionAt("two"), fingerprint: ["db-down"] }));
-    expect(b.groupId).toBe(a.groupId);
+    expect(b.issueId).toBe(a.issueId);
     const c = await ok(await ingest(s, { ...exceptionAt("one"), fingerprint: ["{{ default }}", "eu"] }));
     const d = await ok(await ingest(s, { ...exceptionAt("one"), fingerprint: ["{{default}}", "us"] }));
     const e = await ok(await ingest(s, { ...exceptionAt("one"), fingerprint: ["{{ default }}", "eu"] }));
-    expect(new Set([a.groupId, c.groupId, d.groupId]).size).toBe(3);
-    expect(e.groupId).toBe(c.groupId);
+    expect(new Set([a.issueId, c.issueId, d.issueId]).size).toBe(3);
+    expect(e.issueId).toBe(c.issueId);
   });
 
   it("the same event id twice counts once", async () => {
@@ -103,8 +103,8 @@ describe("ingest API: grouping", () => {
     expect(await again.json()).toEqual({ id: event_id });
     // The queue hands messages over in the order they were sent: once a later event is counted, the repeat was seen.
     const later = await ok(await ingest(s, exceptionAt("dup")));
-    expect(later.groupId).toBe(a.groupId);
-    expect((await getGroup(s.db, a.groupId))!.timesSeen).toBe(2);
+    expect(later.issueId).toBe(a.issueId);
+    expect((await getIssue(s.db, a.issueId))!.timesSeen).toBe(2);
     const stored = await env.DB.prepare("select count(*) as n from event_ids where id = ?").bind(event_id).first<{ n: number }>();
     expect(stored?.n).toBe(1);
   });
@@ -114,9 +114,9 @@ describe("ingest API: grouping", () => {
     const a = await ok(await ingest(s, { message: "x", user: { id: "u1" } }));
     await ok(await ingest(s, { message: "x", user: { id: "u1" } }));
     await ok(await ingest(s, { message: "x", user: { email: "b@example.com" } }));
-    const g = (await getGroup(s.db, a.groupId))!;
+    const g = (await getIssue(s.db, a.issueId))!;
     expect(g).toMatchObject({ timesSeen: 3, usersSeen: 2 });
-    const audit = await env.DB.prepare("select type, source, actor_kind from group_activity where group_id = ?").bind(a.groupId).all();
+    const audit = await env.DB.prepare("select type, source, actor_kind from issue_activity where issue_id = ?").bind(a.issueId).all();
     expect(audit.results).toEqual([{ type: "first_seen", source: "ingest", actor_kind: "system" }]);
   });
 });
@@ -201,7 +201,7 @@ describe("ingest API: the project's rate limit (issue #15 item 2)", () => {
     }
     expect(statuses).toEqual([...Array(10).fill(200), ...Array(15).fill(429)]);
     await waitForEvents(accepted);
-    const issues = await env.DB.prepare("select count(*) as n from groups where project_id = ?").bind(s.project.id).first<{ n: number }>();
+    const issues = await env.DB.prepare("select count(*) as n from issues where project_id = ?").bind(s.project.id).first<{ n: number }>();
     expect(issues?.n).toBe(10);
   });
 

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { loadIssueCardInput } from "../../src/alerts/issue-card-data";
 import { buildIssueCard } from "../../src/cards/issue-card";
 import { getDb } from "../../src/db/client";
-import { groupAssignees, memberships, teams, users } from "../../src/db/schema";
+import { issueAssignees, memberships, orgTeams, users } from "../../src/db/schema";
 import { ingest } from "../support/flows";
 import { seedOrg } from "../support/seed";
 
@@ -24,15 +24,15 @@ describe("issue card data for a large organization", () => {
     const moreTeams: { id: number }[] = [];
     for (let i = 0; i < 60; i += 20) {
       const batch = Array.from({ length: 20 }, (_, k) => ({ organizationId: s.org.id, slug: `zz-team-${i + k}`, name: `T${i + k}`, createdAt: now }));
-      moreTeams.push(...(await db.insert(teams).values(batch).returning({ id: teams.id })));
+      moreTeams.push(...(await db.insert(orgTeams).values(batch).returning({ id: orgTeams.id })));
     }
-    const { groupId } = await ingest(s);
-    const unassigned = (await loadIssueCardInput(db, { groupId, integrationId: 1, ruleIds: [], baseUrl: "https://alerts.test" }))!;
+    const { issueId } = await ingest(s);
+    const unassigned = (await loadIssueCardInput(db, { issueId, integrationId: 1, ruleIds: [], baseUrl: "https://alerts.test" }))!;
     expect(JSON.stringify(buildIssueCard(unassigned))).toContain("Showing 100 of 152 people and 50 of 61 teams");
     const last = extra.at(-1)!;
-    await db.insert(groupAssignees).values({ groupId, userId: last.id, assignedAt: now });
+    await db.insert(issueAssignees).values({ issueId, userId: last.id, assignedAt: now });
 
-    const input = (await loadIssueCardInput(db, { groupId, integrationId: 1, ruleIds: [], baseUrl: "https://alerts.test" }))!;
+    const input = (await loadIssueCardInput(db, { issueId, integrationId: 1, ruleIds: [], baseUrl: "https://alerts.test" }))!;
     expect(input.members).toHaveLength(100);
     expect(input.memberTotal).toBe(152); // admin + member + 150
     expect(input.teams).toHaveLength(50);
@@ -42,8 +42,8 @@ describe("issue card data for a large organization", () => {
     expect(card).toContain("Assigned to");
     expect(card).toContain("zz-149-");
 
-    await db.update(groupAssignees).set({ userId: null, teamId: moreTeams.at(-1)!.id });
-    const byTeam = (await loadIssueCardInput(db, { groupId, integrationId: 1, ruleIds: [], baseUrl: "https://alerts.test" }))!;
+    await db.update(issueAssignees).set({ userId: null, teamId: moreTeams.at(-1)!.id });
+    const byTeam = (await loadIssueCardInput(db, { issueId, integrationId: 1, ruleIds: [], baseUrl: "https://alerts.test" }))!;
     expect(byTeam.assignee).toEqual({ kind: "team", id: moreTeams.at(-1)!.id, slug: "zz-team-59" });
   });
 
@@ -57,9 +57,9 @@ describe("issue card data for a large organization", () => {
       .values(names.map((name, i) => ({ email: `order-${i}-${s.org.slug}@example.com`, name, createdAt: now })))
       .returning({ id: users.id });
     await db.insert(memberships).values(added.map((u) => ({ organizationId: s.org.id, userId: u.id, role: "member" as const, createdAt: now })));
-    await db.insert(teams).values(["\u{1F600}-team", "\uFB00-team", "b-team"].map((slug) => ({ organizationId: s.org.id, slug, name: slug, createdAt: now })));
-    const { groupId } = await ingest(s);
-    const input = (await loadIssueCardInput(db, { groupId, integrationId: 1, ruleIds: [], baseUrl: "https://alerts.test" }))!;
+    await db.insert(orgTeams).values(["\u{1F600}-team", "\uFB00-team", "b-team"].map((slug) => ({ organizationId: s.org.id, slug, name: slug, createdAt: now })));
+    const { issueId } = await ingest(s);
+    const input = (await loadIssueCardInput(db, { issueId, integrationId: 1, ruleIds: [], baseUrl: "https://alerts.test" }))!;
 
     const expected = await env.DB.prepare(
       "select u.id, u.email, u.name from memberships m join users u on u.id = m.user_id where m.organization_id = ? order by u.name, u.email",
@@ -71,7 +71,7 @@ describe("issue card data for a large organization", () => {
     const ligature = input.members.findIndex((m) => m.name.startsWith("\uFB00"));
     const smile = input.members.findIndex((m) => m.name.startsWith("\u{1F600}"));
     expect(ligature).toBeLessThan(smile); // code point order, not UTF-16 unit order
-    const expectedTeams = await env.DB.prepare("select id, slug from teams where organization_id = ? order by slug").bind(s.org.id).all();
+    const expectedTeams = await env.DB.prepare("select id, slug from org_teams where organization_id = ? order by slug").bind(s.org.id).all();
     expect(input.teams).toEqual(expectedTeams.results);
     expect(input.memberTotal).toBe(expected.results.length);
     expect(input.teamTotal).toBe(expectedTeams.results.length);
@@ -98,8 +98,8 @@ describe("issue card data for a large organization", () => {
     const a = (await rule(s.project.id, "Checkout \"errors\""))!.id;
     const b = (await rule(s.project.id, "All new issues"))!.id;
     const foreign = (await rule(other.project.id, "Not ours"))!.id;
-    const { groupId } = await ingest(s);
-    const input = (await loadIssueCardInput(db, { groupId, integrationId: 1, ruleIds: [b, foreign, a, 999_999], baseUrl: "https://alerts.test" }))!;
+    const { issueId } = await ingest(s);
+    const input = (await loadIssueCardInput(db, { issueId, integrationId: 1, ruleIds: [b, foreign, a, 999_999], baseUrl: "https://alerts.test" }))!;
     expect(input.rules).toEqual([
       { id: b, name: "All new issues" },
       { id: a, name: 'Checkout "errors"' },

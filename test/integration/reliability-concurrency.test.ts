@@ -25,14 +25,14 @@ async function world() {
   const integrationId = await installAndSetUp(ms, s, ada);
   await link(ada, integrationId, s.admin.id);
   await link(max, integrationId, s.member.id);
-  const { groupId } = await ingest(s);
-  return { s, ada, max, integrationId, groupId };
+  const { issueId } = await ingest(s);
+  return { s, ada, max, integrationId, issueId };
 }
 
 describe("concurrent card actions on one issue", () => {
   it("50 mixed actions at once: consistent final state, one audit row per applied change, version = changes", async () => {
-    const { s, ada, max, integrationId, groupId } = await world();
-    const payload = (actionType: string) => ({ payload: { actionType, groupId, eventId: null, rules: [], integrationId } });
+    const { s, ada, max, integrationId, issueId } = await world();
+    const payload = (actionType: string) => ({ payload: { actionType, groupId: issueId, eventId: null, rules: [], integrationId } });
     const clicks: [string, Record<string, string>][] = [
       ["1", { resolveInput: "resolved" }],
       ["3", { assignInput: "ME" }],
@@ -58,8 +58,8 @@ describe("concurrent card actions on one issue", () => {
     // A refused transition (already resolved, ...) is told to the user with a 200; only a lost race after all retries is 409.
     for (const r of responses) expect([200, 409]).toContain(r.status);
 
-    const g = (await env.DB.prepare("select status, version from groups where id = ?").bind(groupId).first<{ status: string; version: number }>())!;
-    const audit = (await env.DB.prepare("select type, data from group_activity where group_id = ? and type != 'first_seen' order by id").bind(groupId).all<{ type: string; data: string }>()).results;
+    const g = (await env.DB.prepare("select status, version from issues where id = ?").bind(issueId).first<{ status: string; version: number }>())!;
+    const audit = (await env.DB.prepare("select type, data from issue_activity where issue_id = ? and type != 'first_seen' order by id").bind(issueId).all<{ type: string; data: string }>()).results;
     expect(audit.length).toBeGreaterThan(3);
     expect(g.version).toBe(audit.length);
     // Each card update (PUT) belongs to an applied change: no card claims a change that was not written.
@@ -77,7 +77,7 @@ describe("concurrent card actions on one issue", () => {
       else if (a.type === "unassigned") assignee = null;
     }
     expect(g.status).toBe(status);
-    const row = await env.DB.prepare("select user_id, team_id from group_assignees where group_id = ?").bind(groupId).first<{ user_id: number | null; team_id: number | null }>();
+    const row = await env.DB.prepare("select user_id, team_id from issue_assignees where issue_id = ?").bind(issueId).first<{ user_id: number | null; team_id: number | null }>();
     expect(row ? (row.user_id ? `user:${row.user_id}` : `team:${row.team_id}`) : null).toBe(assignee);
     // Every transition in the log is a valid one from the state before it (no two resolves in a row, ...).
     let prev = "unresolved";
@@ -102,14 +102,14 @@ describe("the same activity delivered 10× concurrently", () => {
   });
 
   it("a card action changes the issue once: one audit row, one card update", async () => {
-    const { ada, integrationId, groupId } = await world();
-    const activity = cardSubmit(ms, ada, { payload: { actionType: "1", groupId, eventId: null, rules: [], integrationId } }, { resolveInput: "resolved" }, { replyToId: "card-x" });
+    const { ada, integrationId, issueId } = await world();
+    const activity = cardSubmit(ms, ada, { payload: { actionType: "1", groupId: issueId, eventId: null, rules: [], integrationId } }, { resolveInput: "resolved" }, { replyToId: "card-x" });
     const requests = await Promise.all(Array.from({ length: 10 }, () => signedActivityRequest(activity, { key: ms.signingKey })));
     const callsBefore = ms.connector.calls.length;
     const responses = await Promise.all(requests.map((r) => dispatch(r)));
     expect(responses.map((r) => r.status)).toEqual(Array(10).fill(200));
     const calls = ms.connector.calls.slice(callsBefore);
-    const audit = await env.DB.prepare("select type from group_activity where group_id = ? and type != 'first_seen'").bind(groupId).all();
+    const audit = await env.DB.prepare("select type from issue_activity where issue_id = ? and type != 'first_seen'").bind(issueId).all();
     expect(audit.results).toEqual([{ type: "set_resolved" }]);
     expect(calls.filter((c) => c.method === "PUT")).toHaveLength(1);
     // Nothing was refused either: the copies were recognised as copies, not as "already resolved".

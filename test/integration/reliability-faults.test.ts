@@ -50,7 +50,7 @@ describe("D1 fails in the middle of a request", () => {
     const body = { message: "Ledger write failed", release: "9.9.9", event_id: crypto.randomUUID().replace(/-/g, ""), user: { id: "u1" } };
     const before = await snapshotCounts();
     const failures = vi.spyOn(console, "error");
-    await failInsertsInto("group_activity"); // the consumer's write batch's last insert
+    await failInsertsInto("issue_activity"); // the consumer's write batch's last insert
     const res = await postEvent(s.ingestKey, s.project.id, body);
     // Accepted: the answer comes after the queue took the event, before any D1 write.
     expect(res.status).toBe(200);
@@ -61,7 +61,7 @@ describe("D1 fails in the middle of a request", () => {
     await env.DB.prepare("drop trigger fault_injection").run();
     // The queue redelivers the batch (after its retry delay): counted once, as a new issue.
     expect(await ingestOutcome(body.event_id)).toMatchObject({ isNew: true });
-    const g = await env.DB.prepare("select times_seen, users_seen from groups where project_id = ?").bind(s.project.id).first();
+    const g = await env.DB.prepare("select times_seen, users_seen from issues where project_id = ?").bind(s.project.id).first();
     expect(g).toEqual({ times_seen: 1, users_seen: 1 });
   });
 
@@ -69,7 +69,7 @@ describe("D1 fails in the middle of a request", () => {
     const s = await seedOrg();
     const event = toNormalizedEvent({ message: "Ledger write failed" }, Date.now());
     const message = ingestMessage(s.project.id, Date.now(), await groupEvent(event), event);
-    await failInsertsInto("group_activity");
+    await failInsertsInto("issue_activity");
     const outcome: string[] = [];
     const msg = (attempts: number) => ({
       id: crypto.randomUUID(), timestamp: new Date(), body: message, attempts,
@@ -92,11 +92,11 @@ describe("D1 fails in the middle of a request", () => {
     const ada = teamsUser("Ada", "ada@example.com");
     const integrationId = await installAndSetUp(ms, s, ada);
     await link(ada, integrationId, s.admin.id);
-    const { groupId } = await ingest(s);
-    const activity = cardSubmit(ms, ada, { payload: { actionType: "1", groupId, eventId: null, rules: [], integrationId } }, { resolveInput: "resolved" }, { replyToId: "card-1" });
-    const state = () => env.DB.prepare("select status, version, resolution from groups where id = ?").bind(groupId).first();
+    const { issueId } = await ingest(s);
+    const activity = cardSubmit(ms, ada, { payload: { actionType: "1", groupId: issueId, eventId: null, rules: [], integrationId } }, { resolveInput: "resolved" }, { replyToId: "card-1" });
+    const state = () => env.DB.prepare("select status, version, resolution from issues where id = ?").bind(issueId).first();
     const before = { row: await state(), counts: await snapshotCounts() };
-    await failInsertsInto("group_activity");
+    await failInsertsInto("issue_activity");
     expect((await sendActivity(ms, activity)).status).toBe(500);
     expect({ row: await state(), counts: await snapshotCounts() }).toEqual(before);
     expect(ms.connector.calls.filter((c) => c.method === "PUT")).toHaveLength(0);
@@ -108,13 +108,13 @@ describe("D1 fails in the middle of a request", () => {
 
   it("an admin issue update: the guarded batch fails whole", async () => {
     const s = await seedOrg();
-    const { groupId } = await ingest(s);
-    await failInsertsInto("group_activity");
-    const res = await admin(`/issues/${groupId}`, { method: "PUT", body: { assignedTo: `user:${s.member.id}` } });
+    const { issueId } = await ingest(s);
+    await failInsertsInto("issue_activity");
+    const res = await admin(`/issues/${issueId}`, { method: "PUT", body: { assignedTo: `user:${s.member.id}` } });
     expect(res.status).toBe(500);
-    const g = await env.DB.prepare("select version from groups where id = ?").bind(groupId).first<{ version: number }>();
+    const g = await env.DB.prepare("select version from issues where id = ?").bind(issueId).first<{ version: number }>();
     expect(g!.version).toBe(0);
-    const a = await env.DB.prepare("select count(*) n from group_assignees where group_id = ?").bind(groupId).first<{ n: number }>();
+    const a = await env.DB.prepare("select count(*) n from issue_assignees where issue_id = ?").bind(issueId).first<{ n: number }>();
     expect(a!.n).toBe(0);
   });
 });
@@ -162,7 +162,7 @@ describe("deliveries survive Microsoft failing", () => {
   const posted = () =>
     ms.connector.calls.filter((c) => c.method === "POST" && c.segments[2] === ALERTS_CHANNEL && c.segments.length === 4 && c.status < 300);
   async function statuses(projectId: number) {
-    const r = await env.DB.prepare("select d.status from deliveries d join groups g on g.id = d.group_id where g.project_id = ?").bind(projectId).all<{ status: string }>();
+    const r = await env.DB.prepare("select d.status from deliveries d join issues g on g.id = d.issue_id where g.project_id = ?").bind(projectId).all<{ status: string }>();
     return r.results.map((x) => x.status);
   }
 

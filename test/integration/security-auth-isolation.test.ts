@@ -103,23 +103,23 @@ describe("isolation between organizations", () => {
     const issueB = await ingest(b);
 
     const before = await snapshotCounts();
-    const versions = async () => (await env.DB.prepare("select id, status, version from groups where id in (?, ?)").bind(issueA.groupId, issueB.groupId).all()).results;
+    const versions = async () => (await env.DB.prepare("select id, status, version from issues where id in (?, ?)").bind(issueA.issueId, issueB.issueId).all()).results;
     const v0 = await versions();
-    const resolve = (groupId: number, integrationId: number) => ({ payload: { actionType: "1", groupId, eventId: null, rules: [], integrationId } });
+    const resolve = (issueId: number, integrationId: number) => ({ payload: { actionType: "1", groupId: issueId, eventId: null, rules: [], integrationId } });
 
     // Ada (linked in A) clicks B's card in B's team: she is not linked there → link prompt, nothing changes.
-    const r1 = await dispatch(await signedActivityRequest(cardSubmit(ms, ada, resolve(issueB.groupId, integrationB), { resolveInput: "resolved" }, { replyToId: "c1" }), { key: ms.signingKey }));
+    const r1 = await dispatch(await signedActivityRequest(cardSubmit(ms, ada, resolve(issueB.issueId, integrationB), { resolveInput: "resolved" }, { replyToId: "c1" }), { key: ms.signingKey }));
     expect(r1.status).toBe(200);
     // Ada's submit from tenant A naming B's integration (tenant B) → 403.
     const r2 = await dispatch(
-      await signedActivityRequest(cardSubmit(ms, ada, resolve(issueB.groupId, integrationB), { resolveInput: "resolved" }, { replyToId: "c2", tenant: "tenant-y-claimed", teamId: teamA }), { key: ms.signingKey }),
+      await signedActivityRequest(cardSubmit(ms, ada, resolve(issueB.issueId, integrationB), { resolveInput: "resolved" }, { replyToId: "c2", tenant: "tenant-y-claimed", teamId: teamA }), { key: ms.signingKey }),
     );
     expect(r2.status).toBe(403);
     // A's integration with B's issue id → 404 (B's issue is invisible from A).
-    const r3 = await dispatch(await signedActivityRequest(cardSubmit(ms, ada, resolve(issueB.groupId, integrationA), { resolveInput: "resolved" }, { replyToId: "c3" }), { key: ms.signingKey }));
+    const r3 = await dispatch(await signedActivityRequest(cardSubmit(ms, ada, resolve(issueB.issueId, integrationA), { resolveInput: "resolved" }, { replyToId: "c3" }), { key: ms.signingKey }));
     expect([403, 404]).toContain(r3.status);
     // B's integration with A's issue id → 404.
-    const r4 = await dispatch(await signedActivityRequest(cardSubmit(ms, bob, resolve(issueA.groupId, integrationB), { resolveInput: "resolved" }, { replyToId: "c4" }), { key: ms.signingKey }));
+    const r4 = await dispatch(await signedActivityRequest(cardSubmit(ms, bob, resolve(issueA.issueId, integrationB), { resolveInput: "resolved" }, { replyToId: "c4" }), { key: ms.signingKey }));
     expect(r4.status).toBe(404);
 
     expect(await snapshotCounts()).toEqual(before);

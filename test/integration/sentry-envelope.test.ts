@@ -29,8 +29,8 @@ describe("POST /api/:projectId/envelope/", () => {
     expect(res.json).toEqual({ id: event.event_id });
 
     const state = await projectState(p.projectId);
-    expect(state.groups).toHaveLength(1);
-    expect(state.groups[0]).toMatchObject({
+    expect(state.issues).toHaveLength(1);
+    expect(state.issues[0]).toMatchObject({
       title: TITLE,
       culprit: "users in loadUser",
       level: "error",
@@ -61,7 +61,7 @@ describe("POST /api/:projectId/envelope/", () => {
     expect(await res.json()).toEqual({ id: event.event_id });
   });
 
-  it("groups two events from the same site, keeps other sites and message events apart", async () => {
+  it("issues two events from the same site, keeps other sites and message events apart", async () => {
     const p = await seedProject();
     const send = async (event: Record<string, unknown>) => {
       const res = await postEnvelope(p.projectId, envelope({ event_id: event.event_id }, [[{ type: "event" }, event]]), sentryAuth(p.key));
@@ -79,14 +79,14 @@ describe("POST /api/:projectId/envelope/", () => {
     await send({ event_id: newEventId(), level: "warning", logentry: { formatted: "Disk usage at 97% on db-3" } });
     await send({ event_id: newEventId(), level: "info", message: "Cache warmed" });
 
-    const { groups } = await projectState(p.projectId);
-    expect(groups.map((g) => [g.title, g.culprit, g.level, g.times_seen])).toEqual([
+    const { issues } = await projectState(p.projectId);
+    expect(issues.map((g) => [g.title, g.culprit, g.level, g.times_seen])).toEqual([
       [TITLE, "users in loadUser", "error", 2],
       [TITLE, "users in saveUser", "error", 1],
       ["Disk usage at 91% on db-3", "", "warning", 2],
       ["Cache warmed", "", "info", 1],
     ]);
-    expect(groups[0].last_release).toBe("api@1.0.1");
+    expect(issues[0].last_release).toBe("api@1.0.1");
   });
 
   it("honours an explicit fingerprint, with {{ default }} expanding to the default grouping", async () => {
@@ -98,8 +98,8 @@ describe("POST /api/:projectId/envelope/", () => {
     await send(errorEvent({ fingerprint: ["{{ default }}", "tenant-a"] }));
     await send(errorEvent({ fingerprint: ["{{default}}", "tenant-b"] }));
     await send(errorEvent({ fingerprint: ["{{ default }}", "tenant-a"] }));
-    const { groups } = await projectState(p.projectId);
-    expect(groups.map((g) => g.times_seen)).toEqual([2, 2, 1]);
+    const { issues } = await projectState(p.projectId);
+    expect(issues.map((g) => g.times_seen)).toEqual([2, 2, 1]);
   });
 
   it("counts a retried event (same event id) once", async () => {
@@ -109,7 +109,7 @@ describe("POST /api/:projectId/envelope/", () => {
     expect((await postEnvelope(p.projectId, body, sentryAuth(p.key))).json).toEqual({ id: event.event_id });
     expect((await postEnvelope(p.projectId, body, sentryAuth(p.key))).json).toEqual({ id: event.event_id });
     const state = await projectState(p.projectId);
-    expect(state.groups.map((g) => g.times_seen)).toEqual([1]);
+    expect(state.issues.map((g) => g.times_seen)).toEqual([1]);
     expect(state.events).toHaveLength(1);
   });
 
@@ -148,7 +148,7 @@ describe("POST /api/:projectId/envelope/", () => {
     expect(onlyOthers.status).toBe(200);
     expect(onlyOthers.json).toEqual({});
     let state = await projectState(p.projectId);
-    expect(state).toEqual({ groups: [], events: [], windows: [] }); // dropped items do not count against the limit
+    expect(state).toEqual({ issues: [], events: [], windows: [] }); // dropped items do not count against the limit
 
     const mixed = await postEnvelope(
       p.projectId,
@@ -208,7 +208,7 @@ describe("POST /api/:projectId/envelope/", () => {
         expect(res.json.error.code).toBe("malformed_body");
         expect(res.json.error.message).toMatch(reason);
         expect(res.headers.get("x-sentry-error")).toBe(res.json.error.message);
-        expect(await projectState(p.projectId)).toEqual({ groups: [], events: [], windows: [] });
+        expect(await projectState(p.projectId)).toEqual({ issues: [], events: [], windows: [] });
       });
     }
 
@@ -218,7 +218,7 @@ describe("POST /api/:projectId/envelope/", () => {
       const res = await postEnvelope(p.projectId, gz.slice(0, gz.length - 12), { ...sentryAuth(p.key), "content-encoding": "gzip" });
       expect(res.status).toBe(400);
       expect(res.json.error.message).toMatch(/could not be decompressed/);
-      expect(await projectState(p.projectId)).toEqual({ groups: [], events: [], windows: [] });
+      expect(await projectState(p.projectId)).toEqual({ issues: [], events: [], windows: [] });
     });
   });
 
@@ -298,7 +298,7 @@ describe("POST /api/:projectId/envelope/", () => {
       const other = await seedProject();
       const foreign = await compress(`${JSON.stringify({ dsn: other.dsn })}\n${" ".repeat(24 * 1024 * 1024)}`, "gzip");
       expect((await postEnvelope(p.projectId, foreign, { "content-encoding": "gzip" })).status).toBe(403);
-      expect(await projectState(p.projectId)).toEqual({ groups: [], events: [], windows: [] });
+      expect(await projectState(p.projectId)).toEqual({ issues: [], events: [], windows: [] });
     });
 
     it("reads a compressed tunnel envelope whose key is only in its DSN", async () => {
@@ -364,7 +364,7 @@ describe("authentication", () => {
     const revoked = await postEnvelope(p.projectId, body(), sentryAuth(p.key));
     expect(revoked.status).toBe(401);
 
-    expect(await projectState(p.projectId)).toEqual({ groups: [], events: [], windows: [] });
+    expect(await projectState(p.projectId)).toEqual({ issues: [], events: [], windows: [] });
   });
 
   it("403 for a live key of another project", async () => {

@@ -110,18 +110,18 @@ export async function postStore(projectId: number | string, body: BodyInit, head
 
 /** What the project has in D1: issues, events, and its rate-limit windows. */
 export async function projectState(projectId: number) {
-  const groups = await env.DB.prepare(
-    "select id, short_id, title, culprit, level, type, times_seen, first_release, last_release, last_environment from groups where project_id = ? order by id",
+  const issues = await env.DB.prepare(
+    "select id, short_id, title, culprit, level, type, times_seen, first_release, last_release, last_environment from issues where project_id = ? order by id",
   )
     .bind(projectId)
     .all<Record<string, any>>();
-  const events = await env.DB.prepare("select id, group_id, level, release, environment, message, tags, user from events where project_id = ? order by received_at, id")
+  const events = await env.DB.prepare("select id, issue_id, level, release, environment, message, tags, user from events where project_id = ? order by received_at, id")
     .bind(projectId)
     .all<Record<string, any>>();
   const windows = await env.DB.prepare("select window_start, count from rate_limit_windows where key = ?")
     .bind(`sentry:project:${projectId}`)
     .all<Record<string, any>>();
-  return { groups: groups.results, events: events.results, windows: windows.results };
+  return { issues: issues.results, events: events.results, windows: windows.results };
 }
 
 export async function compress(data: string | Uint8Array, format: "gzip" | "deflate" | "deflate-raw"): Promise<Uint8Array> {

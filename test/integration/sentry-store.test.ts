@@ -8,8 +8,8 @@ describe("POST /api/:projectId/store/ (legacy JSON)", () => {
     const res = await postStore(p.projectId, JSON.stringify(event), sentryAuth(p.key));
     expect(res.status).toBe(200);
     expect(res.json).toEqual({ id: event.event_id });
-    const { groups, events } = await projectState(p.projectId);
-    expect(groups).toEqual([
+    const { issues, events } = await projectState(p.projectId);
+    expect(issues).toEqual([
       expect.objectContaining({
         title: "TypeError: Cannot read properties of undefined (reading 'id')",
         culprit: "checkout.views in pay",
@@ -39,8 +39,8 @@ describe("POST /api/:projectId/store/ (legacy JSON)", () => {
     const res = await postStore(p.projectId, b64, { ...sentryAuth(p.key), "content-type": "application/octet-stream" });
     expect(res.status).toBe(200);
     expect(res.json).toEqual({ id: event.event_id });
-    const { groups } = await projectState(p.projectId);
-    expect(groups.map((g) => [g.title, g.level, g.type])).toEqual([["legacy raven message", "info", "default"]]);
+    const { issues } = await projectState(p.projectId);
+    expect(issues.map((g) => [g.title, g.level, g.type])).toEqual([["legacy raven message", "info", "default"]]);
   });
 
   it("acknowledges and drops a transaction", async () => {
@@ -49,7 +49,7 @@ describe("POST /api/:projectId/store/ (legacy JSON)", () => {
     const res = await postStore(p.projectId, JSON.stringify({ type: "transaction", event_id: id, spans: [] }), sentryAuth(p.key));
     expect(res.status).toBe(200);
     expect(res.json).toEqual({ id });
-    expect(await projectState(p.projectId)).toEqual({ groups: [], events: [], windows: [] });
+    expect(await projectState(p.projectId)).toEqual({ issues: [], events: [], windows: [] });
   });
 
   it("400 for a body that is not a JSON event; 401 without a key; nothing written", async () => {
@@ -61,6 +61,6 @@ describe("POST /api/:projectId/store/ (legacy JSON)", () => {
     expect(arr.status).toBe(400);
     const noKey = await postStore(p.projectId, JSON.stringify(errorEvent()));
     expect(noKey.status).toBe(401);
-    expect(await projectState(p.projectId)).toEqual({ groups: [], events: [], windows: [] });
+    expect(await projectState(p.projectId)).toEqual({ issues: [], events: [], windows: [] });
   });
 });

@@ -23,7 +23,7 @@ async function fingerprint() {
   const extra = await env.DB.prepare(
     `select (select count(*) from processed_activities) pa, (select count(*) from used_nonces) un,
             (select group_concat(id || ':' || status || ':' || service_url || ':' || coalesce(organization_id, 0)) from integrations) it,
-            (select group_concat(id || ':' || status || ':' || version) from groups) g`,
+            (select group_concat(id || ':' || status || ':' || version) from issues) g`,
   ).first();
   return { counts: await snapshotCounts(), extra };
 }
@@ -34,8 +34,8 @@ describe("activities from channels other than Teams", () => {
     const ada = teamsUser("Ada", "ada@example.com");
     const integrationId = await installAndSetUp(ms, s, ada);
     await link(ada, integrationId, s.admin.id);
-    const { groupId } = await ingest(s);
-    const resolve = { payload: { actionType: "1", groupId, eventId: null, rules: [], integrationId } };
+    const { issueId } = await ingest(s);
+    const resolve = { payload: { actionType: "1", groupId: issueId, eventId: null, rules: [], integrationId } };
     const callsBefore = ms.connector.calls.length;
     const before = await fingerprint();
 
@@ -61,7 +61,7 @@ describe("activities from channels other than Teams", () => {
 
     // The same click from Teams does act (the activities above were refused for their channel, nothing else).
     expect((await sendActivity(ms, cardSubmit(ms, ada, resolve, { resolveInput: "resolved" }, { replyToId: "card-1" }))).status).toBe(200);
-    expect((await env.DB.prepare("select status from groups where id = ?").bind(groupId).first<{ status: string }>())!.status).toBe("resolved");
+    expect((await env.DB.prepare("select status from issues where id = ?").bind(issueId).first<{ status: string }>())!.status).toBe("resolved");
   });
 
   it("a channel the key is not endorsed for is still a 401 (endorsements are checked first)", async () => {

@@ -65,7 +65,7 @@ async function signedIn(s: SeededOrg, who: "admin" | "member" | "outsider") {
 describe("issue pages", () => {
   it("opens the issue from the card's own link, shows it, resolves it, and the posted card is updated", async () => {
     const { s, ruleId } = await world();
-    const { groupId } = await ingest(s, {
+    const { issueId } = await ingest(s, {
       message: "Payment provider timeout",
       release: "1.0.0",
       environment: "production",
@@ -76,7 +76,7 @@ describe("issue pages", () => {
     const posted = ms.connector.sent(ALERTS_CHANNEL);
     expect(posted.length).toBeGreaterThan(0);
     const cardJson = JSON.stringify(posted.at(-1));
-    const link = issueUrl(SITE, s.org.slug, groupId);
+    const link = issueUrl(SITE, s.org.slug, issueId);
     expect(cardJson).toContain(link);
     expect(cardJson).toContain(ruleUrl(SITE, s.org.slug, s.project.slug, ruleId));
 
@@ -107,15 +107,15 @@ describe("issue pages", () => {
     const updates = ms.connector.calls.filter((c) => c.method === "PUT" && c.status < 300).slice(updatesBefore);
     expect(updates.length).toBeGreaterThan(0);
     expect(JSON.stringify(updates.at(-1)!.body)).toMatch(/Resolved/);
-    const row = await env.DB.prepare("select source, actor_user_id from group_activity where group_id = ? order by id desc limit 1").bind(groupId).first();
+    const row = await env.DB.prepare("select source, actor_user_id from issue_activity where issue_id = ? order by id desc limit 1").bind(issueId).first();
     expect(row).toEqual({ source: "web", actor_user_id: s.member.id });
   });
 
   it("says so when an action does not apply (already resolved: 409), and refuses a form without the session's CSRF token", async () => {
     const { s } = await world();
-    const { groupId } = await ingest(s);
+    const { issueId } = await ingest(s);
     const { b } = await signedIn(s, "member");
-    const path = `/organizations/${s.org.slug}/issues/${groupId}/`;
+    const path = `/organizations/${s.org.slug}/issues/${issueId}/`;
     const csrf = csrfIn(await (await b.fetch(path)).text());
     expect((await b.post(`${path}actions`, { csrf, action: "resolve", resolve: "resolved" })).status).toBe(303);
     const again = await b.post(`${path}actions`, { csrf, action: "resolve", resolve: "resolved" });
@@ -125,7 +125,7 @@ describe("issue pages", () => {
     expect(forged.status).toBe(403);
     const crossSite = await b.post(`${path}actions`, { csrf, action: "unresolve" }, "https://evil.test");
     expect(crossSite.status).toBe(403);
-    const status = await env.DB.prepare("select status from groups where id = ?").bind(groupId).first();
+    const status = await env.DB.prepare("select status from issues where id = ?").bind(issueId).first();
     expect(status).toEqual({ status: "resolved" });
     const bad = await b.post(`${path}actions`, { csrf, action: "ignore", ignore: "forever-and-ever" });
     expect(bad.status).toBe(400);
@@ -134,26 +134,26 @@ describe("issue pages", () => {
   it("assigns to a member or team of the organization only", async () => {
     const { s } = await world();
     const other = await seedOrg();
-    const { groupId } = await ingest(s);
+    const { issueId } = await ingest(s);
     const { b } = await signedIn(s, "admin");
-    const path = `/organizations/${s.org.slug}/issues/${groupId}/`;
+    const path = `/organizations/${s.org.slug}/issues/${issueId}/`;
     const csrf = csrfIn(await (await b.fetch(path)).text());
     expect((await b.post(`${path}actions`, { csrf, action: "assign", assignee: `user:${other.member.id}` })).status).toBe(400);
     expect((await b.post(`${path}actions`, { csrf, action: "assign", assignee: `team:${other.team.id}` })).status).toBe(400);
     expect((await b.post(`${path}actions`, { csrf, action: "assign", assignee: `team:${s.team.id}` })).status).toBe(303);
-    expect(await env.DB.prepare("select team_id from group_assignees where group_id = ?").bind(groupId).first()).toEqual({ team_id: s.team.id });
+    expect(await env.DB.prepare("select team_id from issue_assignees where issue_id = ?").bind(issueId).first()).toEqual({ team_id: s.team.id });
     expect((await b.post(`${path}actions`, { csrf, action: "assign", assignee: "me" })).status).toBe(303);
-    expect(await env.DB.prepare("select user_id from group_assignees where group_id = ?").bind(groupId).first()).toEqual({ user_id: s.admin.id });
+    expect(await env.DB.prepare("select user_id from issue_assignees where issue_id = ?").bind(issueId).first()).toEqual({ user_id: s.admin.id });
     const mine = await (await b.fetch(`/organizations/${s.org.slug}/issues/?assignee=me`)).text();
-    expect(mine).toContain(`/issues/${groupId}/`);
+    expect(mine).toContain(`/issues/${issueId}/`);
     expect((await b.post(`${path}actions`, { csrf, action: "unassign" })).status).toBe(303);
-    expect(await env.DB.prepare("select count(*) as n from group_assignees where group_id = ?").bind(groupId).first()).toEqual({ n: 0 });
+    expect(await env.DB.prepare("select count(*) as n from issue_assignees where issue_id = ?").bind(issueId).first()).toEqual({ n: 0 });
   });
 
   it("lists issues with filters, text or short id search, sorting, counts and pages", async () => {
     const { s } = await quietWorld();
     const ids: number[] = [];
-    for (let i = 0; i < 27; i++) ids.push((await ingest(s, { message: `Distinct failure number ${i}`, fingerprint: [`f-${i}`] })).groupId);
+    for (let i = 0; i < 27; i++) ids.push((await ingest(s, { message: `Distinct failure number ${i}`, fingerprint: [`f-${i}`] })).issueId);
     for (let i = 0; i < 3; i++) await ingest(s, { message: "Distinct failure number 5", fingerprint: ["f-5"] });
     const { b } = await signedIn(s, "member");
     const base = `/organizations/${s.org.slug}/issues/`;
@@ -170,7 +170,7 @@ describe("issue pages", () => {
     expect(/<div class="title"><a href="[^"]*\/issues\/(\d+)\/"/.exec(newest)![1]).toBe(String(ids[26]));
     const search = await (await b.fetch(`${base}?query=${encodeURIComponent("number 13")}`)).text();
     expect(search).toContain("Issues 1–1 of 1");
-    const shortId = (await env.DB.prepare("select short_id from groups where id = ?").bind(ids[3]).first<{ short_id: string }>())!.short_id;
+    const shortId = (await env.DB.prepare("select short_id from issues where id = ?").bind(ids[3]).first<{ short_id: string }>())!.short_id;
     const byShort = await (await b.fetch(`${base}?query=${shortId.toLowerCase()}`)).text();
     expect(byShort).toContain(`/issues/${ids[3]}/`);
     expect(await (await b.fetch(`${base}?status=resolved`)).text()).toContain("No issues match.");
@@ -179,10 +179,10 @@ describe("issue pages", () => {
 
   it("walks older and newer events of an issue", async () => {
     const { s } = await world();
-    const { groupId } = await ingest(s, { message: "Same thing", fingerprint: ["same"], timestamp: (Date.now() - 3000) / 1000, tags: { n: "one" } });
+    const { issueId } = await ingest(s, { message: "Same thing", fingerprint: ["same"], timestamp: (Date.now() - 3000) / 1000, tags: { n: "one" } });
     await ingest(s, { message: "Same thing", fingerprint: ["same"], timestamp: (Date.now() - 2000) / 1000, tags: { n: "two" } });
     const { b } = await signedIn(s, "member");
-    const path = `/organizations/${s.org.slug}/issues/${groupId}/`;
+    const path = `/organizations/${s.org.slug}/issues/${issueId}/`;
     const latest = await (await b.fetch(path)).text();
     expect(latest).toContain("← Older event");
     const older = /href="([^"]+\?event=[0-9a-f]{32})"/.exec(latest)![1].replace(/&amp;/g, "&");
@@ -196,8 +196,8 @@ describe("authorization", () => {
   it("a member of org A gets 404 (a page) for org B's issue by id, under either slug, and for B's pages", async () => {
     const a = await world();
     const bOrg = await seedOrg();
-    const { groupId: bIssue } = await ingest(bOrg);
-    const { groupId: aIssue } = await ingest(a.s);
+    const { issueId: bIssue } = await ingest(bOrg);
+    const { issueId: aIssue } = await ingest(a.s);
     const { b } = await signedIn(a.s, "member");
     for (const path of [
       `/organizations/${a.s.org.slug}/issues/${bIssue}/`,
@@ -218,7 +218,7 @@ describe("authorization", () => {
     const csrf = csrfIn(await (await b.fetch(`/organizations/${a.s.org.slug}/issues/`)).text());
     const act = await b.post(`/organizations/${a.s.org.slug}/issues/${bIssue}/actions`, { csrf, action: "resolve", resolve: "resolved" });
     expect(act.status).toBe(404);
-    expect(await env.DB.prepare("select status from groups where id = ?").bind(bIssue).first()).toEqual({ status: "unresolved" });
+    expect(await env.DB.prepare("select status from issues where id = ?").bind(bIssue).first()).toEqual({ status: "unresolved" });
   });
 
   it("a member cannot change organization settings; an admin can", async () => {

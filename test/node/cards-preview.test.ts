@@ -112,7 +112,7 @@ describe("card preview in headless Chromium", () => {
     }
   });
 
-  it("groups the variants: one section per card kind showing one card, the other variants closed", () => {
+  it("issues the variants: one section per card kind showing one card, the other variants closed", () => {
     const headings = visible.map((v) => v.heading);
     expect(headings[0]).toMatch(/^Issue card \(\d+ variants\)$/);
     expect(headings).toContain("Help");

@@ -9,7 +9,7 @@ import * as Sentry from "@sentry/node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startWorker, type SeededProject, type WorkerHarness } from "./support/worker-harness";
 
-type GroupRow = { id: number; title: string; culprit: string; level: string; type: string; times_seen: number; first_release: string | null; last_environment: string | null };
+type IssueRow = { id: number; title: string; culprit: string; level: string; type: string; times_seen: number; first_release: string | null; last_environment: string | null };
 
 let worker: WorkerHarness;
 let project: SeededProject;
@@ -33,9 +33,9 @@ afterAll(async () => {
   await worker?.dispose();
 });
 
-function groupsOf(projectId: number) {
-  return worker.query<GroupRow>(
-    "select id, title, culprit, level, type, times_seen, first_release, last_environment from groups where project_id = ? order by id",
+function issuesOf(projectId: number) {
+  return worker.query<IssueRow>(
+    "select id, title, culprit, level, type, times_seen, first_release, last_environment from issues where project_id = ? order by id",
     projectId,
   );
 }
@@ -76,18 +76,18 @@ function captureThrown(fn: () => never): string {
 }
 
 describe("@sentry/node against the worker", () => {
-  it("captures exceptions: same site groups together, another site does not", async () => {
+  it("captures exceptions: same site issues together, another site does not", async () => {
     const ids: string[] = [];
     for (let attempt = 1; attempt <= 2; attempt++) ids.push(captureThrown(() => chargeCard(attempt)));
     ids.push(captureThrown(() => refundCard()));
     expect(await Sentry.flush(5000)).toBe(true);
     await counted(ids);
 
-    const groups = await groupsOf(project.projectId);
-    expect(groups).toHaveLength(2);
+    const issues = await issuesOf(project.projectId);
+    expect(issues).toHaveLength(2);
     // The SDK sends concurrently: which issue is created first, and which event titles it, is a race.
-    const charge = groups.find((g) => g.culprit.endsWith(" in chargeCard"))!;
-    const refund = groups.find((g) => g.culprit.endsWith(" in refundCard"))!;
+    const charge = issues.find((g) => g.culprit.endsWith(" in chargeCard"))!;
+    const refund = issues.find((g) => g.culprit.endsWith(" in refundCard"))!;
     expect(charge.title).toMatch(/^TypeError: Card declined on attempt [12]$/);
     expect(charge).toMatchObject({
       level: "error",
@@ -101,12 +101,12 @@ describe("@sentry/node against the worker", () => {
     expect(refund).toMatchObject({ title: "TypeError: Card declined on attempt 1", times_seen: 1 });
     expect(refund.culprit).toMatch(/ in refundCard$/);
 
-    const events = await worker.query<{ id: string; group_id: number }>(
-      "select id, group_id from events where project_id = ? order by received_at",
+    const events = await worker.query<{ id: string; issue_id: number }>(
+      "select id, issue_id from events where project_id = ? order by received_at",
       project.projectId,
     );
     expect(events.map((e) => e.id).sort()).toEqual([...ids].sort());
-    expect(events.filter((e) => e.group_id === charge.id)).toHaveLength(2);
+    expect(events.filter((e) => e.issue_id === charge.id)).toHaveLength(2);
   });
 
   it("captures messages: grouped by the normalised message, with level", async () => {
@@ -118,8 +118,8 @@ describe("@sentry/node against the worker", () => {
     expect(await client.flush()).toBe(true);
     await projectCounted(p.projectId, 3);
 
-    const groups = await groupsOf(p.projectId);
-    const summary = groups.map((g) => [g.title.replace(/\d+s$/, "<n>s"), g.level, g.type, g.times_seen]);
+    const issues = await issuesOf(p.projectId);
+    const summary = issues.map((g) => [g.title.replace(/\d+s$/, "<n>s"), g.level, g.type, g.times_seen]);
     // Sent concurrently: either timeout message may create (and title) the issue, and either issue may come first.
     expect(summary).toHaveLength(2);
     expect(summary).toEqual(
@@ -146,18 +146,18 @@ describe("@sentry/node against the worker", () => {
     });
     expect(await Sentry.flush(5000)).toBe(true);
     await counted([eventId]);
-    const [event] = await worker.query<{ tags: string; user: string; level: string; group_id: number }>(
-      "select tags, user, level, group_id from events where id = ?",
+    const [event] = await worker.query<{ tags: string; user: string; level: string; issue_id: number }>(
+      "select tags, user, level, issue_id from events where id = ?",
       eventId,
     );
     expect(event.level).toBe("fatal");
     expect(JSON.parse(event.tags)).toMatchObject({ tenant: "acme", handled: "yes", mechanism: "generic" });
     expect(JSON.parse(event.user)).toMatchObject({ id: "user-7", email: "ann@example.com" });
     // {{ default }} + "acme" is its own issue, apart from the plain chargeCard one.
-    const groups = await groupsOf(project.projectId);
-    const own = groups.find((g) => g.id === event.group_id)!;
+    const issues = await issuesOf(project.projectId);
+    const own = issues.find((g) => g.id === event.issue_id)!;
     expect(own).toMatchObject({ title: "TypeError: Card declined on attempt 3", level: "fatal", times_seen: 1 });
-    expect(groups.filter((g) => g.title.startsWith("TypeError: Card declined")).length).toBe(3);
+    expect(issues.filter((g) => g.title.startsWith("TypeError: Card declined")).length).toBe(3);
   });
 
   it("sends large events gzip-compressed, and they are ingested", async () => {
@@ -180,9 +180,9 @@ describe("@sentry/node against the worker", () => {
     expect(await client.flush()).toBe(true);
     await projectCounted(p.projectId, 1);
     expect(encodings).toContain("gzip");
-    const groups = await groupsOf(p.projectId);
-    expect(groups).toHaveLength(1);
-    expect(groups[0].title.startsWith("Large event zzz")).toBe(true);
+    const issues = await issuesOf(p.projectId);
+    expect(issues).toHaveLength(1);
+    expect(issues[0].title.startsWith("Large event zzz")).toBe(true);
     await client.close();
   });
 
@@ -210,7 +210,7 @@ describe("@sentry/node against the worker", () => {
     const [window] = await worker.query<{ count: number }>("select count from rate_limit_windows where key = ?", `sentry:project:${p.projectId}`);
     expect(window.count).toBe(2);
     await projectCounted(p.projectId, 1);
-    expect((await groupsOf(p.projectId)).map((g) => g.title)).toEqual(["first"]);
+    expect((await issuesOf(p.projectId)).map((g) => g.title)).toEqual(["first"]);
     await client.close();
   });
 });
@@ -284,8 +284,8 @@ describe("browser-style envelopes (@sentry/core transport, auth in the query str
     expect(await responses[0].json()).toEqual({ id: eventId });
     await counted([eventId]);
 
-    const groups = await groupsOf(p.projectId);
-    expect(groups).toEqual([
+    const issues = await issuesOf(p.projectId);
+    expect(issues).toEqual([
       expect.objectContaining({
         title: "ReferenceError: cart is not defined",
         culprit: "/checkout", // the transaction, as Sentry uses it for JS
@@ -301,7 +301,7 @@ describe("browser-style envelopes (@sentry/core transport, auth in the query str
     ] as never);
     await transport.send(other);
     expect(responses[1].status).toBe(200);
-    expect((await groupsOf(p.projectId)).length).toBe(1);
+    expect((await issuesOf(p.projectId)).length).toBe(1);
   });
 });
 

@@ -146,11 +146,11 @@ async function ingest(projectId: number, key: string, body: Record<string, unkno
   expect(res.status).toBe(200);
   // Ingest answers with the event id once it is queued; the EVENTS consumer counts it into its issue.
   const { id } = (await res.json()) as { id: string };
-  let groupId = 0;
+  let issueId = 0;
   await expect
-    .poll(async () => (groupId = (await worker.query<{ groupId: number }>("select group_id as groupId from event_ids where id = ?", id))[0]?.groupId ?? 0), { timeout: 20_000 })
+    .poll(async () => (issueId = (await worker.query<{ issueId: number }>("select issue_id as issueId from event_ids where id = ?", id))[0]?.issueId ?? 0), { timeout: 20_000 })
     .toBeGreaterThan(0);
-  return { groupId };
+  return { issueId };
 }
 
 async function shoot(page: Page, name: string) {
@@ -165,7 +165,7 @@ async function shoot(page: Page, name: string) {
 describe("web app in Chromium", () => {
   it("card link → sign in with Microsoft → issue page → resolve → the posted card is updated", async () => {
     const w = await seedWorld();
-    const { groupId } = await ingest(w.project.projectId, w.project.publicKey, {
+    const { issueId } = await ingest(w.project.projectId, w.project.publicKey, {
       message: "Card declined by the payment provider",
       release: "2.4.1",
       environment: "production",
@@ -188,7 +188,7 @@ describe("web app in Chromium", () => {
     await expect.poll(() => calls.filter((c) => c.method === "POST" && c.url.includes(encodeURIComponent(CHANNEL))).length, { timeout: 20_000 }).toBeGreaterThan(0);
     const post = calls.find((c) => c.method === "POST" && c.url.includes(encodeURIComponent(CHANNEL)))!;
     const cardJson = JSON.stringify(post.body);
-    const issueLink = new RegExp(`${worker.url.replace(/[.:/]/g, (m) => `\\${m}`)}/organizations/[^"\\\\]+/issues/${groupId}/`).exec(cardJson)?.[0];
+    const issueLink = new RegExp(`${worker.url.replace(/[.:/]/g, (m) => `\\${m}`)}/organizations/[^"\\\\]+/issues/${issueId}/`).exec(cardJson)?.[0];
     expect(issueLink, "the card links to the issue page").toBeTruthy();
 
     const context = await browser.newContext();

@@ -4,7 +4,7 @@
  */
 import { env } from "cloudflare:workers";
 
-export type IngestOutcome = { id: string; groupId: number; shortId: string; isNew: boolean; isRegression: boolean; isEscalation: boolean };
+export type IngestOutcome = { id: string; issueId: number; shortId: string; isNew: boolean; isRegression: boolean; isEscalation: boolean };
 
 /** Waits until every id is counted (in event_ids) or kept as a dead letter; returns id → issue id (null: dead letter). */
 export async function waitForEvents(ids: string[], timeoutMs = 30_000): Promise<Map<string, number | null>> {
@@ -12,11 +12,11 @@ export async function waitForEvents(ids: string[], timeoutMs = 30_000): Promise<
   const found = new Map<string, number | null>();
   const json = JSON.stringify(ids);
   for (;;) {
-    const [counted, dead] = await env.DB.batch<{ id: string; group_id: number | null }>([
-      env.DB.prepare("select id, group_id from event_ids where id in (select value from json_each(?))").bind(json),
-      env.DB.prepare("select event_id as id, null as group_id from ingest_dead_letters where event_id in (select value from json_each(?))").bind(json),
+    const [counted, dead] = await env.DB.batch<{ id: string; issue_id: number | null }>([
+      env.DB.prepare("select id, issue_id from event_ids where id in (select value from json_each(?))").bind(json),
+      env.DB.prepare("select event_id as id, null as issue_id from ingest_dead_letters where event_id in (select value from json_each(?))").bind(json),
     ]);
-    for (const r of [...counted.results, ...dead.results]) found.set(r.id, r.group_id);
+    for (const r of [...counted.results, ...dead.results]) found.set(r.id, r.issue_id);
     if (ids.every((id) => found.has(id))) return found;
     if (Date.now() - start > timeoutMs) throw new Error(`${ids.filter((id) => !found.has(id)).length} events not counted after ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 25));
@@ -25,18 +25,18 @@ export async function waitForEvents(ids: string[], timeoutMs = 30_000): Promise<
 
 /** What an ingested event did, once counted: its issue, and whether it opened, regressed or escalated it. */
 export async function ingestOutcome(id: string): Promise<IngestOutcome> {
-  const groupId = (await waitForEvents([id])).get(id);
-  if (groupId == null) throw new Error(`event ${id} was dead-lettered`);
+  const issueId = (await waitForEvents([id])).get(id);
+  if (issueId == null) throw new Error(`event ${id} was dead-lettered`);
   const row = await env.DB.prepare(
     `select g.short_id as shortId,
-       exists (select 1 from group_activity a where a.group_id = g.id and a.type = 'first_seen' and json_extract(a.data, '$.eventId') = ?1) as isNew,
-       exists (select 1 from group_activity a where a.group_id = g.id and a.type = 'set_regression' and json_extract(a.data, '$.eventId') = ?1) as isRegression,
-       exists (select 1 from group_activity a where a.group_id = g.id and a.type = 'set_escalating' and json_extract(a.data, '$.eventId') = ?1) as isEscalation
-     from groups g where g.id = ?2`,
+       exists (select 1 from issue_activity a where a.issue_id = g.id and a.type = 'first_seen' and json_extract(a.data, '$.eventId') = ?1) as isNew,
+       exists (select 1 from issue_activity a where a.issue_id = g.id and a.type = 'set_regression' and json_extract(a.data, '$.eventId') = ?1) as isRegression,
+       exists (select 1 from issue_activity a where a.issue_id = g.id and a.type = 'set_escalating' and json_extract(a.data, '$.eventId') = ?1) as isEscalation
+     from issues g where g.id = ?2`,
   )
-    .bind(id, groupId)
+    .bind(id, issueId)
     .first<{ shortId: string; isNew: number; isRegression: number; isEscalation: number }>();
-  return { id, groupId, shortId: row!.shortId, isNew: !!row!.isNew, isRegression: !!row!.isRegression, isEscalation: !!row!.isEscalation };
+  return { id, issueId, shortId: row!.shortId, isNew: !!row!.isNew, isRegression: !!row!.isRegression, isEscalation: !!row!.isEscalation };
 }
 
 /**

@@ -4,7 +4,7 @@
  */
 import { env } from "cloudflare:workers";
 import { getDb } from "../../src/db/client";
-import { memberships, organizations, projectKeys, projects, teamMembers, teams, users } from "../../src/db/schema";
+import { memberships, organizations, projectKeys, projects, orgTeamMembers, orgTeams, users } from "../../src/db/schema";
 
 let counter = 0;
 
@@ -22,8 +22,8 @@ export async function seedOrg(opts: { prefix?: string } = {}) {
     { organizationId: org.id, userId: admin.id, role: "admin", createdAt: now },
     { organizationId: org.id, userId: member.id, role: "member", createdAt: now },
   ]);
-  const [team] = await db.insert(teams).values({ organizationId: org.id, slug: `backend-${n}`, name: "Backend", createdAt: now }).returning();
-  await db.insert(teamMembers).values({ teamId: team.id, userId: member.id });
+  const [team] = await db.insert(orgTeams).values({ organizationId: org.id, slug: `backend-${n}`, name: "Backend", createdAt: now }).returning();
+  await db.insert(orgTeamMembers).values({ teamId: team.id, userId: member.id });
   const [project] = await db
     .insert(projects)
     .values({ organizationId: org.id, slug: `api-${n}`, name: "API", shortIdPrefix: opts.prefix ?? "API", createdAt: now })
@@ -40,7 +40,7 @@ export async function countRows(table: string): Promise<number> {
 
 /** Counts of every table a failed request must not touch. */
 export async function snapshotCounts(): Promise<Record<string, number>> {
-  const tables = ["groups", "events", "group_users", "group_activity", "group_assignees", "releases", "integrations", "identities", "notification_messages", "deliveries"];
+  const tables = ["issues", "events", "issue_users", "issue_activity", "issue_assignees", "releases", "integrations", "identities", "notification_messages", "deliveries"];
   const out: Record<string, number> = {};
   for (const t of tables) out[t] = await countRows(t);
   return out;

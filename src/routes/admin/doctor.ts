@@ -347,7 +347,7 @@ async function checksForIntegration(db: Db, row: IntegrationSummary, now: number
     return checks;
   }
   const when = new Date(last.updatedAt).toISOString();
-  const what = `delivery ${last.id} (${last.kind}${last.groupId ? ` of issue ${last.groupId}` : ""})`;
+  const what = `delivery ${last.id} (${last.kind}${last.issueId ? ` of issue ${last.issueId}` : ""})`;
   switch (last.status) {
     case "delivered":
       checks.push({ name: deliveryName, ok: true, detail: `${what} delivered at ${when}.` });

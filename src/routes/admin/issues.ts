@@ -3,7 +3,7 @@ import * as z from "zod/mini"; // tree-shakable build; the English locale is reg
 import type { AppEnv } from "../../env";
 import { afterIssueChange } from "../../alerts/after-change";
 import { getDb } from "../../db/client";
-import { assigneeLabel, getAssigneeView, getGroupWithOrg, latestEvent, listActivity, listGroups } from "../../db/groups";
+import { assigneeLabel, getAssigneeView, getIssueWithOrg, latestEvent, listActivity, listIssues } from "../../db/issues";
 import { NotFoundError, ValidationError } from "../../errors";
 import { validate } from "../../http/validate";
 import { changeIssue } from "../../issues/issue-service";
@@ -29,7 +29,7 @@ const listQuery = z.object({
 issueAdminRoutes.get("/issues", async (c) => {
   const q = validate(listQuery, c.req.query());
   const [kind, id] = q.assignee?.split(":") ?? [];
-  const rows = await listGroups(getDb(c.env.DB), {
+  const rows = await listIssues(getDb(c.env.DB), {
     organizationId: q.organization,
     projectId: q.project,
     status: q.status,
@@ -41,22 +41,22 @@ issueAdminRoutes.get("/issues", async (c) => {
     cursor: q.cursor,
   });
   const issues = rows.map((r) => ({
-    ...publicGroup(r.group),
+    ...publicIssue(r.issue),
     project: r.projectSlug,
     assignedTo: r.assignee ? (r.assignee.userId ? `user:${r.assignee.userId}` : `team:${r.assignee.teamId}`) : null,
   }));
-  const nextCursor = rows.length === q.limit ? rows[rows.length - 1].group.id : null;
+  const nextCursor = rows.length === q.limit ? rows[rows.length - 1].issue.id : null;
   return c.json({ issues, nextCursor });
 });
 
 issueAdminRoutes.get("/issues/:id", async (c) => {
   const id = idParam(c, "id");
   const db = getDb(c.env.DB);
-  const found = await getGroupWithOrg(db, id);
+  const found = await getIssueWithOrg(db, id);
   if (!found) throw new NotFoundError("No such issue.");
   const [assignee, activity, event] = await Promise.all([getAssigneeView(db, id), listActivity(db, id), latestEvent(db, id)]);
   return c.json({
-    issue: { ...publicGroup(found.group), project: found.projectSlug, organizationId: found.organizationId },
+    issue: { ...publicIssue(found.issue), project: found.projectSlug, organizationId: found.organizationId },
     assignee,
     assigneeLabel: assigneeLabel(assignee),
     activity,
@@ -124,15 +124,15 @@ async function updateIssue(c: import("hono").Context<AppEnv>) {
   const commands = commandsFromUpdate(validate(updateBody, await readJsonObject(c, ADMIN_BODY_LIMIT)));
   const db = getDb(c.env.DB);
   // Status and assignee are applied together, in one guarded write: a refused part leaves nothing written.
-  const changed = await changeIssue(db, { groupId: id, commands, actor: { kind: "api" }, source: "api" }, Date.now);
+  const changed = await changeIssue(db, { issueId: id, commands, actor: { kind: "api" }, source: "api" }, Date.now);
   const [assignee] = await Promise.all([getAssigneeView(db, id), afterIssueChange(c.env, changed)]);
-  return c.json({ issue: publicGroup(changed.group), assignee, assigneeLabel: assigneeLabel(assignee) });
+  return c.json({ issue: publicIssue(changed.issue), assignee, assigneeLabel: assigneeLabel(assignee) });
 }
 
 issueAdminRoutes.put("/issues/:id", updateIssue);
 issueAdminRoutes.patch("/issues/:id", updateIssue);
 
-function publicGroup(g: import("../../db/groups").GroupRow) {
+function publicIssue(g: import("../../db/issues").IssueRow) {
   const { writeToken: _w, fingerprintHash: _f, ...rest } = g;
   return rest;
 }

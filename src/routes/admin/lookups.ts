@@ -1,7 +1,7 @@
 import type { Db } from "../../db/client";
 import { findOrganization, type OrganizationRow } from "../../db/organizations";
 import { findProject, type ProjectRow } from "../../db/projects";
-import { findTeam, type TeamRow } from "../../db/teams";
+import { findTeam, type OrgTeamRow } from "../../db/org-teams";
 import { findUser, type UserRow } from "../../db/users";
 import { NotFoundError } from "../../errors";
 
@@ -19,7 +19,7 @@ export async function requireUser(db: Db, id: number): Promise<UserRow> {
   return row;
 }
 
-export async function requireTeam(db: Db, id: number): Promise<TeamRow> {
+export async function requireTeam(db: Db, id: number): Promise<OrgTeamRow> {
   const row = await findTeam(db, id);
   if (!row) throw new NotFoundError(`No team with id ${id}.`);
   return row;

@@ -138,7 +138,7 @@ const deliveriesQuery = z.object({
 
 ruleRoutes.get("/deliveries", async (c) => {
   const q = validate(deliveriesQuery, c.req.query());
-  const rows = await listDeliveries(getDb(c.env.DB), { status: q.status, groupId: q.issue, limit: q.limit, cursor: q.cursor });
+  const rows = await listDeliveries(getDb(c.env.DB), { status: q.status, issueId: q.issue, limit: q.limit, cursor: q.cursor });
   return c.json({
     deliveries: rows.map((d) => ({
       id: d.id,
@@ -146,7 +146,7 @@ ruleRoutes.get("/deliveries", async (c) => {
       status: d.status,
       attempts: d.attempts,
       lastError: d.lastError,
-      issueId: d.groupId,
+      issueId: d.issueId,
       ruleId: d.ruleId,
       integrationId: d.integrationId,
       conversationId: d.conversationId,

@@ -3,7 +3,7 @@ import * as z from "zod/mini"; // tree-shakable build; the English locale is reg
 import type { AppEnv } from "../../env";
 import { getDb } from "../../db/client";
 import { findMembership } from "../../db/organizations";
-import { deleteTeamMember, insertTeam, insertTeamMember, listTeamMembers, listTeams } from "../../db/teams";
+import { deleteTeamMember, insertTeam, insertTeamMember, listTeamMembers, listTeams } from "../../db/org-teams";
 import { isUniqueViolation } from "../../db/unique-violation";
 import { ConflictError, NotFoundError, ValidationError } from "../../errors";
 import { readJsonObject } from "../../http/json-body";

@@ -8,11 +8,11 @@
 import { Hono, type Context } from "hono";
 import { afterIssueChange } from "../../alerts/after-change";
 import { formAllowed } from "../../auth/sign-in/session";
-import { getAssigneeView, getGroupWithOrg } from "../../db/groups";
+import { getAssigneeView, getIssueWithOrg } from "../../db/issues";
 import { eventWithNeighbours, listActivityWithActors, listIssuePage, postedCardsOf, releasesAndEnvironments, topTagValues, type AssigneeFilter } from "../../db/issue-pages";
 import { listMembers } from "../../db/organizations";
 import { listProjects } from "../../db/projects";
-import { listTeams } from "../../db/teams";
+import { listTeams } from "../../db/org-teams";
 import { AppError, NotFoundError } from "../../errors";
 import { changeIssue } from "../../issues/issue-service";
 import { eventView } from "../../web/event-view";
@@ -93,7 +93,7 @@ issueRoutes.get("/:slug/issues/", async (c) => {
 async function issuePageView(c: Context<WebEnv>, slug: string, id: number, notice?: IssuePageView["notice"]): Promise<IssuePageView> {
   const { org } = await orgOfViewer(c, slug);
   const db = webDb(c);
-  const found = await getGroupWithOrg(db, id);
+  const found = await getIssueWithOrg(db, id);
   if (!found || found.organizationId !== org.id) throw new NotFoundError("No such page.");
   const eventId = c.req.method === "GET" ? c.req.query("event") : undefined;
   const [assignee, activity, nav, tagRows, seen, posted, options] = await Promise.all([
@@ -116,7 +116,7 @@ async function issuePageView(c: Context<WebEnv>, slug: string, id: number, notic
     frame: { viewer: c.get("viewer"), orgSlug: org.slug },
     org,
     project: { slug: found.projectSlug, name: found.projectName },
-    group: found.group,
+    issue: found.issue,
     assignee,
     ...options,
     event: nav.event ? { row: nav.event, view: eventView(nav.event.payload, nav.event.message) } : null,
@@ -168,7 +168,7 @@ issueRoutes.post("/:slug/issues/:id/actions", async (c) => {
   try {
     const changed = await changeIssue(
       webDb(c),
-      { groupId: id, commands: [parsed.command], actor: { kind: "user", userId: viewer.userId }, source: "web", organizationId: org.id },
+      { issueId: id, commands: [parsed.command], actor: { kind: "user", userId: viewer.userId }, source: "web", organizationId: org.id },
       Date.now,
     );
     await afterIssueChange(c.env, changed);

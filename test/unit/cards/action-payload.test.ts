@@ -13,7 +13,7 @@ import {
 } from "../../../src/cards/action-payload";
 
 const EVENT_ID = "0123456789abcdef0123456789abcdef";
-const context: CardActionContext = { groupId: 42, eventId: EVENT_ID, rules: [11, 12], integrationId: 7 };
+const context: CardActionContext = { issueId: 42, eventId: EVENT_ID, rules: [11, 12], integrationId: 7 };
 /** What Teams sends for a message Action.Submit: the action's data with the card's inputs merged in. */
 const submitted = (action: ActionName, inputs: Record<string, unknown> = {}) => ({ ...encodeActionData(action, context), ...inputs });
 /** What Teams sends for Action.Execute: an adaptiveCard/action invoke value. */
@@ -157,8 +157,8 @@ describe("parseCardAction: hostile or broken values", () => {
     for (const integrationId of bad) {
       expect(reasonOf(withPayload({ integrationId })), String(integrationId)).toBe("payload.integrationId must be a positive integer");
     }
-    expect(withPayload({ groupId: Number.MAX_SAFE_INTEGER })).toMatchObject({ groupId: Number.MAX_SAFE_INTEGER });
-    expect(withPayload({ groupId: "9007199254740991" })).toMatchObject({ groupId: Number.MAX_SAFE_INTEGER });
+    expect(withPayload({ groupId: Number.MAX_SAFE_INTEGER })).toMatchObject({ issueId: Number.MAX_SAFE_INTEGER });
+    expect(withPayload({ groupId: "9007199254740991" })).toMatchObject({ issueId: Number.MAX_SAFE_INTEGER });
   });
 
   it("rejects bad rule lists", () => {
@@ -194,7 +194,7 @@ describe("parseCardAction: hostile or broken values", () => {
 
   it("never echoes the submitted value in the reason", () => {
     const secret = "SECRET-TOKEN-abc";
-    for (const r of [withPayload({ groupId: secret }), parseCardAction(submitted("assign", { assignInput: secret })), withPayload({ eventId: secret })]) {
+    for (const r of [withPayload({ issueId: secret }), parseCardAction(submitted("assign", { assignInput: secret })), withPayload({ eventId: secret })]) {
       expect(reasonOf(r)).not.toContain(secret);
     }
   });
@@ -228,7 +228,7 @@ describe("parseCardAction: hostile or broken values", () => {
   it("property: whatever the encoder writes, the parser reads back", () => {
     const id = fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER });
     const ctx = fc.record({
-      groupId: id,
+      issueId: id,
       integrationId: id,
       rules: fc.array(id, { maxLength: MAX_PAYLOAD_RULES }),
       eventId: fc.option(fc.stringMatching(/^[0-9a-f]{32}$/), { nil: null }),

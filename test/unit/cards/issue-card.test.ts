@@ -151,7 +151,7 @@ describe("issue card: every state", () => {
           payload: { actionType, groupId: 42, eventId: EVENT_ID, rules: RULES.slice(0, state.rules).map((r) => r.id), integrationId: 7 },
         });
         const [resolve, ignore, assign] = issueButtons(card);
-        const context = { groupId: 42, eventId: EVENT_ID, rules: RULES.slice(0, state.rules).map((r) => r.id), integrationId: 7 };
+        const context = { issueId: 42, eventId: EVENT_ID, rules: RULES.slice(0, state.rules).map((r) => r.id), integrationId: 7 };
 
         if (state.status === "resolved") {
           expect((resolve as SubmitAction).data).toEqual(payload("4"));

@@ -1,52 +1,52 @@
-/** Storage for issues (groups): reads, guarded state changes, assignee and audit rows. */
+/** Storage for issues (Sentry calls them groups): reads, guarded state changes, assignee and audit rows. */
 import { and, desc, eq, getTableColumns, like, or, sql, type SQL } from "drizzle-orm";
 import type { Actor, PlannedChange } from "../issues/lifecycle";
 import type { PostedCard } from "./alert-rules";
 import type { Db } from "./client";
 import {
   events,
-  groupActivity,
-  groupAssignees,
-  groups,
+  issueActivity,
+  issueAssignees,
+  issues,
   projects,
   releases,
-  teams,
+  orgTeams,
   users,
   type ActivitySource,
-  type GroupStatus,
+  type IssueStatus,
 } from "./schema";
 
-export type GroupRow = typeof groups.$inferSelect;
-export type AssigneeRow = typeof groupAssignees.$inferSelect;
-export type ActivityRow = typeof groupActivity.$inferSelect;
+export type IssueRow = typeof issues.$inferSelect;
+export type AssigneeRow = typeof issueAssignees.$inferSelect;
+export type ActivityRow = typeof issueActivity.$inferSelect;
 
-export async function getGroup(db: Db, groupId: number): Promise<GroupRow | null> {
-  const rows = await db.select().from(groups).where(eq(groups.id, groupId)).limit(1);
+export async function getIssue(db: Db, issueId: number): Promise<IssueRow | null> {
+  const rows = await db.select().from(issues).where(eq(issues.id, issueId)).limit(1);
   return rows[0] ?? null;
 }
 
 /** The issue's version (bumped by every status or assignee change), or null when there is no such issue. */
-export async function getGroupVersion(db: Db, groupId: number): Promise<number | null> {
-  const rows = await db.select({ version: groups.version }).from(groups).where(eq(groups.id, groupId)).limit(1);
+export async function getIssueVersion(db: Db, issueId: number): Promise<number | null> {
+  const rows = await db.select({ version: issues.version }).from(issues).where(eq(issues.id, issueId)).limit(1);
   return rows[0]?.version ?? null;
 }
 
 /** An issue with its project's organization, in one query. */
-export async function getGroupWithOrg(
+export async function getIssueWithOrg(
   db: Db,
-  groupId: number,
-): Promise<{ group: GroupRow; organizationId: number; projectSlug: string; projectName: string } | null> {
+  issueId: number,
+): Promise<{ issue: IssueRow; organizationId: number; projectSlug: string; projectName: string } | null> {
   const rows = await db
-    .select({ group: groups, organizationId: projects.organizationId, projectSlug: projects.slug, projectName: projects.name })
-    .from(groups)
-    .innerJoin(projects, eq(projects.id, groups.projectId))
-    .where(eq(groups.id, groupId))
+    .select({ issue: issues, organizationId: projects.organizationId, projectSlug: projects.slug, projectName: projects.name })
+    .from(issues)
+    .innerJoin(projects, eq(projects.id, issues.projectId))
+    .where(eq(issues.id, issueId))
     .limit(1);
   return rows[0] ?? null;
 }
 
-export async function getAssignee(db: Db, groupId: number): Promise<AssigneeRow | null> {
-  const rows = await db.select().from(groupAssignees).where(eq(groupAssignees.groupId, groupId)).limit(1);
+export async function getAssignee(db: Db, issueId: number): Promise<AssigneeRow | null> {
+  const rows = await db.select().from(issueAssignees).where(eq(issueAssignees.issueId, issueId)).limit(1);
   return rows[0] ?? null;
 }
 
@@ -56,13 +56,13 @@ export type AssigneeView =
   | null;
 
 /** The assignee with its label data (user email or team slug). */
-export async function getAssigneeView(db: Db, groupId: number): Promise<AssigneeView> {
+export async function getAssigneeView(db: Db, issueId: number): Promise<AssigneeView> {
   const rows = await db
-    .select({ a: groupAssignees, u: users, t: teams })
-    .from(groupAssignees)
-    .leftJoin(users, eq(users.id, groupAssignees.userId))
-    .leftJoin(teams, eq(teams.id, groupAssignees.teamId))
-    .where(eq(groupAssignees.groupId, groupId))
+    .select({ a: issueAssignees, u: users, t: orgTeams })
+    .from(issueAssignees)
+    .leftJoin(users, eq(users.id, issueAssignees.userId))
+    .leftJoin(orgTeams, eq(orgTeams.id, issueAssignees.teamId))
+    .where(eq(issueAssignees.issueId, issueId))
     .limit(1);
   const row = rows[0];
   if (!row) return null;
@@ -93,7 +93,7 @@ function actorColumns(actor: Actor): { actorUserId: number | null; actorKind: "u
 /** What a guarded change wrote, and what it read in the same transaction. */
 export type GuardedWrite = {
   /** The issue row as written (all columns, counters included, as of the write). */
-  group: GroupRow;
+  issue: IssueRow;
   /**
    * The issue's posted cards, read after the write in the same transaction: a card posted before the change is
    * in this list, and one posted after it was built from the changed issue (or is corrected by its delivery).
@@ -110,24 +110,24 @@ export type GuardedWrite = {
  */
 export async function applyGuardedChange(
   db: Db,
-  input: { group: GroupRow; changes: PlannedChange[]; actor: Actor; source: ActivitySource; now: number },
+  input: { issue: IssueRow; changes: PlannedChange[]; actor: Actor; source: ActivitySource; now: number },
 ): Promise<GuardedWrite | null> {
-  const { group, changes, actor, source, now } = input;
+  const { issue, changes, actor, source, now } = input;
   const d1 = db.$client;
   const token = crypto.randomUUID();
   const actorCols = actorColumns(actor);
-  const guard = "exists (select 1 from groups where id = ? and write_token = ?)";
+  const guard = "exists (select 1 from issues where id = ? and write_token = ?)";
   const stmts: D1PreparedStatement[] = [];
   // Later changes win: a request's last status and last assignee are what it leaves.
   const status = changes.findLast((c) => c.status)?.status;
   const assigneeChange = changes.findLast((c) => c.assignee !== undefined);
-  const version = group.version + changes.length;
+  const version = issue.version + changes.length;
 
   if (status) {
     stmts.push(
       d1
         .prepare(
-          `update groups set status = ?, substatus = ?, resolution = ?, resolved_at = ?, ignore_conditions = ?,
+          `update issues set status = ?, substatus = ?, resolution = ?, resolved_at = ?, ignore_conditions = ?,
              status_changed_by = ?, status_changed_at = ?, version = ?, write_token = ?
            where id = ? and version = ? returning *`,
         )
@@ -141,64 +141,64 @@ export async function applyGuardedChange(
           now,
           version,
           token,
-          group.id,
-          group.version,
+          issue.id,
+          issue.version,
         ),
     );
   } else {
     stmts.push(
-      d1.prepare("update groups set version = ?, write_token = ? where id = ? and version = ? returning *").bind(version, token, group.id, group.version),
+      d1.prepare("update issues set version = ?, write_token = ? where id = ? and version = ? returning *").bind(version, token, issue.id, issue.version),
     );
   }
   if (assigneeChange?.assignee === null) {
-    stmts.push(d1.prepare(`delete from group_assignees where group_id = ? and ${guard}`).bind(group.id, group.id, token));
+    stmts.push(d1.prepare(`delete from issue_assignees where issue_id = ? and ${guard}`).bind(issue.id, issue.id, token));
   } else if (assigneeChange?.assignee) {
     const a = assigneeChange.assignee;
     stmts.push(
       d1
         .prepare(
-          `insert into group_assignees (group_id, user_id, team_id, assigned_by, assigned_at)
+          `insert into issue_assignees (issue_id, user_id, team_id, assigned_by, assigned_at)
            select ?, ?, ?, ?, ? where ${guard}
-           on conflict (group_id) do update set user_id = excluded.user_id, team_id = excluded.team_id,
+           on conflict (issue_id) do update set user_id = excluded.user_id, team_id = excluded.team_id,
              assigned_by = excluded.assigned_by, assigned_at = excluded.assigned_at`,
         )
-        .bind(group.id, a.userId, a.teamId, actorCols.actorUserId, now, group.id, token),
+        .bind(issue.id, a.userId, a.teamId, actorCols.actorUserId, now, issue.id, token),
     );
   }
   for (const change of changes) {
     stmts.push(
       d1
         .prepare(
-          `insert into group_activity (group_id, type, actor_user_id, actor_kind, source, data, created_at)
+          `insert into issue_activity (issue_id, type, actor_user_id, actor_kind, source, data, created_at)
            select ?, ?, ?, ?, ?, ?, ? where ${guard}`,
         )
-        .bind(group.id, change.activity.type, actorCols.actorUserId, actorCols.actorKind, source, JSON.stringify(change.activity.data), now, group.id, token),
+        .bind(issue.id, change.activity.type, actorCols.actorUserId, actorCols.actorKind, source, JSON.stringify(change.activity.data), now, issue.id, token),
     );
   }
   stmts.push(
     d1
       .prepare(
         `select id, rule_id as ruleId, integration_id as integrationId, conversation_id as conversationId, activity_id as activityId
-         from notification_messages where group_id = ? limit 200`,
+         from notification_messages where issue_id = ? limit 200`,
       )
-      .bind(group.id),
+      .bind(issue.id),
   );
   const results = await d1.batch<Record<string, unknown>>(stmts);
   const row = results[0].results?.[0];
   if (!row) return null;
-  return { group: groupFromColumns(row), posted: (results.at(-1)!.results ?? []) as unknown as PostedCard[] };
+  return { issue: issueFromColumns(row), posted: (results.at(-1)!.results ?? []) as unknown as PostedCard[] };
 }
 
-const groupColumns = Object.entries(getTableColumns(groups));
+const issueColumns = Object.entries(getTableColumns(issues));
 
-/** A `groups` row as SQLite returns it (`returning *`: snake_case, JSON as text) → the typed row drizzle would give. */
-export function groupFromColumns(raw: Record<string, unknown>): GroupRow {
+/** An `issues` row as SQLite returns it (`returning *`: snake_case, JSON as text) → the typed row drizzle would give. */
+export function issueFromColumns(raw: Record<string, unknown>): IssueRow {
   const out: Record<string, unknown> = {};
-  for (const [key, column] of groupColumns) {
+  for (const [key, column] of issueColumns) {
     const value = raw[column.name];
     out[key] = value === null || value === undefined ? null : column.mapFromDriverValue(value);
   }
-  return out as GroupRow;
+  return out as IssueRow;
 }
 
 export function changesOf(result: unknown): number {
@@ -206,19 +206,19 @@ export function changesOf(result: unknown): number {
   return r?.meta?.changes ?? r?.changes ?? 0;
 }
 
-export async function listActivity(db: Db, groupId: number, limit = 100): Promise<ActivityRow[]> {
-  return db.select().from(groupActivity).where(eq(groupActivity.groupId, groupId)).orderBy(desc(groupActivity.id)).limit(limit);
+export async function listActivity(db: Db, issueId: number, limit = 100): Promise<ActivityRow[]> {
+  return db.select().from(issueActivity).where(eq(issueActivity.issueId, issueId)).orderBy(desc(issueActivity.id)).limit(limit);
 }
 
-export async function latestEvent(db: Db, groupId: number) {
-  const rows = await db.select().from(events).where(eq(events.groupId, groupId)).orderBy(desc(events.timestamp)).limit(1);
+export async function latestEvent(db: Db, issueId: number) {
+  const rows = await db.select().from(events).where(eq(events.issueId, issueId)).orderBy(desc(events.timestamp)).limit(1);
   return rows[0] ?? null;
 }
 
 export type IssueFilters = {
   organizationId?: number;
   projectId?: number;
-  status?: GroupStatus;
+  status?: IssueStatus;
   assignedUserId?: number;
   assignedTeamId?: number;
   unassigned?: boolean;
@@ -228,25 +228,25 @@ export type IssueFilters = {
 };
 
 /** Issues, most recently seen first, filtered; `cursor` is the last id of the previous page (ordering by id desc). */
-export async function listGroups(db: Db, f: IssueFilters) {
+export async function listIssues(db: Db, f: IssueFilters) {
   const conds: SQL[] = [];
   if (f.organizationId !== undefined) conds.push(eq(projects.organizationId, f.organizationId));
-  if (f.projectId !== undefined) conds.push(eq(groups.projectId, f.projectId));
-  if (f.status) conds.push(eq(groups.status, f.status));
-  if (f.assignedUserId !== undefined) conds.push(eq(groupAssignees.userId, f.assignedUserId));
-  if (f.assignedTeamId !== undefined) conds.push(eq(groupAssignees.teamId, f.assignedTeamId));
-  if (f.unassigned) conds.push(sql`${groupAssignees.groupId} is null`);
+  if (f.projectId !== undefined) conds.push(eq(issues.projectId, f.projectId));
+  if (f.status) conds.push(eq(issues.status, f.status));
+  if (f.assignedUserId !== undefined) conds.push(eq(issueAssignees.userId, f.assignedUserId));
+  if (f.assignedTeamId !== undefined) conds.push(eq(issueAssignees.teamId, f.assignedTeamId));
+  if (f.unassigned) conds.push(sql`${issueAssignees.issueId} is null`);
   if (f.query) {
     const q = `%${f.query.replace(/[\\%_]/g, (m) => `\\${m}`)}%`;
-    conds.push(or(sql`${groups.title} like ${q} escape '\\'`, sql`${groups.culprit} like ${q} escape '\\'`, like(groups.shortId, f.query.toUpperCase()))!);
+    conds.push(or(sql`${issues.title} like ${q} escape '\\'`, sql`${issues.culprit} like ${q} escape '\\'`, like(issues.shortId, f.query.toUpperCase()))!);
   }
-  if (f.cursor !== undefined) conds.push(sql`${groups.id} < ${f.cursor}`);
+  if (f.cursor !== undefined) conds.push(sql`${issues.id} < ${f.cursor}`);
   return db
-    .select({ group: groups, assignee: groupAssignees, projectSlug: projects.slug })
-    .from(groups)
-    .innerJoin(projects, eq(projects.id, groups.projectId))
-    .leftJoin(groupAssignees, eq(groupAssignees.groupId, groups.id))
+    .select({ issue: issues, assignee: issueAssignees, projectSlug: projects.slug })
+    .from(issues)
+    .innerJoin(projects, eq(projects.id, issues.projectId))
+    .leftJoin(issueAssignees, eq(issueAssignees.issueId, issues.id))
     .where(conds.length ? and(...conds) : undefined)
-    .orderBy(desc(groups.id))
+    .orderBy(desc(issues.id))
     .limit(f.limit);
 }
