@@ -41,6 +41,13 @@ export async function loadCardModules() {
   return import(`data:text/javascript;base64,${Buffer.from(code).toString("base64")}`);
 }
 
+/** The scripts a preview page loads next to it: the official renderer and Teams' look for it. */
+export async function copyRendererScripts(outDir) {
+  await mkdir(outDir, { recursive: true });
+  await copyFile(join(root, "node_modules/adaptivecards/dist/adaptivecards.min.js"), join(outDir, "adaptivecards.min.js"));
+  await copyFile(join(root, "scripts/lib/teams-card-look.js"), join(outDir, "teams-card-look.js"));
+}
+
 /** Writes the preview page; returns its path. */
 export async function writePreview(outDir = join(root, "dist")) {
   const cards = await loadCardModules();
@@ -50,9 +57,7 @@ export async function writePreview(outDir = join(root, "dist")) {
     bytes: cards.jsonByteLength(s.card),
     card: s.card,
   }));
-  await mkdir(outDir, { recursive: true });
-  await copyFile(join(root, "node_modules/adaptivecards/dist/adaptivecards.min.js"), join(outDir, "adaptivecards.min.js"));
-  await copyFile(join(root, "scripts/lib/teams-card-look.js"), join(outDir, "teams-card-look.js"));
+  await copyRendererScripts(outDir);
   const htmlPath = join(outDir, "cards-preview.html");
   await writeFile(htmlPath, page(samples));
   return htmlPath;

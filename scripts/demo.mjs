@@ -29,12 +29,12 @@
  */
 import { spawn, spawnSync } from "node:child_process";
 import { randomBytes, randomUUID } from "node:crypto";
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { previewPage } from "./cards-preview.mjs";
+import { copyRendererScripts, previewPage } from "./cards-preview.mjs";
 import { cardSubmit, personalChatId, personalMessage, teamInstall } from "./dev-standin/activities.mjs";
 import { startMicrosoftStandIn } from "./dev-standin/server.mjs";
 
@@ -285,9 +285,8 @@ function writeResult(ok, extra = {}) {
   return result;
 }
 
-function writeCardsPage() {
-  mkdirSync(opts.outDir, { recursive: true });
-  copyFileSync(join(ROOT, "node_modules/adaptivecards/dist/adaptivecards.min.js"), join(opts.outDir, "adaptivecards.min.js"));
+async function writeCardsPage() {
+  await copyRendererScripts(opts.outDir);
   const path = join(opts.outDir, "demo-cards.html");
   writeFileSync(path, previewPage(cards.map((c) => ({ name: c.name, bytes: c.bytes, card: c.card }))));
   return path;
@@ -301,7 +300,7 @@ async function fail(message) {
     if (tail) console.error(`\nLast lines from wrangler dev:\n${tail.replace(/^/gm, "  ")}`);
   }
   const result = writeResult(false, { failedStep: currentStep, error: message, workerPid: worker?.child.pid ?? null });
-  if (cards.length) writeCardsPage();
+  if (cards.length) await writeCardsPage();
   await cleanup();
   say(`DEMO_RESULT ${JSON.stringify({ ok: false, failedStep: currentStep, error: message, durationMs: result.durationMs })}`);
   process.exit(1);
@@ -646,7 +645,7 @@ async function main() {
   const connectorCalls = standIn.connector.calls.length;
   const tokenRequests = standIn.token.requests;
   const workerPid = worker.child.pid;
-  const htmlPath = writeCardsPage();
+  const htmlPath = await writeCardsPage();
   await cleanup();
   clearTimeout(deadline);
   const result = writeResult(true, { workerPid, connectorCalls, tokenRequests });

@@ -18,6 +18,7 @@
 
   // Teams' look for the renderer (host config, markdown, ChoiceSet titles): scripts/lib/teams-card-look.js.
   const hostConfig = window.TeamsCardLook.hostConfig;
+  const escapeHtml = (s) => String(s).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
 
   // ── talking to the stand-in ─────────────────────────────────────────────────────────────────────────
   async function api(name, body) {
