@@ -245,7 +245,7 @@ async function openIdKeysCheck(env: Env, deps: DoctorDeps): Promise<DoctorCheck>
   }
 }
 
-type IntegrationSummary = Pick<
+export type IntegrationSummary = Pick<
   typeof integrations.$inferSelect,
   "id" | "name" | "externalId" | "status" | "statusReason" | "organizationId" | "installationType"
 >;
@@ -291,7 +291,8 @@ function label(row: IntegrationSummary): string {
   return `Teams installation ${row.id} (${row.name || row.externalId})`;
 }
 
-async function checksForIntegration(db: Db, row: IntegrationSummary, now: number): Promise<DoctorCheck[]> {
+/** The doctor's checks of one installation (also shown on the web's Teams installations page). */
+export async function checksForIntegration(db: Db, row: IntegrationSummary, now: number): Promise<DoctorCheck[]> {
   const name = label(row);
   const integration = { id: row.id, teamId: row.externalId, name: row.name, status: row.status, organizationId: row.organizationId };
   if (row.status === "pending") {
