@@ -196,7 +196,7 @@ export function RuleFormPage(v: RuleFormView) {
         </fieldset>
         <div class="card">
           <label for="target">Post to</label>
-          <select id="target" name="target" required aria-describedby={described(e, "target")}>
+          <select id="target" name="target" aria-describedby={described(e, "target")}>
             {editing ? (
               <option value={KEEP_TARGET} selected={f.target === KEEP_TARGET}>
                 Keep: {v.currentTargetText}
