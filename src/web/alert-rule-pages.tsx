@@ -20,14 +20,28 @@ export function rulePath(orgSlug: string, projectSlug: string, ruleId: number, p
   return `${rulesBase(orgSlug)}${encodeURIComponent(projectSlug)}/${ruleId}/${page}/`;
 }
 
+/** What fixes a target Teams refused for good, by the error code recorded when the rule was turned off. */
+function fixForRefusal(code: string): string {
+  switch (code) {
+    case "BotNotInConversationRoster":
+    case "ConversationNotFound":
+    case "ThreadNotFound":
+      return "The bot was removed from the team or the channel was deleted: add the app to the team again, or pick another target (Edit).";
+    case "ConversationBlockedByUser":
+      return "That person blocked the bot in their chat with it: they can unblock it in Teams, or pick a channel instead (Edit).";
+    case "BotDisabledByAdmin":
+      return "A Teams administrator blocked the app: ask them to allow it in the Teams admin center (Manage apps).";
+    default:
+      return "Check the target (Edit) and the Teams installation (Teams installations).";
+  }
+}
+
 /** Why a rule does not send, and what fixes it (a disabled rule's reason is what Teams or an admin recorded). */
 export function disabledAdvice(rule: AlertRuleRow, integrationStatus: string): string | null {
   if (rule.status === "disabled") {
-    const reason = rule.statusReason ?? "";
-    if (/^Teams refused delivery: /.test(reason)) {
-      return `Teams refused a card for good (${reason.replace(/^Teams refused delivery: /, "")}), so the rule was turned off. Usually the bot was removed from the team or the channel was deleted: add the app to the team again or pick another target (Edit), then Enable.`;
-    }
-    return `${reason || "Turned off by an admin"}. Enable it to send again.`;
+    const refused = /^Teams refused delivery: (.+)$/.exec(rule.statusReason ?? "");
+    if (refused) return `Teams refused a card for good (${refused[1]}), so the rule was turned off. ${fixForRefusal(refused[1])} Then Enable it.`;
+    return `${rule.statusReason || "Turned off by an admin"}. Enable it to send again.`;
   }
   if (integrationStatus !== "active") {
     return "Its Teams installation is not connected (the app was removed from the team, or setup is not finished): see Teams installations.";

@@ -40,7 +40,7 @@ export function InstallationsPage(v: {
         </p>
       ) : null}
       {v.installations.map(({ integration: i, lastActivityAt, checks }) => (
-        <section class="card">
+        <section class="card install">
           <h2>
             {displayName(i)} <span class={`badge ${i.status === "active" ? "resolved" : "unresolved"}`}>{i.status === "active" ? "connected" : i.status}</span>
           </h2>

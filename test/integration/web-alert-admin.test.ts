@@ -249,7 +249,7 @@ describe("alert rules", () => {
     const b = await signedInAs(ms, s.member);
     const list = await (await b.fetch(rulesPath(s))).text();
     expect(list).toContain("Teams refused a card for good (BotNotInConversationRoster), so the rule was turned off.");
-    expect(list).toContain("add the app to the team again or pick another target (Edit), then Enable.");
+    expect(list).toContain("The bot was removed from the team or the channel was deleted: add the app to the team again, or pick another target (Edit). Then Enable it.");
   });
 
   it("members read rules but cannot change them (403); another organization gets 404; a form without the session's token is refused", async () => {

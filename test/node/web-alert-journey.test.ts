@@ -178,6 +178,7 @@ describe("alert rules, installations and deliveries in Chromium", () => {
 
     // The form: a submit without conditions or target shows each error next to its field.
     await page.getByRole("link", { name: "New rule for Checkout" }).click();
+    await shoot(page, "rule-form");
     await page.getByLabel("Name").fill("Checkout errors");
     await page.getByLabel("A new issue is created").uncheck();
     await page.getByLabel("A resolved issue happens again (regression)").uncheck();
@@ -193,7 +194,6 @@ describe("alert rules, installations and deliveries in Chromium", () => {
     await page.getByLabel("A new issue is created").check();
     await page.getByLabel("Level at least").selectOption("error");
     await page.getByLabel("Post to").selectOption({ label: "Alerts" });
-    await shoot(page, "rule-form");
     await page.getByRole("button", { name: "Create the rule" }).click();
     await expect.poll(() => page.locator("[role=status]").first().textContent()).toContain("Rule created.");
     expect(await worker.query("select name, target_name, conversation_id, created_via from alert_rules where project_id = ?", project.id)).toEqual([
@@ -237,9 +237,17 @@ describe("alert rules, installations and deliveries in Chromium", () => {
       .toBe(1);
     expect(postsTo(CHANNEL).filter((c) => c.status === 201 && JSON.stringify(c.body).includes("Invalid currency code"))).toHaveLength(1);
 
-    // The rule list and the installations page (with the doctor's findings).
+    // The rule list (with a rule Teams made us turn off, as a failed delivery leaves it) and the installations page.
+    await worker.db
+      .prepare(
+        `insert into alert_rules (project_id, name, conditions, filters, integration_id, target_name, target_type, conversation_id, frequency_minutes, status, status_reason, created_at)
+         select ?, 'Regressions to Grace', '{"regression":true}', '{}', id, 'Grace Hopper', 'user', 'a:personal-grace', 30, 'disabled', 'Teams refused delivery: ConversationBlockedByUser', ? from integrations where external_id = ?`,
+      )
+      .bind(project.id, Date.now(), TEAM)
+      .run();
     await page.getByRole("link", { name: "Alert rules" }).click();
     expect(await page.locator("ul.issues li").first().textContent()).toContain("Checkout errors");
+    expect(await page.locator("ul.issues li").nth(1).textContent()).toContain("Teams refused a card for good (ConversationBlockedByUser), so the rule was turned off.");
     await shoot(page, "rules");
     await page.getByRole("link", { name: "Teams installations" }).click();
     await expect.poll(() => page.locator("ul.checks").first().textContent()).toContain("Active, connected to organization");

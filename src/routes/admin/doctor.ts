@@ -292,7 +292,13 @@ function label(row: IntegrationSummary): string {
 }
 
 /** The doctor's checks of one installation (also shown on the web's Teams installations page). */
-export async function checksForIntegration(db: Db, row: IntegrationSummary, now: number): Promise<DoctorCheck[]> {
+export async function checksForIntegration(
+  db: Db,
+  row: IntegrationSummary,
+  now: number,
+  /** How to turn a rule back on, for where the report is read (the API by default; the web says where its button is). */
+  reenable: (ruleId: number) => string = (ruleId) => `Then re-enable it: PATCH /api/admin/rules/${ruleId} {"status":"active"}.`,
+): Promise<DoctorCheck[]> {
   const name = label(row);
   const integration = { id: row.id, teamId: row.externalId, name: row.name, status: row.status, organizationId: row.organizationId };
   if (row.status === "pending") {
@@ -329,7 +335,7 @@ export async function checksForIntegration(db: Db, row: IntegrationSummary, now:
       name: `${name}: rule ${rule.id} (${rule.name})`,
       ok: false,
       detail: `Disabled after a delivery failed for good: ${rule.reason}.`,
-      fix: fixForTeamsCode(rule.reason ?? "") + ` Then re-enable it: PATCH /api/admin/rules/${rule.id} {"status":"active"}.`,
+      fix: `${fixForTeamsCode(rule.reason ?? "")} ${reenable(rule.id)}`,
     });
   }
 

@@ -37,7 +37,7 @@ async function showInstallations(c: Context<WebEnv>, org: OrganizationRow, canMa
     rows.map(async (r) => ({
       integration: r.integration,
       lastActivityAt: Math.max(r.lastDeliveryAt ?? 0, r.integration.updatedAt),
-      checks: await checksForIntegration(db, r.integration, now),
+      checks: await checksForIntegration(db, r.integration, now, () => "Then press Enable on the rule's page (Alert rules)."),
     })),
   );
   return c.html(<InstallationsPage frame={{ viewer: c.get("viewer"), orgSlug: org.slug }} org={org} installations={installations} canManage={canManage} notice={notice} />, status);
