@@ -252,6 +252,23 @@ describe("alert rules, installations and deliveries in Chromium", () => {
     await page.getByRole("link", { name: "Teams installations" }).click();
     await expect.poll(() => page.locator("ul.checks").first().textContent()).toContain("Active, connected to organization");
     await shoot(page, "installations");
+    // The confirmations before anything destructive.
+    await page.getByRole("link", { name: "Disconnect…" }).click();
+    expect(await page.locator("h1").textContent()).toBe("Disconnect Platform?");
+    await shoot(page, "installation-disconnect");
+    await page.getByRole("link", { name: "Cancel" }).click();
+    await page.getByRole("link", { name: "Alert rules" }).click();
+    await page.getByRole("link", { name: "Checkout errors" }).click();
+    await page.getByRole("link", { name: "Edit" }).click();
+    expect(await page.locator("#target option").first().textContent()).toBe("Keep: channel Alerts in Platform");
+    await shoot(page, "rule-edit");
+    await page.goBack();
+    await page.getByRole("link", { name: "Delete…" }).click();
+    expect(await page.locator("h1").textContent()).toBe("Delete the alert rule Checkout errors?");
+    await shoot(page, "rule-delete");
+    await page.getByRole("link", { name: "Cancel" }).click();
+    expect(await worker.query("select status from integrations where external_id = ?", TEAM)).toEqual([{ status: "active" }]);
+    expect(await worker.query("select status from alert_rules where name = 'Checkout errors'")).toEqual([{ status: "active" }]);
     authority.nextUser = null;
     await context.close();
   }, 240_000);
