@@ -5,7 +5,7 @@
  */
 import { describeRule, type RuleSummaryInput } from "./subscription-cards";
 import { container, factSet, openUrl, rootCard, textBlock, TONE_STYLE } from "./elements";
-import { markdownText, plainText } from "./escape";
+import { markdownText } from "./escape";
 import { cardMessage } from "./message";
 import type { CardMessage } from "./types";
 
@@ -52,7 +52,7 @@ export function buildTestCardMessage(input: TestCardInput): CardMessage {
       textBlock(`via ${markdownText(input.rule.name, 80)}`, { size: "Small", isSubtle: true }),
     ],
     actions: [openUrl("Open the rule", input.ruleUrl)],
-    fallbackText: plainText(`${TEST_CARD_HEADLINE} (${input.rule.name})`, 200),
+    fallbackText: `${TEST_CARD_HEADLINE} (${markdownText(input.rule.name, 80)})`,
   });
   return cardMessage(card, `${TEST_CARD_HEADLINE}: ${input.rule.name}`);
 }

@@ -1,8 +1,9 @@
 /**
  * The Teams playground of `npm start`, in real headless Chromium against the real worker (wrangler dev) and the
  * local Microsoft stand-in, as a new user would go through it: the first five minutes from the playground's own
- * "Getting started" (its commands run as shown, and its web step: a rule made with the picker, a test card), asserting on what the page shows — the cards' rendered text and
- * the issue's status after the click — and then that the state survives a restart.
+ * "Getting started" (its commands run as shown, and its web step: a rule made with the picker, a test card),
+ * asserting on what the page shows — the cards' rendered text and the issue's status after the click — and then that
+ * the state survives a restart.
  */
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
