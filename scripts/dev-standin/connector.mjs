@@ -5,7 +5,8 @@
  *
  *   POST v3/conversations/{c}/activities[/{a}]  → 201 {id}            PUT …/activities/{a} → 200 {id: a}
  *   DELETE …/activities/{a}                     → 200                 POST v3/conversations → 201 {id} (1:1 chat)
- *   GET v3/teams/{t}, v3/teams/{t}/conversations → from `teams`       GET …/pagedmembers, …/members/{u} → `members`
+ *   GET v3/teams/{t}, v3/teams/{t}/conversations → from `teams`       GET …/pagedmembers (pageSize, continuationToken),
+ *                                                                      …/members/{u} → `members`
  *
  * `{c}` may be `<channel>;messageid=<root>` (a thread): posts there are replies to <root>, as in Teams. PUT and
  * DELETE of a message the conversation does not hold answer 404, like Teams. A bearer token the token endpoint
@@ -70,7 +71,13 @@ export class ConnectorStandIn {
       if (sub === "pagedmembers" && m === "GET") {
         const all = this.roster(id);
         if (!all) return [404, { error: { code: "ConversationNotFound", message: "not found" } }];
-        return [200, { members: all }];
+        // Pages of `pageSize` (at most 500), continued by an opaque continuationToken, as the Connector pages them.
+        const pageSize = Math.max(1, Math.min(500, Number(call.query?.pageSize) || 500));
+        const token = call.query?.continuationToken;
+        const start = token ? Number(String(token).replace("standin-page-", "")) || 0 : 0;
+        const members = all.slice(start, start + pageSize);
+        const next = start + pageSize < all.length ? `standin-page-${start + pageSize}` : undefined;
+        return [200, next ? { members, continuationToken: next } : { members }];
       }
       if (sub === "members" && subId !== undefined && m === "GET") {
         const member = (this.roster(id) ?? []).find((x) => x.id === subId);

@@ -115,7 +115,7 @@ export type SubscriptionItem = {
   rule: RuleSummaryInput;
   status: "active" | "disabled";
   statusReason: string | null;
-  createdVia: "api" | "teams";
+  createdVia: "api" | "teams" | "web";
 };
 
 /** `subscriptions` in a channel: its rules, each with an Unsubscribe button while active. */
@@ -138,7 +138,7 @@ export function buildSubscriptionsCard(params: { channelName: string; integratio
       textBlock(markdownText(describeRule(item.rule), 300), { isSubtle: true, size: "Small", spacing: "None" }),
     ];
     if (!active && item.statusReason) details.push(textBlock(markdownText(item.statusReason, 200), { isSubtle: true, size: "Small", spacing: "None" }));
-    if (item.createdVia === "api") details.push(textBlock(`Rule “${markdownText(item.ruleName, 80)}”, made outside Teams`, { isSubtle: true, size: "Small", spacing: "None" }));
+    if (item.createdVia !== "teams") details.push(textBlock(`Rule “${markdownText(item.ruleName, 80)}”, made outside Teams`, { isSubtle: true, size: "Small", spacing: "None" }));
     const columns = [column(details, "stretch")];
     if (active) {
       const unsubscribe: SettingsSubmitAction = { type: "Action.Submit", title: "Unsubscribe", data: encodeUnsubscribeData(item.ruleId, params.integrationId) };

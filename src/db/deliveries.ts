@@ -1,8 +1,8 @@
 /** Storage for the delivery log's queue-side reads and writes: hand-over, dead letters, the sweep and the backlog. */
-import { and, asc, eq, inArray, lt, sql } from "drizzle-orm";
+import { and, asc, desc, eq, inArray, lt, sql } from "drizzle-orm";
 import type { DeliveryRow } from "./alert-rules";
 import type { Db } from "./client";
-import { deliveries } from "./schema";
+import { alertRules, deliveries, issues, integrations, projects } from "./schema";
 
 const PENDING = ["queued", "retrying"] as const;
 
@@ -65,4 +65,48 @@ export async function requeueDeadDelivery(db: Db, id: number, now: number): Prom
     .where(and(eq(deliveries.id, id), eq(deliveries.status, "dead")))
     .returning();
   return rows[0] ?? null;
+}
+
+export type DeliveryFilter = { status?: DeliveryRow["status"]; issueId?: number; ruleId?: number; conversationId?: string; limit: number; cursor?: number };
+
+/**
+ * The delivery log of an organization (deliveries through its installations), newest first, with the issue's short id
+ * and title and the rule's name (the web's Deliveries page).
+ */
+export async function organizationDeliveries(db: Db, organizationId: number, f: DeliveryFilter) {
+  const conds = [eq(integrations.organizationId, organizationId)];
+  if (f.status) conds.push(eq(deliveries.status, f.status));
+  if (f.issueId) conds.push(eq(deliveries.issueId, f.issueId));
+  if (f.ruleId) conds.push(eq(deliveries.ruleId, f.ruleId));
+  if (f.conversationId) conds.push(eq(deliveries.conversationId, f.conversationId));
+  if (f.cursor) conds.push(lt(deliveries.id, f.cursor));
+  return db
+    .select({
+      delivery: deliveries,
+      integrationName: integrations.name,
+      shortId: issues.shortId,
+      issueTitle: issues.title,
+      ruleName: alertRules.name,
+      ruleTargetName: alertRules.targetName,
+      projectSlug: projects.slug,
+    })
+    .from(deliveries)
+    .innerJoin(integrations, eq(integrations.id, deliveries.integrationId))
+    .leftJoin(issues, eq(issues.id, deliveries.issueId))
+    .leftJoin(alertRules, eq(alertRules.id, deliveries.ruleId))
+    .leftJoin(projects, eq(projects.id, alertRules.projectId))
+    .where(and(...conds))
+    .orderBy(desc(deliveries.id))
+    .limit(f.limit);
+}
+
+/** A delivery if it went through one of the organization's installations. */
+export async function findOrganizationDelivery(db: Db, organizationId: number, id: number): Promise<DeliveryRow | null> {
+  const rows = await db
+    .select({ delivery: deliveries })
+    .from(deliveries)
+    .innerJoin(integrations, eq(integrations.id, deliveries.integrationId))
+    .where(and(eq(deliveries.id, id), eq(integrations.organizationId, organizationId)))
+    .limit(1);
+  return rows[0]?.delivery ?? null;
 }

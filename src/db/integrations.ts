@@ -1,7 +1,7 @@
 /** Storage for Teams installations (integrations). */
 import { and, eq, sql } from "drizzle-orm";
 import type { Db } from "./client";
-import { integrations, type IntegrationStatus } from "./schema";
+import { deliveries, integrations, type IntegrationStatus } from "./schema";
 
 export type IntegrationRow = typeof integrations.$inferSelect;
 
@@ -103,4 +103,23 @@ export async function listIntegrations(db: Db): Promise<IntegrationRow[]> {
 export async function anyActiveIntegration(db: Db): Promise<boolean> {
   const rows = await db.select({ id: integrations.id }).from(integrations).where(eq(integrations.status, "active")).limit(1);
   return rows.length > 0;
+}
+
+/** The organization's installations (team and personal), each with when a delivery last went through it (the web's list). */
+export async function organizationInstallations(db: Db, organizationId: number) {
+  return db
+    .select({
+      integration: integrations,
+      lastDeliveryAt: sql<number | null>`(select max(${deliveries.updatedAt}) from ${deliveries} where ${deliveries.integrationId} = ${integrations.id})`,
+    })
+    .from(integrations)
+    .where(eq(integrations.organizationId, organizationId))
+    .orderBy(integrations.id)
+    .limit(200);
+}
+
+/** An installation if it is connected to the organization. */
+export async function findOrganizationIntegration(db: Db, organizationId: number, id: number): Promise<IntegrationRow | null> {
+  const rows = await db.select().from(integrations).where(and(eq(integrations.id, id), eq(integrations.organizationId, organizationId))).limit(1);
+  return rows[0] ?? null;
 }

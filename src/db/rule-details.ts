@@ -1,5 +1,5 @@
 /** Reads for the web app's alert rule page: the rule in its project, its recent fires and deliveries. */
-import { and, desc, eq } from "drizzle-orm";
+import { and, desc, eq, ne } from "drizzle-orm";
 import type { Db } from "./client";
 import { alertRules, deliveries, issues, integrations, projects, ruleFires } from "./schema";
 
@@ -32,4 +32,16 @@ export async function recentRuleDeliveries(db: Db, ruleId: number, limit = 20) {
     .where(eq(deliveries.ruleId, ruleId))
     .orderBy(desc(deliveries.id))
     .limit(limit);
+}
+
+/** The organization's rules (not deleted), with their project and installation, by project then id (the rule list). */
+export async function rulesOfOrganization(db: Db, organizationId: number) {
+  return db
+    .select({ rule: alertRules, projectSlug: projects.slug, projectName: projects.name, integrationName: integrations.name, integrationStatus: integrations.status })
+    .from(alertRules)
+    .innerJoin(projects, eq(projects.id, alertRules.projectId))
+    .innerJoin(integrations, eq(integrations.id, alertRules.integrationId))
+    .where(and(eq(projects.organizationId, organizationId), ne(alertRules.status, "deleted")))
+    .orderBy(projects.slug, alertRules.id)
+    .limit(500);
 }

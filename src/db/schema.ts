@@ -320,13 +320,13 @@ export const alertRules = sqliteTable(
     createdAt: integer("created_at").notNull(),
     /** Who created the rule (null: the admin token, or before this was recorded). */
     createdByUserId: integer("created_by_user_id").references(() => users.id),
-    /** Where it was created: the admin API, or a `subscribe` command in a Teams channel. */
+    /** Where it was created: the admin API, a `subscribe` command in a Teams channel, or the web app. */
     createdVia: text("created_via").$type<RuleOrigin>().notNull().default("api"),
   },
   (t) => [index("alert_rules_project_idx").on(t.projectId), index("alert_rules_conversation_idx").on(t.integrationId, t.conversationId)],
 );
 
-export type RuleOrigin = "api" | "teams";
+export type RuleOrigin = "api" | "teams" | "web";
 
 /**
  * Personal notification settings beyond `users.notifyOnAssign`: a card in the personal chat when an issue the user

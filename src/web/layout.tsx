@@ -26,6 +26,9 @@ export function WebPage(props: { title: string; frame: Frame; children: Child })
         <header class="top">
           <a href="/">Issue Alerts</a>
           {viewer && orgSlug ? <a href={`/organizations/${encodeURIComponent(orgSlug)}/issues/`}>Issues</a> : null}
+          {viewer && orgSlug ? <a href={`/organizations/${encodeURIComponent(orgSlug)}/alerts/rules/`}>Alert rules</a> : null}
+          {viewer && orgSlug ? <a href={`/organizations/${encodeURIComponent(orgSlug)}/installations/`}>Teams installations</a> : null}
+          {viewer && orgSlug ? <a href={`/organizations/${encodeURIComponent(orgSlug)}/deliveries/`}>Deliveries</a> : null}
           {viewer ? <a href="/settings/tokens/">API tokens</a> : null}
           {viewer ? (
             <span class="who">

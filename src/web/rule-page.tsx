@@ -1,8 +1,12 @@
-/** /organizations/<slug>/alerts/rules/<project>/<id>/details/: what a card's "via <rule>" footer opens (read-only). */
+/**
+ * /organizations/<slug>/alerts/rules/<project>/<id>/details/: what a card's "via <rule>" footer opens. Members read it;
+ * admins also get Edit, Send a test card, Disable / Enable and Delete.
+ */
 import type { AlertRuleRow } from "../db/alert-rules";
 import { formatMinutes } from "../cards/format";
+import { disabledAdvice, rulePath, rulesBase } from "./alert-rule-pages";
 import { utcText } from "./format";
-import { WebPage, type Frame } from "./layout";
+import { SessionForm, WebPage, type Frame } from "./layout";
 
 export type RulePageView = {
   frame: Frame;
@@ -10,6 +14,10 @@ export type RulePageView = {
   project: { slug: string; name: string };
   rule: AlertRuleRow;
   integrationName: string;
+  integrationStatus: string;
+  canManage: boolean;
+  /** The outcome of the last action on this page (a test card, a status change). */
+  notice?: { kind: "ok" | "error"; text: string };
   fires: { issueId: number; shortId: string; title: string; lastFiredAt: number }[];
   deliveries: { id: number; kind: string; status: string; attempts: number; lastError: string | null; updatedAt: number; issueId: number | null }[];
 };
@@ -36,14 +44,21 @@ function filtersText(r: AlertRuleRow): string[] {
 export function RulePage(v: RulePageView) {
   const base = `/organizations/${encodeURIComponent(v.org.slug)}`;
   const r = v.rule;
+  const advice = disabledAdvice(r, v.integrationStatus);
+  const viewer = v.frame.viewer;
   return (
     <WebPage title={`Alert rule ${r.name}`} frame={v.frame}>
       <p class="hint">
-        <a href={`${base}/issues/?project=${encodeURIComponent(v.project.slug)}`}>Issues of {v.project.name}</a>
+        <a href={rulesBase(v.org.slug)}>Alert rules</a> · <a href={`${base}/issues/?project=${encodeURIComponent(v.project.slug)}`}>Issues of {v.project.name}</a>
       </p>
       <h1>Alert rule: {r.name}</h1>
+      {v.notice ? (
+        <p class={v.notice.kind} role={v.notice.kind === "error" ? "alert" : "status"}>
+          {v.notice.text}
+        </p>
+      ) : null}
       <p>
-        <span class="badge">{r.status}</span> {r.statusReason ? <span class="error">{r.statusReason}</span> : null}
+        <span class="badge">{r.status}</span> {advice ? <span class="error">{advice}</span> : null}
       </p>
       <dl class="meta">
         <dt>Project</dt>
@@ -67,7 +82,31 @@ export function RulePage(v: RulePageView) {
           <li>{t}</li>
         ))}
       </ul>
-      <p class="hint">Editing rules from the web comes later; the admin API edits them today.</p>
+      {v.canManage && viewer ? (
+        <div class="actions">
+          <SessionForm viewer={viewer} action={rulePath(v.org.slug, v.project.slug, r.id, "test")} label="Send a test card">
+            <button type="submit">Send a test card</button>
+            <p class="hint">Posts a clearly marked sample card to the rule’s target now.</p>
+          </SessionForm>
+          <SessionForm viewer={viewer} action={rulePath(v.org.slug, v.project.slug, r.id, "status")} label={r.status === "active" ? "Disable" : "Enable"}>
+            <input type="hidden" name="status" value={r.status === "active" ? "disabled" : "active"} />
+            <button type="submit" class="secondary">
+              {r.status === "active" ? "Disable" : "Enable"}
+            </button>
+            <p class="hint">{r.status === "active" ? "Stops posting until enabled again." : "Posts again from the next matching issue."}</p>
+          </SessionForm>
+          <div class="links">
+            <a class="button secondary" href={rulePath(v.org.slug, v.project.slug, r.id, "edit")}>
+              Edit
+            </a>{" "}
+            <a class="button secondary" href={rulePath(v.org.slug, v.project.slug, r.id, "delete")}>
+              Delete…
+            </a>
+          </div>
+        </div>
+      ) : (
+        <p class="hint">Only admins of this organization can change this rule.</p>
+      )}
       <h2>Recent fires</h2>
       {v.fires.length ? (
         <ul>

@@ -32,6 +32,8 @@ pre{white-space:pre-wrap;overflow-wrap:anywhere;font:13px/1.4 ui-monospace,Menlo
 table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:.25rem .4rem;border-bottom:1px solid #eee;vertical-align:top;overflow-wrap:anywhere}
 nav.pages{display:flex;gap:1rem;margin:1rem 0}
 .tags{display:grid;grid-template-columns:1fr;gap:.5rem}
+textarea{width:100%;padding:.45rem;font:inherit;border:1px solid #b9b9c3;border-radius:4px}fieldset{min-width:0}legend{font-weight:600;padding:0 .25rem}label.check{font-weight:400;margin:.3rem 0}.pair{display:grid;grid-template-columns:1fr 1fr;gap:0 .75rem}
+button.danger{background:#a4262c}ul.checks{padding-left:1.1rem;margin:.25rem 0}ul.checks li{margin:.3rem 0;overflow-wrap:anywhere}a.button.secondary{background:#fff;color:#464775;border:1px solid #464775}.install h2{margin-top:0}
 @media (min-width:48rem){.filters{grid-template-columns:repeat(5,1fr) auto;align-items:end}.actions{grid-template-columns:repeat(3,1fr)}
 .layout{display:grid;grid-template-columns:minmax(0,2fr) minmax(0,1fr);gap:1rem}.tags{grid-template-columns:1fr 1fr}}
 `;

@@ -1,8 +1,9 @@
 /**
  * The Teams playground of `npm start`, in real headless Chromium against the real worker (wrangler dev) and the
  * local Microsoft stand-in, as a new user would go through it: the first five minutes from the playground's own
- * "Getting started" (its commands run as shown), asserting on what the page shows — the cards' rendered text and
- * the issue's status after the click — and then that the state survives a restart.
+ * "Getting started" (its commands run as shown, and its web step: a rule made with the picker, a test card),
+ * asserting on what the page shows — the cards' rendered text and the issue's status after the click — and then that
+ * the state survives a restart.
  */
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -117,7 +118,27 @@ describe("the Teams playground (npm start, headless Chromium)", () => {
     await setup.close();
     await post("Installation for Demo is successful").waitFor();
 
-    // 3. + 4. The rule and the event, with the commands the guide shows (filled in with this installation's id).
+    // 3. An alert rule in the web app (the guide's link): the picker lists Platform's live channels and people (the
+    //    stand-in's Connector), and "Send a test card" posts the marked sample into Platform › Alerts.
+    await page.locator(".guide-link").click();
+    await page.waitForFunction(() => !document.querySelector('[data-command="rule"]')!.textContent!.includes("complete step 2"));
+    const [web] = await Promise.all([page.waitForEvent("popup"), page.locator('[data-step="rule"]').getByRole("link", { name: "Alert rules" }).click()]);
+    await web.locator('button[data-user="admin@example.com"]').click();
+    await web.getByRole("link", { name: /^New rule for / }).click();
+    expect(await web.locator("#target option").allTextContents()).toEqual(expect.arrayContaining(["General", "Alerts", "Ada Lovelace", "Grace Hopper"]));
+    await web.getByLabel("Name").fill("New issues to Alerts");
+    await web.getByLabel("Post to").selectOption({ label: "Alerts" });
+    await web.getByRole("button", { name: "Create the rule" }).click();
+    await web.getByRole("button", { name: "Send a test card" }).click();
+    await web.getByText("Delivered: Teams accepted the test card for channel Alerts in Platform.").waitFor();
+    // Signed out again, so step 5 signs in from the link page as a new visitor would.
+    await web.getByRole("button", { name: "Sign out" }).click();
+    await web.waitForURL(/\/$/);
+    await web.close();
+    await channel("Platform", "Alerts").click();
+    await post("Test card — this is what an alert from this rule looks like").waitFor();
+
+    // 3. (again) + 4. The rule and the event, with the commands the guide shows (filled in with this installation's id).
     await page.locator(".guide-link").click();
     await page.waitForFunction(() => !document.querySelector('[data-command="rule"]')!.textContent!.includes("complete step 2"));
     await expect(page.locator('[data-step="setup"]').getAttribute("class")).resolves.toBe("done");

@@ -245,7 +245,7 @@ async function openIdKeysCheck(env: Env, deps: DoctorDeps): Promise<DoctorCheck>
   }
 }
 
-type IntegrationSummary = Pick<
+export type IntegrationSummary = Pick<
   typeof integrations.$inferSelect,
   "id" | "name" | "externalId" | "status" | "statusReason" | "organizationId" | "installationType"
 >;
@@ -291,7 +291,14 @@ function label(row: IntegrationSummary): string {
   return `Teams installation ${row.id} (${row.name || row.externalId})`;
 }
 
-async function checksForIntegration(db: Db, row: IntegrationSummary, now: number): Promise<DoctorCheck[]> {
+/** The doctor's checks of one installation (also shown on the web's Teams installations page). */
+export async function checksForIntegration(
+  db: Db,
+  row: IntegrationSummary,
+  now: number,
+  /** How to turn a rule back on, for where the report is read (the API by default; the web says where its button is). */
+  reenable: (ruleId: number) => string = (ruleId) => `Then re-enable it: PATCH /api/admin/rules/${ruleId} {"status":"active"}.`,
+): Promise<DoctorCheck[]> {
   const name = label(row);
   const integration = { id: row.id, teamId: row.externalId, name: row.name, status: row.status, organizationId: row.organizationId };
   if (row.status === "pending") {
@@ -328,7 +335,7 @@ async function checksForIntegration(db: Db, row: IntegrationSummary, now: number
       name: `${name}: rule ${rule.id} (${rule.name})`,
       ok: false,
       detail: `Disabled after a delivery failed for good: ${rule.reason}.`,
-      fix: fixForTeamsCode(rule.reason ?? "") + ` Then re-enable it: PATCH /api/admin/rules/${rule.id} {"status":"active"}.`,
+      fix: `${fixForTeamsCode(rule.reason ?? "")} ${reenable(rule.id)}`,
     });
   }
 

@@ -4,12 +4,12 @@ import type { AppEnv } from "../../env";
 import { frequencyMinutesSchema, newRuleValues, ruleConditionsSchema, ruleFiltersSchema, trimmedName } from "../../alerts/rule-definition";
 import { resolveRuleTarget } from "../../alerts/rule-target";
 import { connectorFor } from "../../bot/connector-client";
-import { handOver } from "../../alerts/enqueue";
-import { getDelivery, getRule, insertRule, listDeliveries, listRules, updateRule, type AlertRuleRow } from "../../db/alert-rules";
+import { retryDeadDelivery } from "../../alerts/retry-delivery";
+import { getRule, insertRule, listDeliveries, listRules, updateRule, type AlertRuleRow } from "../../db/alert-rules";
 import { getDb } from "../../db/client";
-import { deliveryBacklog, requeueDeadDelivery } from "../../db/deliveries";
+import { deliveryBacklog } from "../../db/deliveries";
 import { getIntegration, listIntegrations } from "../../db/integrations";
-import { ConflictError, NotFoundError, ValidationError } from "../../errors";
+import { NotFoundError, ValidationError } from "../../errors";
 import { readJsonObject } from "../../http/json-body";
 import { validate } from "../../http/validate";
 import { requireProject } from "./lookups";
@@ -168,15 +168,7 @@ ruleRoutes.get("/deliveries/backlog", async (c) => {
 
 /** Sends a dead delivery again: back to `queued` with a fresh attempt budget; the outcome is recorded as for any delivery. */
 ruleRoutes.post("/deliveries/:id/retry", async (c) => {
-  const id = idParam(c, "id");
-  const db = getDb(c.env.DB);
-  const row = await requeueDeadDelivery(db, id, Date.now());
-  if (!row) {
-    const existing = await getDelivery(db, id);
-    if (!existing) throw new NotFoundError("No such delivery.");
-    throw new ConflictError(`Only a dead delivery can be retried; this one is ${existing.status}.`);
-  }
-  await handOver(c.env, [row.id]);
+  const row = await retryDeadDelivery(c.env, getDb(c.env.DB), idParam(c, "id"), Date.now());
   return c.json({ id: row.id, status: row.status, attempts: row.attempts, lastError: row.lastError });
 });
 

@@ -12,6 +12,8 @@ import { AppError, NotFoundError } from "../../errors";
 import { LandingPage, NotFoundPage } from "../../web/landing-page";
 import { MessagePage } from "../../web/layout";
 import { authRoutes } from "./auth";
+import { deliveryRoutes } from "./deliveries";
+import { installationRoutes } from "./installations";
 import { issueRoutes } from "./issues";
 import { ruleRoutes } from "./rules";
 import { orgSettingsRoutes, tokenRoutes } from "./settings";
@@ -34,6 +36,8 @@ signedIn.use("/organizations/*", requireViewer);
 signedIn.use("/settings/*", requireViewer);
 signedIn.route("/organizations", issueRoutes);
 signedIn.route("/organizations", ruleRoutes);
+signedIn.route("/organizations", installationRoutes);
+signedIn.route("/organizations", deliveryRoutes);
 signedIn.route("/organizations", orgSettingsRoutes);
 signedIn.route("/settings", tokenRoutes);
 signedIn.onError((err, c) => {
