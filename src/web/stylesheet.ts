@@ -32,6 +32,10 @@ pre{white-space:pre-wrap;overflow-wrap:anywhere;font:13px/1.4 ui-monospace,Menlo
 table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:.25rem .4rem;border-bottom:1px solid #eee;vertical-align:top;overflow-wrap:anywhere}
 nav.pages{display:flex;gap:1rem;margin:1rem 0}
 .tags{display:grid;grid-template-columns:1fr;gap:.5rem}
+.copy{user-select:all;background:#fff;border:1px solid #e1e1e6;border-radius:4px;padding:.4rem .5rem}code.copy{display:block;font-size:12px;padding:.2rem .3rem}
+button.danger{background:#a4262c}.confirm{margin:.5rem 0 0}.confirm label{font-weight:400}.field-error{margin:.2rem 0 0}input[aria-invalid]{border-color:#a4262c}
+.forms{display:grid;grid-template-columns:1fr;gap:0 1rem}
+@media (min-width:48rem){.forms{grid-template-columns:1fr 1fr}}
 @media (min-width:48rem){.filters{grid-template-columns:repeat(5,1fr) auto;align-items:end}.actions{grid-template-columns:repeat(3,1fr)}
 .layout{display:grid;grid-template-columns:minmax(0,2fr) minmax(0,1fr);gap:1rem}.tags{grid-template-columns:1fr 1fr}}
 `;

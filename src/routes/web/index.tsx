@@ -15,6 +15,8 @@ import { authRoutes } from "./auth";
 import { issueRoutes } from "./issues";
 import { ruleRoutes } from "./rules";
 import { orgSettingsRoutes, tokenRoutes } from "./settings";
+import { projectPageRoutes } from "./projects";
+import { meRoutes } from "./me";
 import { isSecureSite, requireViewer, webDb, type WebEnv } from "./web-context";
 
 export const webRoutes = new Hono<AppEnv>();
@@ -32,9 +34,12 @@ webRoutes.route("/auth", authRoutes);
 const signedIn = new Hono<WebEnv>();
 signedIn.use("/organizations/*", requireViewer);
 signedIn.use("/settings/*", requireViewer);
+signedIn.use("/me/*", requireViewer);
 signedIn.route("/organizations", issueRoutes);
 signedIn.route("/organizations", ruleRoutes);
 signedIn.route("/organizations", orgSettingsRoutes);
+signedIn.route("/organizations", projectPageRoutes);
+signedIn.route("/", meRoutes);
 signedIn.route("/settings", tokenRoutes);
 signedIn.onError((err, c) => {
   const viewer = c.get("viewer") ?? null;
