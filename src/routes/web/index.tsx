@@ -17,6 +17,7 @@ import { ruleRoutes } from "./rules";
 import { orgSettingsRoutes, tokenRoutes } from "./settings";
 import { projectPageRoutes } from "./projects";
 import { meRoutes } from "./me";
+import { peopleRoutes } from "./people";
 import { isSecureSite, requireViewer, webDb, type WebEnv } from "./web-context";
 
 export const webRoutes = new Hono<AppEnv>();
@@ -40,6 +41,7 @@ signedIn.route("/organizations", ruleRoutes);
 signedIn.route("/organizations", orgSettingsRoutes);
 signedIn.route("/organizations", projectPageRoutes);
 signedIn.route("/", meRoutes);
+signedIn.route("/organizations", peopleRoutes);
 signedIn.route("/settings", tokenRoutes);
 signedIn.onError((err, c) => {
   const viewer = c.get("viewer") ?? null;
