@@ -40,6 +40,9 @@ export function WebPage(props: { title: string; frame: Frame; children: Child })
           ) : null}
         </header>
         <main>{props.children}</main>
+        <footer class="site">
+          <a href="/about">About</a> · <a href="/privacy">Privacy</a> · <a href="/terms">Terms</a>
+        </footer>
       </body>
       </html>
     </>

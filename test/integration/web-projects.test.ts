@@ -233,3 +233,23 @@ describe("me page", () => {
     expect(anonymous.headers.get("location")).toBe("/auth/sign-in?returnTo=%2Fme%2F");
   });
 });
+
+describe("public pages", () => {
+  it("about, privacy and terms (the Teams package's links) are served signed out, styled under the CSP, and linked from every page", async () => {
+    for (const [path, text] of [
+      ["/about", "Sign in with Microsoft"],
+      ["/privacy", "What is stored about people"],
+      ["/terms", "Terms of use"],
+    ] as const) {
+      const res = await new Browser().fetch(path);
+      expect(res.status, path).toBe(200);
+      expect(res.headers.get("content-security-policy")).toContain("default-src 'none'");
+      const html = await res.text();
+      expect(html).toContain(text);
+      expect(html).toContain('<a href="/privacy">Privacy</a>');
+    }
+    const landing = await (await new Browser().fetch("/")).text();
+    expect(landing).toContain('href="/about"');
+    expect(landing).toContain('href="/auth/sign-in"');
+  });
+});

@@ -18,6 +18,7 @@ import { orgSettingsRoutes, tokenRoutes } from "./settings";
 import { projectPageRoutes } from "./projects";
 import { meRoutes } from "./me";
 import { peopleRoutes } from "./people";
+import { sitePageRoutes } from "./site";
 import { isSecureSite, requireViewer, webDb, type WebEnv } from "./web-context";
 
 export const webRoutes = new Hono<AppEnv>();
@@ -31,6 +32,7 @@ webRoutes.get("/", async (c) => {
 });
 
 webRoutes.route("/auth", authRoutes);
+webRoutes.route("/", sitePageRoutes);
 
 const signedIn = new Hono<WebEnv>();
 signedIn.use("/organizations/*", requireViewer);
