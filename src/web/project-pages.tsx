@@ -222,7 +222,7 @@ sentry_sdk.init(dsn="${dsn}")`}</pre>
         <p>No releases yet.</p>
       )}
       {isAdmin ? (
-        <SessionForm viewer={viewer} action={`${base}releases`} label="New release">
+        <SessionForm viewer={viewer} action={`${base}releases`} label="Add a release">
           <TextField id="release-version" name="version" label="New release" value={props.values?.version} errors={errorsOf("release")} required maxlength={200} placeholder="api@1.4.2" />
           <button type="submit">Add release</button>
         </SessionForm>
