@@ -82,7 +82,7 @@ export function MePage(props: {
       <h2>Teams accounts linked to you</h2>
       <p class="hint">Card buttons you press in Teams act as you through these links.</p>
       {props.links.length ? (
-        <table>
+        <table class="stack">
           <tr>
             <th scope="col">Where</th>
             <th scope="col">Organization</th>
@@ -92,8 +92,8 @@ export function MePage(props: {
           {props.links.map((l) => (
             <tr>
               <td>{l.installationType === "team" ? `Team ${l.installationName || "(unnamed)"}` : "Personal app"}</td>
-              <td>{l.organizationName ?? "—"}</td>
-              <td>{utcText(l.linkedAt)}</td>
+              <td data-label="Organization">{l.organizationName ?? "—"}</td>
+              <td data-label="Linked">{utcText(l.linkedAt)}</td>
               <td>
                 <SessionForm viewer={viewer} action={`/me/links/${l.id}/unlink`} label="Unlink">
                   <ConfirmBox

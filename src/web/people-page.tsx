@@ -57,7 +57,7 @@ export function PeoplePage(props: {
       ) : null}
 
       <h2>Members</h2>
-      <table>
+      <table class="stack">
         <tr>
           <th scope="col">Name</th>
           <th scope="col">Email</th>
@@ -70,8 +70,8 @@ export function PeoplePage(props: {
               {m.name || "—"}
               {m.userId === viewer.userId ? " (you)" : ""}
             </td>
-            <td>{m.email}</td>
-            <td>
+            <td data-label="Email">{m.email}</td>
+            <td data-label="Role">
               {isAdmin ? (
                 <SessionForm viewer={viewer} action={`${base}members/${m.userId}/role`} label={`Role of ${m.email}`}>
                   <label for={`role-${m.userId}`} class="visually-hidden">
@@ -88,7 +88,7 @@ export function PeoplePage(props: {
               )}
             </td>
             {isAdmin ? (
-              <td>
+              <td data-label="Remove">
                 <SessionForm viewer={viewer} action={`${base}members/${m.userId}/remove`} label={`Remove ${m.email}`}>
                   <ConfirmBox id={`confirm-remove-${m.userId}`} label="Remove from the organization and its teams" errors={errorsOf(`remove-${m.userId}`)} />
                   <button type="submit" class="danger small">
@@ -107,7 +107,7 @@ export function PeoplePage(props: {
         organization's Teams app is connected. Invitations expire after 30 days.
       </p>
       {props.invitations.length ? (
-        <table>
+        <table class="stack">
           <tr>
             <th scope="col">Email</th>
             <th scope="col">Role</th>
@@ -118,12 +118,12 @@ export function PeoplePage(props: {
           {props.invitations.map((i) => (
             <tr>
               <td>{i.email}</td>
-              <td>{i.role}</td>
-              <td>
+              <td data-label="Role">{i.role}</td>
+              <td data-label="Invited">
                 {utcText(i.createdAt)}
                 {i.invitedByName ? ` by ${i.invitedByName}` : ""}
               </td>
-              <td>{i.expiresAt > props.now ? `Pending until ${utcText(i.expiresAt)}` : "Expired"}</td>
+              <td data-label="State">{i.expiresAt > props.now ? `Pending until ${utcText(i.expiresAt)}` : "Expired"}</td>
               {isAdmin ? (
                 <td>
                   <SessionForm viewer={viewer} action={`${base}invitations/${i.id}/revoke`} label={`Withdraw the invitation of ${i.email}`}>

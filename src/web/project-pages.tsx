@@ -35,7 +35,7 @@ export function ProjectsPage(props: {
       <h1>Projects · {org.name}</h1>
       <p>A project is one app that reports errors. Each has a DSN for the Sentry SDKs and its own alert rules.</p>
       {props.projects.length ? (
-        <table>
+        <table class="stack">
           <tr>
             <th scope="col">Project</th>
             <th scope="col">Slug</th>
@@ -47,9 +47,9 @@ export function ProjectsPage(props: {
               <td>
                 <a href={projectPath(org.slug, p.slug)}>{p.name}</a>
               </td>
-              <td>{p.slug}</td>
-              <td>{p.shortIdPrefix}-…</td>
-              <td>{utcText(p.createdAt)}</td>
+              <td data-label="Slug">{p.slug}</td>
+              <td data-label="Short ids">{p.shortIdPrefix}-…</td>
+              <td data-label="Created">{utcText(p.createdAt)}</td>
             </tr>
           ))}
         </table>
@@ -143,7 +143,7 @@ sentry_sdk.init(dsn="${dsn}")`}</pre>
 
       <h2>Ingest keys</h2>
       <p class="hint">A DSN is its key. Events sent with a revoked key are refused (within 30 seconds of the revocation).</p>
-      <table>
+      <table class="stack">
         <tr>
           <th scope="col">Label</th>
           <th scope="col">DSN</th>
@@ -154,12 +154,12 @@ sentry_sdk.init(dsn="${dsn}")`}</pre>
           const formId = `revoke-${key.id}` as const;
           return (
             <tr>
-              <td>{key.label}</td>
-              <td>
+              <td data-label="Label">{key.label}</td>
+              <td data-label="DSN">
                 <code class="copy">{keyDsn}</code>
               </td>
-              <td>{utcText(key.createdAt)}</td>
-              <td>
+              <td data-label="Created">{utcText(key.createdAt)}</td>
+              <td data-label="State">
                 {key.revokedAt !== null ? (
                   `Revoked ${utcText(key.revokedAt)}`
                 ) : isAdmin ? (

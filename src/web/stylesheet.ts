@@ -37,6 +37,8 @@ button.danger{background:#a4262c}.confirm{margin:.5rem 0 0}.confirm label{font-w
 .forms{display:grid;grid-template-columns:1fr;gap:0 1rem}
 button.small{padding:.25rem .6rem;margin-top:.4rem;font-size:.85rem}ul.plain{list-style:none;padding:0;margin:0}ul.plain li{padding:.3rem 0;border-top:1px solid #eee}
 footer.site{max-width:72rem;margin:1.5rem auto;padding:0 1rem;font-size:.85rem;color:#555}
+@media (max-width:47.99rem){table.stack tr:first-child{display:none}table.stack tr{display:block;border-bottom:1px solid #e1e1e6;padding:.4rem 0}
+table.stack td{display:block;border:0;padding:.1rem 0}table.stack td[data-label]::before{content:attr(data-label);display:block;font-size:.8rem;color:#555}}
 .visually-hidden{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
 @media (min-width:48rem){.forms{grid-template-columns:1fr 1fr}}
 @media (min-width:48rem){.filters{grid-template-columns:repeat(5,1fr) auto;align-items:end}.actions{grid-template-columns:repeat(3,1fr)}
