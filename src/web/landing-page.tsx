@@ -35,10 +35,16 @@ export function LandingPage(props: { viewer: Viewer | null; organizations: { slu
           </a>
         </p>
       )}
-      <p class="hint">
-        Sign in with the work account you use in Teams. New here? An admin of your organization invites you (People page), or lets people of
-        your Microsoft tenant join. <a href="/about">More about this service</a>.
-      </p>
+      {viewer ? (
+        <p class="hint">
+          <a href="/me/">Your settings</a> · <a href="/about">About this service</a>
+        </p>
+      ) : (
+        <p class="hint">
+          Sign in with the work account you use in Teams. New here? An admin of your organization invites you (People page), or lets people
+          of your Microsoft tenant join. <a href="/about">More about this service</a>.
+        </p>
+      )}
     </WebPage>
   );
 }

@@ -111,6 +111,10 @@ export function ProjectPage(props: {
         <dd>{project.shortIdPrefix}-…</dd>
         <dt>Rate limit</dt>
         <dd>{project.rateLimitPerMinute ? `${project.rateLimitPerMinute} events a minute` : "none"}</dd>
+        <dt>Issues</dt>
+        <dd>
+          <a href={`/organizations/${encodeURIComponent(org.slug)}/issues/?project=${encodeURIComponent(project.slug)}`}>This project's issues</a>
+        </dd>
       </dl>
 
       <h2>DSN</h2>
