@@ -118,6 +118,24 @@ describe("invitations", () => {
   });
 });
 
+describe("invitations for people who already have an account", () => {
+  it("a known user invited to a second organization connected to their tenant joins it on their next sign-in", async () => {
+    const home = await connectedOrg();
+    const other = await connectedOrg(); // also connected to TENANT
+    // The member signs in once (their identity is now known), then the other organization invites them.
+    await signedIn(home, "member");
+    const adminB = await signedIn(other, "admin");
+    const path = `/organizations/${other.org.slug}/people/`;
+    const csrf = csrfIn(await (await adminB.fetch(path)).text());
+    expect((await adminB.post(`${path}invitations`, { csrf, email: home.member.email, role: "member" })).status).toBe(303);
+    expect(await count("select count(*) as n from memberships where organization_id = ? and user_id = ?", other.org.id, home.member.id)).toBe(0);
+    const again = await signedIn(home, "member");
+    expect(await one("select role from memberships where organization_id = ? and user_id = ?", other.org.id, home.member.id)).toEqual({ role: "member" });
+    expect(await count("select count(*) as n from invitations where organization_id = ?", other.org.id)).toBe(0);
+    expect((await again.fetch(path)).status).toBe(200);
+  });
+});
+
 describe("members and teams", () => {
   it("an admin changes roles and removes members (confirmed), but never the last admin", async () => {
     const s = await connectedOrg();
