@@ -76,7 +76,7 @@ export function MePage(props: {
           ))}
         </ul>
       ) : (
-        <p class="hint">None. In your personal chat with the bot, type subscribe and a project's name.</p>
+        <p class="hint">None. Follow one on its project page, or type subscribe and its name in your personal chat with the bot.</p>
       )}
 
       <h2>Teams accounts linked to you</h2>

@@ -83,6 +83,7 @@ export function ProjectPage(props: {
   project: ProjectRow;
   keys: { key: ProjectKeyRow; dsn: string }[];
   releases: ReleaseRow[];
+  following: boolean;
   notice?: string;
   errors?: ProjectPageErrors;
   values?: Record<string, string | undefined>;
@@ -114,6 +115,16 @@ export function ProjectPage(props: {
         <dt>Issues</dt>
         <dd>
           <a href={`/organizations/${encodeURIComponent(org.slug)}/issues/?project=${encodeURIComponent(project.slug)}`}>This project's issues</a>
+        </dd>
+        <dt>You</dt>
+        <dd>
+          <SessionForm viewer={viewer} action={`${base}follow`} label={props.following ? "Stop following" : "Follow"}>
+            {props.following ? "follow it: its new issues come to your personal Teams chat. " : "do not follow it. "}
+            <input type="hidden" name="follow" value={props.following ? "off" : "on"} />
+            <button type="submit" class="secondary small">
+              {props.following ? "Stop following" : "Follow"}
+            </button>
+          </SessionForm>
         </dd>
       </dl>
 

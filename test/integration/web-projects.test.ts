@@ -192,6 +192,25 @@ describe("projects pages", () => {
   });
 });
 
+describe("following a project", () => {
+  it("a member follows a project from its page (as the chat's subscribe) and stops from Me; another organization's project is 404", async () => {
+    const s = await connectedOrg();
+    const b = await signedIn(s, "member");
+    const path = `/organizations/${s.org.slug}/projects/${s.project.slug}/`;
+    const csrf = csrfIn(await (await b.fetch(path)).text());
+    expect((await b.post(`${path}follow`, { csrf, follow: "on" })).status).toBe(303);
+    expect(await count("select count(*) as n from project_follows where user_id = ? and project_id = ?", s.member.id, s.project.id)).toBe(1);
+    expect(await (await b.fetch(path)).text()).toContain("Stop following");
+    const me = await (await b.fetch("/me/")).text();
+    expect(me).toContain(`${s.project.name} (${s.project.slug})`);
+    expect((await b.post("/me/unfollow", { csrf, projectId: String(s.project.id) })).status).toBe(303);
+    expect(await count("select count(*) as n from project_follows where user_id = ?", s.member.id)).toBe(0);
+    const other = await connectedOrg(crypto.randomUUID());
+    expect((await b.post(`/organizations/${other.org.slug}/projects/${other.project.slug}/follow`, { csrf, follow: "on" })).status).toBe(404);
+    expect(await count("select count(*) as n from project_follows where user_id = ?", s.member.id)).toBe(0);
+  });
+});
+
 describe("me page", () => {
   it("saves the notification toggles the chat's notifications card shows, and unlinks my Teams account only when confirmed", async () => {
     const s = await connectedOrg();

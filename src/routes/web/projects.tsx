@@ -4,6 +4,7 @@
  * POST     /organizations/<slug>/projects/<project>/keys                add a key, or rotate (admins)
  * POST     /organizations/<slug>/projects/<project>/keys/<id>/revoke    revoke one key, confirmed (admins)
  * POST     /organizations/<slug>/projects/<project>/releases            add a release (admins)
+ * POST     /organizations/<slug>/projects/<project>/follow              follow / stop following (members; as the chat's subscribe)
  * Forms are checked with the admin API's schemas and written by the same storage functions; a failed check writes
  * nothing and shows the page again with the error next to its field (400).
  */
@@ -20,6 +21,7 @@ import {
   revokeProjectKey,
   type ProjectRow,
 } from "../../db/projects";
+import { followedProjects, followProject, unfollowProject } from "../../db/notification-settings";
 import { insertRelease, listReleases } from "../../db/releases";
 import { isUniqueViolation } from "../../db/unique-violation";
 import { publicBaseUrl } from "../../env";
@@ -75,6 +77,8 @@ const NOTICES: Record<string, string> = {
   rotated: "Keys rotated: the new key is live and the others are revoked.",
   revoked: "Key revoked.",
   release: "Release added.",
+  followed: "You follow this project: its new issues come to your personal chat with the bot (when “New issues in projects I follow” is on in Me).",
+  unfollowed: "You no longer follow this project.",
 };
 
 async function projectOf(c: Context<WebEnv>): Promise<{ org: OrganizationRow; role: MembershipRole; project: ProjectRow }> {
@@ -91,7 +95,11 @@ async function renderProject(
 ) {
   const db = webDb(c);
   const base = publicBaseUrl(c.env, c.req.url);
-  const [keys, releases] = await Promise.all([listProjectKeys(db, at.project.id), listReleases(db, at.project.id, RELEASES_SHOWN)]);
+  const [keys, releases, followed] = await Promise.all([
+    listProjectKeys(db, at.project.id),
+    listReleases(db, at.project.id, RELEASES_SHOWN),
+    followedProjects(db, c.get("viewer").userId),
+  ]);
   return (
     <ProjectPage
       viewer={c.get("viewer")}
@@ -100,6 +108,7 @@ async function renderProject(
       project={at.project}
       keys={keys.map((key) => ({ key, dsn: buildDsn(base, key.publicKey, key.projectId) }))}
       releases={releases}
+      following={followed.some((p) => p.id === at.project.id)}
       {...extra}
     />
   );
@@ -177,4 +186,16 @@ projectPageRoutes.post("/:slug/projects/:project/releases", async (c) => {
     throw err;
   }
   return c.redirect(`${projectPath(at.org.slug, at.project.slug)}?done=release`, 303);
+});
+
+/** Any member may follow (the chat's `subscribe`); the cards come to their personal chat with the bot. */
+projectPageRoutes.post("/:slug/projects/:project/follow", async (c) => {
+  const at = await projectOf(c);
+  const form = await sessionForm(c);
+  if (!form) return c.html(<RefusedPage viewer={c.get("viewer")} />, 403);
+  const db = webDb(c);
+  const follow = form.follow === "on";
+  if (follow) await followProject(db, c.get("viewer").userId, at.project.id, Date.now());
+  else await unfollowProject(db, c.get("viewer").userId, at.project.id);
+  return c.redirect(`${projectPath(at.org.slug, at.project.slug)}?done=${follow ? "followed" : "unfollowed"}`, 303);
 });
