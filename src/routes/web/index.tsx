@@ -1,7 +1,8 @@
 /**
  * The web app, server-rendered by this Worker (hono/jsx, no scripts): the landing page, sign-in, the issue and
- * rule pages cards link to, API tokens and organization settings, projects, people, me, about / privacy / terms. Every page gets the page security headers (app.ts,
- * http/page-headers.ts); every page but the landing page and sign-in needs a session (signed out → sign-in and back).
+ * rule pages cards link to, API tokens and organization settings, projects, people, me, about / privacy / terms.
+ * Every page gets the page security headers (app.ts, http/page-headers.ts); every page but the landing page, sign-in
+ * and about / privacy / terms needs a session (signed out → sign-in and back).
  */
 import { Hono } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
