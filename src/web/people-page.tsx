@@ -101,6 +101,12 @@ export function PeoplePage(props: {
         ))}
       </table>
 
+      {isAdmin ? (
+        <p class="hint">
+          New people: invite them by email below, or let everyone of your connected Microsoft tenants join as members on their first sign-in
+          (<a href={`/organizations/${encodeURIComponent(org.slug)}/settings/`}>organization settings</a>).
+        </p>
+      ) : null}
       <h2>Invitations</h2>
       <p class="hint">
         An invited person becomes a member when they first sign in with Microsoft using that email address, from a Microsoft tenant where this
