@@ -116,10 +116,10 @@ export function ProjectPage(props: {
         <dd>
           <a href={`/organizations/${encodeURIComponent(org.slug)}/issues/?project=${encodeURIComponent(project.slug)}`}>This project's issues</a>
         </dd>
-        <dt>You</dt>
+        <dt>Following</dt>
         <dd>
           <SessionForm viewer={viewer} action={`${base}follow`} label={props.following ? "Stop following" : "Follow"}>
-            {props.following ? "follow it: its new issues come to your personal Teams chat. " : "do not follow it. "}
+            {props.following ? "Yes: its new issues come to your personal Teams chat. " : "No. "}
             <input type="hidden" name="follow" value={props.following ? "off" : "on"} />
             <button type="submit" class="secondary small">
               {props.following ? "Stop following" : "Follow"}
