@@ -29,12 +29,15 @@ export function AboutPage(props: { viewer: Viewer | null }) {
         <li>Add an alert rule that posts to a channel.</li>
       </ol>
       <p>
-        <a class="button" href="/auth/sign-in">
-          Sign in with Microsoft
-        </a>
-      </p>
-      <p class="hint">
-        <a href="/privacy">Privacy</a> · <a href="/terms">Terms of use</a>
+        {props.viewer ? (
+          <a class="button" href="/">
+            Your organizations
+          </a>
+        ) : (
+          <a class="button" href="/auth/sign-in">
+            Sign in with Microsoft
+          </a>
+        )}
       </p>
     </WebPage>
   );
