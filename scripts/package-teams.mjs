@@ -87,7 +87,8 @@ export function buildManifest({ appId, teamsAppId, publicBaseUrl, version }) {
     manifestVersion: MANIFEST_VERSION,
     version,
     id,
-    developer: { name: "Issue Alerts", websiteUrl: site, privacyUrl: site, termsOfUseUrl: site },
+    // Pages the Worker serves (src/routes/web/site.tsx); Teams shows them on the app's details.
+    developer: { name: "Issue Alerts", websiteUrl: `${site}/about`, privacyUrl: `${site}/privacy`, termsOfUseUrl: `${site}/terms` },
     name: { short: "Issue Alerts", full: "Issue Alerts for Microsoft Teams" },
     description: {
       short: "Error alerts from your apps as cards you can resolve, ignore and assign.",

@@ -217,7 +217,8 @@ export function buildRefusalCard(params: { title: string; text: string; next?: s
 
 export type NotificationSettingsInput = { assigned: boolean; resolvedRegressed: boolean; followedNew: boolean };
 
-const TOGGLE_TITLES: Record<NotificationToggleId, string> = {
+/** What each toggle is called, on the card and on the web app's Me page. */
+export const TOGGLE_TITLES: Record<NotificationToggleId, string> = {
   notifyAssigned: "Issues assigned to me (by someone else)",
   notifyResolvedRegressed: "Issues I resolved that regress",
   notifyFollowedNew: "New issues in projects I follow",

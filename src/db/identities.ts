@@ -1,7 +1,7 @@
 /** Storage for linked identities: which tracker user a Teams user is, per integration. */
 import { and, eq, inArray } from "drizzle-orm";
 import type { Db } from "./client";
-import { identities } from "./schema";
+import { identities, integrations, organizations } from "./schema";
 
 export type IdentityRow = typeof identities.$inferSelect;
 
@@ -53,4 +53,41 @@ export async function linkIdentity(
 
 export async function unlinkIdentities(db: Db, ids: number[]): Promise<void> {
   if (ids.length) await db.delete(identities).where(inArray(identities.id, ids));
+}
+
+/** A user's Teams links with where each was made (the Me page). */
+export type UserTeamsLink = {
+  id: number;
+  tenantId: string;
+  linkedAt: number;
+  installationName: string;
+  installationType: "team" | "tenant";
+  organizationName: string | null;
+};
+
+export async function teamsLinksOfUser(db: Db, userId: number): Promise<UserTeamsLink[]> {
+  return db
+    .select({
+      id: identities.id,
+      tenantId: identities.tenantId,
+      linkedAt: identities.linkedAt,
+      installationName: integrations.name,
+      installationType: integrations.installationType,
+      organizationName: organizations.name,
+    })
+    .from(identities)
+    .innerJoin(integrations, eq(integrations.id, identities.integrationId))
+    .leftJoin(organizations, eq(organizations.id, integrations.organizationId))
+    .where(eq(identities.userId, userId))
+    .orderBy(identities.id)
+    .limit(200);
+}
+
+/** Removes one of the user's own links; false when it is not theirs (or gone). */
+export async function unlinkOwnIdentity(db: Db, userId: number, id: number): Promise<boolean> {
+  const rows = await db
+    .delete(identities)
+    .where(and(eq(identities.id, id), eq(identities.userId, userId)))
+    .returning({ id: identities.id });
+  return rows.length > 0;
 }

@@ -135,3 +135,13 @@ export async function revokeProjectKey(db: Db, projectId: number, keyId: number,
     .set({ revokedAt: now })
     .where(and(eq(projectKeys.id, keyId), eq(projectKeys.projectId, projectId), isNull(projectKeys.revokedAt)));
 }
+
+/** A project of an organization by its slug (the web app's project URLs), or null. */
+export async function findProjectBySlug(db: Db, organizationId: number, slug: string): Promise<ProjectRow | null> {
+  const [row] = await db
+    .select()
+    .from(projects)
+    .where(and(eq(projects.organizationId, organizationId), eq(projects.slug, slug)))
+    .limit(1);
+  return row ?? null;
+}

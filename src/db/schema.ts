@@ -516,3 +516,23 @@ export const instanceClaims = sqliteTable("instance_claims", {
   userId: integer("user_id").notNull().references(() => users.id),
   claimedAt: integer("claimed_at").notNull(),
 });
+
+/**
+ * Invitations by email (web app, People page): the person becomes a member with `role` when they sign in with that
+ * address from a Microsoft tenant where the organization's Teams app is connected, before `expiresAt`. Accepted
+ * invitations are deleted (the membership is the record).
+ */
+export const invitations = sqliteTable(
+  "invitations",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    organizationId: integer("organization_id").notNull().references(() => organizations.id),
+    /** Lower-case, like users.email. */
+    email: text("email").notNull(),
+    role: text("role", { enum: ["member", "admin"] }).notNull().default("member"),
+    invitedByUserId: integer("invited_by_user_id").references(() => users.id),
+    createdAt: integer("created_at").notNull(),
+    expiresAt: integer("expires_at").notNull(),
+  },
+  (t) => [uniqueIndex("invitations_org_email_uq").on(t.organizationId, t.email), index("invitations_email_idx").on(t.email)],
+);

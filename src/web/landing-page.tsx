@@ -18,7 +18,9 @@ export function LandingPage(props: { viewer: Viewer | null; organizations: { slu
             <ul>
               {props.organizations.map((o) => (
                 <li>
-                  <a href={`/organizations/${encodeURIComponent(o.slug)}/issues/`}>{o.slug}</a> {o.role === "admin" ? "(admin)" : ""}
+                  <a href={`/organizations/${encodeURIComponent(o.slug)}/issues/`}>{o.slug}</a> {o.role === "admin" ? "(admin)" : ""} ·{" "}
+                  <a href={`/organizations/${encodeURIComponent(o.slug)}/projects/`}>projects</a> ·{" "}
+                  <a href={`/organizations/${encodeURIComponent(o.slug)}/people/`}>people</a>
                 </li>
               ))}
             </ul>
@@ -33,10 +35,16 @@ export function LandingPage(props: { viewer: Viewer | null; organizations: { slu
           </a>
         </p>
       )}
-      <p class="hint">
-        Sign in with the work account you use in Teams. New here? An admin of your organization adds you, or lets people of your Microsoft
-        tenant join.
-      </p>
+      {viewer ? (
+        <p class="hint">
+          <a href="/me/">Your settings</a> · <a href="/about">About this service</a>
+        </p>
+      ) : (
+        <p class="hint">
+          Sign in with the work account you use in Teams. New here? An admin of your organization invites you (People page), or lets people
+          of your Microsoft tenant join. <a href="/about">More about this service</a>.
+        </p>
+      )}
     </WebPage>
   );
 }

@@ -1,5 +1,5 @@
 /**
- * The signed-in web app's page frame: a top bar (issues, API tokens, who you are, sign out) and the page. No
+ * The signed-in web app's page frame: a top bar (issues, projects, people, me, who you are, sign out) and the page. No
  * scripts; one inline stylesheet, allowed by its hash (app.ts lists it for the page headers). hono/jsx escapes every value.
  */
 import { raw } from "hono/html";
@@ -26,10 +26,12 @@ export function WebPage(props: { title: string; frame: Frame; children: Child })
         <header class="top">
           <a href="/">Issue Alerts</a>
           {viewer && orgSlug ? <a href={`/organizations/${encodeURIComponent(orgSlug)}/issues/`}>Issues</a> : null}
+          {viewer && orgSlug ? <a href={`/organizations/${encodeURIComponent(orgSlug)}/projects/`}>Projects</a> : null}
           {viewer && orgSlug ? <a href={`/organizations/${encodeURIComponent(orgSlug)}/alerts/rules/`}>Alert rules</a> : null}
-          {viewer && orgSlug ? <a href={`/organizations/${encodeURIComponent(orgSlug)}/installations/`}>Teams installations</a> : null}
           {viewer && orgSlug ? <a href={`/organizations/${encodeURIComponent(orgSlug)}/deliveries/`}>Deliveries</a> : null}
-          {viewer ? <a href="/settings/tokens/">API tokens</a> : null}
+          {viewer && orgSlug ? <a href={`/organizations/${encodeURIComponent(orgSlug)}/installations/`}>Teams installations</a> : null}
+          {viewer && orgSlug ? <a href={`/organizations/${encodeURIComponent(orgSlug)}/people/`}>People</a> : null}
+          {viewer ? <a href="/me/">Me</a> : null}
           {viewer ? (
             <span class="who">
               {viewer.name || viewer.email}{" "}
@@ -41,6 +43,9 @@ export function WebPage(props: { title: string; frame: Frame; children: Child })
           ) : null}
         </header>
         <main>{props.children}</main>
+        <footer class="site">
+          <a href="/about">About</a> · <a href="/privacy">Privacy</a> · <a href="/terms">Terms</a>
+        </footer>
       </body>
       </html>
     </>

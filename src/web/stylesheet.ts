@@ -33,7 +33,16 @@ table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:.25rem .
 nav.pages{display:flex;gap:1rem;margin:1rem 0}
 .tags{display:grid;grid-template-columns:1fr;gap:.5rem}
 textarea{width:100%;padding:.45rem;font:inherit;border:1px solid #b9b9c3;border-radius:4px}fieldset{min-width:0}legend{font-weight:600;padding:0 .25rem}label.check{font-weight:400;margin:.3rem 0}.pair{display:grid;grid-template-columns:1fr 1fr;gap:0 .75rem}
-button.danger{background:#a4262c}ul.checks{padding-left:1.1rem;margin:.25rem 0}ul.checks li{margin:.3rem 0;overflow-wrap:anywhere}a.button.secondary{background:#fff;color:#464775;border:1px solid #464775}.install h2{margin-top:0}
+ul.checks{padding-left:1.1rem;margin:.25rem 0}ul.checks li{margin:.3rem 0;overflow-wrap:anywhere}a.button.secondary{background:#fff;color:#464775;border:1px solid #464775}.install h2{margin-top:0}
+.copy{user-select:all;background:#fff;border:1px solid #e1e1e6;border-radius:4px;padding:.4rem .5rem}code.copy{display:block;font-size:12px;padding:.2rem .3rem}
+button.danger{background:#a4262c}.confirm{margin:.5rem 0 0}.confirm label{font-weight:400}.field-error{margin:.2rem 0 0}input[aria-invalid]{border-color:#a4262c}
+.forms{display:grid;grid-template-columns:1fr;gap:0 1rem}
+button.small{padding:.25rem .6rem;margin-top:.4rem;font-size:.85rem}ul.plain{list-style:none;padding:0;margin:0}ul.plain li{padding:.3rem 0;border-top:1px solid #eee}
+footer.site{max-width:72rem;margin:1.5rem auto;padding:0 1rem;font-size:.85rem;color:#555}
+@media (max-width:47.99rem){table.stack tr:first-child{display:none}table.stack tr{display:block;border-bottom:1px solid #e1e1e6;padding:.4rem 0}
+table.stack td{display:block;border:0;padding:.1rem 0}table.stack td[data-label]::before{content:attr(data-label);display:block;font-size:.8rem;color:#555}}
+.visually-hidden{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
+@media (min-width:48rem){.forms{grid-template-columns:1fr 1fr}}
 @media (min-width:48rem){.filters{grid-template-columns:repeat(5,1fr) auto;align-items:end}.actions{grid-template-columns:repeat(3,1fr)}
 .layout{display:grid;grid-template-columns:minmax(0,2fr) minmax(0,1fr);gap:1rem}.tags{grid-template-columns:1fr 1fr}}
 `;

@@ -148,7 +148,7 @@ describe("npm run package:teams", () => {
     expect(personal.commands.map((c: { title: string }) => c.title)).toEqual(["help", "link", "unlink"]);
     expect(manifest.validDomains).toEqual(["teams-issue-alerts.example.workers.dev"]);
     expect(manifest.icons).toEqual({ color: "color.png", outline: "outline.png" });
-    expect(manifest.developer.websiteUrl).toBe(BASE);
+    expect(manifest.developer).toMatchObject({ websiteUrl: `${BASE}/about`, privacyUrl: `${BASE}/privacy`, termsOfUseUrl: `${BASE}/terms` });
   });
 
   it("color.png is 192×192 and opaque; outline.png is 32×32, white on transparent", () => {

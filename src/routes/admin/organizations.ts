@@ -25,8 +25,8 @@ const patchOrganization = z
   .strictObject({ name: z.optional(nameSchema), autoLinkByEmail: z.optional(z.boolean()), membersCanSubscribeChannels: z.optional(z.boolean()) })
   .check(z.refine((b) => Object.keys(b).length > 0, "nothing to update: send name, autoLinkByEmail and/or membersCanSubscribeChannels"));
 const role = z.enum(["member", "admin"]);
-const addMember = z.strictObject({ userId: z.int().check(z.positive()), role: z._default(role, "member") });
-const patchMember = z.strictObject({ role });
+export const addMember = z.strictObject({ userId: z.int().check(z.positive()), role: z._default(role, "member") });
+export const patchMember = z.strictObject({ role });
 
 /** Organizations and their memberships. */
 export const organizationRoutes = new Hono<AppEnv>();

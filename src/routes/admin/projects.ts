@@ -31,12 +31,12 @@ const shortIdPrefixSchema = z
     z.toUpperCase(),
     z.regex(new RegExp(`^[A-Z0-9]{1,${SHORT_ID_PREFIX_MAX}}$`), `must be 1-${SHORT_ID_PREFIX_MAX} letters or digits`),
   );
-const createProject = z.strictObject({
+export const createProject = z.strictObject({
   slug: slugSchema,
   name: z.optional(nameSchema),
   shortIdPrefix: z.optional(shortIdPrefixSchema),
 });
-const createKey = z.strictObject({
+export const createKey = z.strictObject({
   label: z._default(z.string().check(z.trim(), z.minLength(1), z.maxLength(100)), "default"),
   revokeOthers: z._default(z.boolean(), false),
 });

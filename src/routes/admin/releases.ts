@@ -20,7 +20,7 @@ const versionSchema = z
     z.regex(/^[^\s/\\]+$/, "must not contain whitespace or slashes"),
     z.refine((v) => v !== "." && v !== ".." && v.toLowerCase() !== "latest", "is a reserved name"),
   );
-const createRelease = z.strictObject({ version: versionSchema });
+export const createRelease = z.strictObject({ version: versionSchema });
 const RELEASES_PAGE_MAX = 1000;
 
 /** Releases of a project. The newest one is the "current release" for resolve-in-current-release. */

@@ -12,8 +12,8 @@ import { requireOrganization, requireTeam, requireUser } from "./lookups";
 import { ADMIN_BODY_LIMIT, idParam } from "./request";
 import { nameSchema, slugSchema } from "./slug";
 
-const createTeam = z.strictObject({ slug: slugSchema, name: z.optional(nameSchema) });
-const addTeamMember = z.strictObject({ userId: z.int().check(z.positive()) });
+export const createTeam = z.strictObject({ slug: slugSchema, name: z.optional(nameSchema) });
+export const addTeamMember = z.strictObject({ userId: z.int().check(z.positive()) });
 
 /** Teams of an organization, and their members (who must be members of the organization). */
 export const teamRoutes = new Hono<AppEnv>();

@@ -21,7 +21,7 @@ import { requireUser } from "./lookups";
 import { ADMIN_BODY_LIMIT, idParam, readOptionalJsonObject } from "./request";
 
 /** Emails are compared lower-case everywhere (unique index, auto-link by email). */
-const emailSchema = z.pipe(z.string().check(z.trim(), z.toLowerCase(), z.maxLength(254)), z.email());
+export const emailSchema = z.pipe(z.string().check(z.trim(), z.toLowerCase(), z.maxLength(254)), z.email());
 const createUser = z.strictObject({
   email: emailSchema,
   name: z._default(z.string().check(z.trim(), z.maxLength(200)), ""),
@@ -32,7 +32,7 @@ const patchUser = z
     notifyOnAssign: z.optional(z.boolean()),
   })
   .check(z.refine((b) => Object.keys(b).length > 0, "nothing to update: send name and/or notifyOnAssign"));
-const createToken = z.strictObject({ name: z._default(z.string().check(z.trim(), z.maxLength(100)), "") });
+export const createToken = z.strictObject({ name: z._default(z.string().check(z.trim(), z.maxLength(100)), "") });
 
 /** Users, and their personal API tokens. */
 export const userRoutes = new Hono<AppEnv>();

@@ -51,7 +51,7 @@ authRoutes.get("/microsoft/callback", async (c) => {
         You signed in as <strong>{identity.email ?? identity.name ?? "a Microsoft user"}</strong>, but no one here has added you yet.
       </p>
       <p>
-        Ask an admin of your organization to add <strong>{identity.email ?? "your work email address"}</strong> as a member, or to turn on
+        Ask an admin of your organization to invite <strong>{identity.email ?? "your work email address"}</strong> (on its People page), or to turn on
         “members of our Microsoft tenant may join” in the organization's settings. Then sign in again.
       </p>
       {claimable ? (

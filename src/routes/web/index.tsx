@@ -1,7 +1,8 @@
 /**
  * The web app, server-rendered by this Worker (hono/jsx, no scripts): the landing page, sign-in, the issue and
- * rule pages cards link to, API tokens and organization settings. Every page gets the page security headers (app.ts,
- * http/page-headers.ts); every page but the landing page and sign-in needs a session (signed out → sign-in and back).
+ * rule pages cards link to, API tokens and organization settings, projects, people, me, about / privacy / terms.
+ * Every page gets the page security headers (app.ts, http/page-headers.ts); every page but the landing page, sign-in
+ * and about / privacy / terms needs a session (signed out → sign-in and back).
  */
 import { Hono } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
@@ -17,6 +18,10 @@ import { installationRoutes } from "./installations";
 import { issueRoutes } from "./issues";
 import { ruleRoutes } from "./rules";
 import { orgSettingsRoutes, tokenRoutes } from "./settings";
+import { projectPageRoutes } from "./projects";
+import { meRoutes } from "./me";
+import { peopleRoutes } from "./people";
+import { sitePageRoutes } from "./site";
 import { isSecureSite, requireViewer, webDb, type WebEnv } from "./web-context";
 
 export const webRoutes = new Hono<AppEnv>();
@@ -30,15 +35,20 @@ webRoutes.get("/", async (c) => {
 });
 
 webRoutes.route("/auth", authRoutes);
+webRoutes.route("/", sitePageRoutes);
 
 const signedIn = new Hono<WebEnv>();
 signedIn.use("/organizations/*", requireViewer);
 signedIn.use("/settings/*", requireViewer);
+signedIn.use("/me/*", requireViewer);
 signedIn.route("/organizations", issueRoutes);
 signedIn.route("/organizations", ruleRoutes);
 signedIn.route("/organizations", installationRoutes);
 signedIn.route("/organizations", deliveryRoutes);
 signedIn.route("/organizations", orgSettingsRoutes);
+signedIn.route("/organizations", projectPageRoutes);
+signedIn.route("/", meRoutes);
+signedIn.route("/organizations", peopleRoutes);
 signedIn.route("/settings", tokenRoutes);
 signedIn.onError((err, c) => {
   const viewer = c.get("viewer") ?? null;
