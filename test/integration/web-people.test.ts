@@ -158,7 +158,7 @@ describe("members and teams", () => {
     expect((await b.post(`${path}members/${s.member.id}/remove`, { csrf, confirm: "on" })).status).toBe(303);
     expect(await count("select count(*) as n from memberships where organization_id = ? and user_id = ?", s.org.id, s.member.id)).toBe(0);
     // Removing a member also took them out of the organization's teams (the same storage function as the API).
-    expect(await count("select count(*) as n from team_members where team_id = ? and user_id = ?", s.team.id, s.member.id)).toBe(0);
+    expect(await count("select count(*) as n from org_team_members where team_id = ? and user_id = ?", s.team.id, s.member.id)).toBe(0);
     expect((await b.post(`${path}members/${s.outsider.id}/remove`, { csrf, confirm: "on" })).status).toBe(404);
   });
 
@@ -171,23 +171,23 @@ describe("members and teams", () => {
     expect(bad.status).toBe(400);
     expect(await bad.text()).toContain('id="team-slug-error"');
     expect((await b.post(`${path}teams`, { csrf, slug: s.team.slug })).status).toBe(409);
-    expect(await count("select count(*) as n from teams where organization_id = ?", s.org.id)).toBe(1);
+    expect(await count("select count(*) as n from org_teams where organization_id = ?", s.org.id)).toBe(1);
     expect((await b.post(`${path}teams`, { csrf, slug: "frontend", name: "Frontend" })).status).toBe(303);
-    const team = (await one<{ id: number }>("select id from teams where organization_id = ? and slug = 'frontend'", s.org.id))!;
+    const team = (await one<{ id: number }>("select id from org_teams where organization_id = ? and slug = 'frontend'", s.org.id))!;
 
     const outsider = await b.post(`${path}teams/${team.id}/members`, { csrf, userId: String(s.outsider.id) });
     expect(outsider.status).toBe(400);
     expect(await outsider.text()).toContain("not a member of this organization; add them to it first");
     expect((await b.post(`${path}teams/${team.id}/members`, { csrf, userId: "abc" })).status).toBe(400);
-    expect(await count("select count(*) as n from team_members where team_id = ?", team.id)).toBe(0);
+    expect(await count("select count(*) as n from org_team_members where team_id = ?", team.id)).toBe(0);
     expect((await b.post(`${path}teams/${team.id}/members`, { csrf, userId: String(s.member.id) })).status).toBe(303);
     expect((await b.post(`${path}teams/${team.id}/members`, { csrf, userId: String(s.member.id) })).status).toBe(409);
     const page = await (await b.fetch(path)).text();
     expect(page).toContain("#frontend");
     expect((await b.post(`${path}teams/${team.id}/members/${s.member.id}/remove`, { csrf })).status).toBe(400);
-    expect(await count("select count(*) as n from team_members where team_id = ?", team.id)).toBe(1);
+    expect(await count("select count(*) as n from org_team_members where team_id = ?", team.id)).toBe(1);
     expect((await b.post(`${path}teams/${team.id}/members/${s.member.id}/remove`, { csrf, confirm: "on" })).status).toBe(303);
-    expect(await count("select count(*) as n from team_members where team_id = ?", team.id)).toBe(0);
+    expect(await count("select count(*) as n from org_team_members where team_id = ?", team.id)).toBe(0);
   });
 
   it("a member reads the page without forms and cannot change anything (403); another organization's admin gets 404", async () => {
@@ -213,8 +213,8 @@ describe("members and teams", () => {
     }
     expect(await count("select count(*) as n from invitations where organization_id = ?", s.org.id)).toBe(0);
     expect(await one("select role from memberships where organization_id = ? and user_id = ?", s.org.id, s.member.id)).toEqual({ role: "member" });
-    expect(await count("select count(*) as n from teams where organization_id = ?", s.org.id)).toBe(1);
-    expect(await count("select count(*) as n from team_members where team_id = ?", s.team.id)).toBe(1);
+    expect(await count("select count(*) as n from org_teams where organization_id = ?", s.org.id)).toBe(1);
+    expect(await count("select count(*) as n from org_team_members where team_id = ?", s.team.id)).toBe(1);
 
     const otherTenant = crypto.randomUUID();
     const other = await connectedOrg(otherTenant);
@@ -225,6 +225,6 @@ describe("members and teams", () => {
     // Nor through their own organization's URL with this organization's team.
     const otherPath = `/organizations/${other.org.slug}/people/`;
     expect((await stranger.post(`${otherPath}teams/${s.team.id}/members/${s.member.id}/remove`, { csrf: strangerCsrf, confirm: "on" })).status).toBe(404);
-    expect(await count("select count(*) as n from team_members where team_id = ?", s.team.id)).toBe(1);
+    expect(await count("select count(*) as n from org_team_members where team_id = ?", s.team.id)).toBe(1);
   });
 });

@@ -73,8 +73,8 @@ async function seedOrg() {
   await db.prepare("insert into memberships (organization_id, user_id, role, created_at) values (?, ?, 'admin', ?)").bind(organizationId, user!.id, now).run();
   const bob = await db.prepare("insert into users (email, name, created_at) values (?, 'Bob Builder', ?) returning id").bind(`bob-${now}@example.com`, now).first<{ id: number }>();
   await db.prepare("insert into memberships (organization_id, user_id, role, created_at) values (?, ?, 'member', ?)").bind(organizationId, bob!.id, now).run();
-  const team = await db.prepare("insert into teams (organization_id, slug, name, created_at) values (?, 'backend', 'Backend', ?) returning id").bind(organizationId, now).first<{ id: number }>();
-  await db.prepare("insert into team_members (team_id, user_id) values (?, ?)").bind(team!.id, bob!.id).run();
+  const team = await db.prepare("insert into org_teams (organization_id, slug, name, created_at) values (?, 'backend', 'Backend', ?) returning id").bind(organizationId, now).first<{ id: number }>();
+  await db.prepare("insert into org_team_members (team_id, user_id) values (?, ?)").bind(team!.id, bob!.id).run();
   const integration = await db
     .prepare(
       `insert into integrations (provider, tenant_id, external_id, name, service_url, installation_type, status, organization_id, created_at, updated_at)
