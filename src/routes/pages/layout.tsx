@@ -1,5 +1,6 @@
 /** Plain, accessible HTML for the setup and link pages: no scripts, no external assets, no secrets (and a strict CSP). */
 import type { Child } from "hono/jsx";
+import { HtmlDocument } from "../../web/html-document";
 
 /**
  * The pages' only stylesheet, inline. The Content-Security-Policy allows it by its hash (src/http/page-headers.ts,
@@ -12,21 +13,12 @@ button{margin-top:1.25rem;padding:.6rem 1.2rem;font:inherit;background:#464775;c
 
 export function Page(props: { title: string; children: Child }) {
   return (
-    <html lang="en">
-      <head>
-        <meta charset="utf-8" />
-        <meta name="viewport" content="width=device-width, initial-scale=1" />
-        <meta name="referrer" content="no-referrer" />
-        <title>{props.title} · Issue Alerts for Microsoft Teams</title>
-        <style>{PAGE_STYLE}</style>
-      </head>
-      <body>
-        <main>
-          <h1>{props.title}</h1>
-          {props.children}
-        </main>
-      </body>
-    </html>
+    <HtmlDocument title={props.title} css={PAGE_STYLE}>
+      <main>
+        <h1>{props.title}</h1>
+        {props.children}
+      </main>
+    </HtmlDocument>
   );
 }
 
