@@ -1,9 +1,7 @@
 /** Gathers the plain data the (pure) issue card builder needs, in one D1 statement (db/issue-card-query.ts). */
-import { eq } from "drizzle-orm";
 import type { CardAssignee, CardMember, CardTeam, IssueCardInput } from "../cards/types";
 import type { Db } from "../db/client";
-import { assigneeTeam, assigneeUser, cardDataColumns, changerUser, type CardDataRow } from "../db/issue-card-query";
-import { groupAssignees, groups, organizations, projects } from "../db/schema";
+import { issueCardRow, type CardDataRow } from "../db/issue-card-query";
 import type { PlannedChange } from "../issues/lifecycle";
 
 export type CardDataRequest = { groupId: number; integrationId: number; ruleIds: number[]; eventId?: string | null; baseUrl: string };
@@ -14,18 +12,8 @@ export async function loadIssueCardInput(db: Db, input: CardDataRequest): Promis
 
 /** The card input and the issue's version it was built from. */
 export async function loadIssueCard(db: Db, input: CardDataRequest): Promise<{ input: IssueCardInput; version: number } | null> {
-  const rows = await db
-    .select(cardDataColumns(input.ruleIds))
-    .from(groups)
-    .innerJoin(projects, eq(projects.id, groups.projectId))
-    .innerJoin(organizations, eq(organizations.id, projects.organizationId))
-    .leftJoin(changerUser, eq(changerUser.id, groups.statusChangedBy))
-    .leftJoin(groupAssignees, eq(groupAssignees.groupId, groups.id))
-    .leftJoin(assigneeUser, eq(assigneeUser.id, groupAssignees.userId))
-    .leftJoin(assigneeTeam, eq(assigneeTeam.id, groupAssignees.teamId))
-    .where(eq(groups.id, input.groupId))
-    .limit(1);
-  return rows[0] ? { input: issueCardInputFrom(rows[0], input), version: rows[0].group.version } : null;
+  const row = await issueCardRow(db, input.groupId, input.ruleIds);
+  return row ? { input: issueCardInputFrom(row, input), version: row.group.version } : null;
 }
 
 /** The builder's input from a row of cardDataColumns. */

@@ -2,9 +2,10 @@
  * The issue card's data as select columns, shared by the card data loader (alerts/issue-card-data.ts) and the card
  * click query (db/card-click.ts), so that a click reads everything it needs in one statement.
  */
-import { sql } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import { alias } from "drizzle-orm/sqlite-core";
-import { DEFAULT_ASSIGN_CAPS } from "../cards/issue-actions";
+import { DEFAULT_ASSIGN_CAPS } from "../issues/assign-list";
+import type { Db } from "./client";
 import { groupAssignees, groups, organizations, projects, teams, users } from "./schema";
 
 /** The Assign list offers this many at most; the card says how many exist in all. */
@@ -69,3 +70,18 @@ export type CardDataRow = {
   rulesJson: string;
 };
 
+/** The card data of one issue (one statement), or null when the issue is gone. */
+export async function issueCardRow(db: Db, groupId: number, ruleIds: number[]): Promise<CardDataRow | null> {
+  const rows = await db
+    .select(cardDataColumns(ruleIds))
+    .from(groups)
+    .innerJoin(projects, eq(projects.id, groups.projectId))
+    .innerJoin(organizations, eq(organizations.id, projects.organizationId))
+    .leftJoin(changerUser, eq(changerUser.id, groups.statusChangedBy))
+    .leftJoin(groupAssignees, eq(groupAssignees.groupId, groups.id))
+    .leftJoin(assigneeUser, eq(assigneeUser.id, groupAssignees.userId))
+    .leftJoin(assigneeTeam, eq(assigneeTeam.id, groupAssignees.teamId))
+    .where(eq(groups.id, groupId))
+    .limit(1);
+  return rows[0] ?? null;
+}

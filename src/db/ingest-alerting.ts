@@ -1,0 +1,83 @@
+/**
+ * The SQL of alerting after a flush of counted events (src/alerts/after-ingest.ts), across every issue the flush
+ * counted: each statement carries its rows as one JSON parameter (json_each), so a flush of any number of issues
+ * costs the same few statements — the rules' frequency counts, the issues' posted cards, the counts-refresh claims
+ * and the rule claims.
+ */
+import type { Db } from "./client";
+
+/** A posted card as alerting needs it (a channel card when userId is null). */
+export type PostedCardRow = { id: number; groupId: number; ruleId: number | null; integrationId: number; conversationId: string; activityId: string; userId: number | null };
+
+const POSTED_CARD_COLUMNS =
+  "id, group_id as groupId, rule_id as ruleId, integration_id as integrationId, conversation_id as conversationId, activity_id as activityId, user_id as userId";
+
+/** Events of an issue since a time, per (key, issue, since): one row `{ k, n }` each. Counted on every accepted event. */
+export function eventsInWindowsStatement(db: Db, windows: { k: number; g: number; since: number }[]): D1PreparedStatement | null {
+  if (!windows.length) return null;
+  return db.$client
+    .prepare(
+      `select json_extract(w.value, '$.k') as k,
+         (select count(*) from event_ids e where e.group_id = json_extract(w.value, '$.g') and e.timestamp >= json_extract(w.value, '$.since')) as n
+       from json_each(?) w`,
+    )
+    .bind(JSON.stringify(windows));
+}
+
+export function readWindowCounts(result: D1Result<Record<string, unknown>>): Map<number, number> {
+  return new Map(result.results.map((r) => [r.k as number, r.n as number]));
+}
+
+/** The posted cards (channel and personal) of these issues, at most 200 each. */
+export function postedCardsStatement(db: Db, groupIds: number[]): D1PreparedStatement | null {
+  if (!groupIds.length) return null;
+  return db.$client
+    .prepare(
+      `select ${POSTED_CARD_COLUMNS} from (
+         select *, row_number() over (partition by group_id order by id) as nth from notification_messages
+         where group_id in (select value from json_each(?))
+       ) where nth <= 200`,
+    )
+    .bind(JSON.stringify(groupIds));
+}
+
+/**
+ * Claims the counts refresh of these issues' channel cards not posted or refreshed within `intervalMs`, and stamps
+ * them: however many flushes count events for an issue, each card gets at most one refresh per interval.
+ */
+export function claimCountsRefreshStatement(db: Db, groupIds: number[], now: number, intervalMs: number): D1PreparedStatement | null {
+  if (!groupIds.length) return null;
+  return db.$client
+    .prepare(
+      `update notification_messages set counts_refreshed_at = ?1
+       where group_id in (select value from json_each(?2)) and user_id is null and coalesce(counts_refreshed_at, posted_at) <= ?1 - ?3
+       returning ${POSTED_CARD_COLUMNS}`,
+    )
+    .bind(now, JSON.stringify(groupIds), intervalMs);
+}
+
+/**
+ * Claims the right to alert for each (rule, issue): a row `{ ruleId, groupId }` comes back for each pair whose rule
+ * had not fired for the issue within the rule's frequency window (one atomic upsert: concurrent flushes can't both
+ * claim it).
+ */
+export function claimRuleFiresStatement(db: Db, pairs: { ruleId: number; groupId: number }[], now: number): D1PreparedStatement | null {
+  if (!pairs.length) return null;
+  return db.$client
+    .prepare(
+      `insert into rule_fires (rule_id, group_id, last_fired_at)
+       select json_extract(value, '$.ruleId'), json_extract(value, '$.groupId'), ?1 from json_each(?2) where true
+       on conflict (rule_id, group_id) do update set last_fired_at = excluded.last_fired_at
+         where rule_fires.last_fired_at < ?1 - (select r.frequency_minutes from alert_rules r where r.id = excluded.rule_id) * 60000 + 1
+       returning rule_id as ruleId, group_id as groupId`,
+    )
+    .bind(now, JSON.stringify(pairs));
+}
+
+export function readPostedCards(result: D1Result<Record<string, unknown>>): PostedCardRow[] {
+  return result.results as PostedCardRow[];
+}
+
+export function readRuleFires(result: D1Result<Record<string, unknown>>): { ruleId: number; groupId: number }[] {
+  return result.results as { ruleId: number; groupId: number }[];
+}
