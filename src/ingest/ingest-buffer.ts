@@ -39,8 +39,12 @@ export type IngestBufferStats = {
   /** D1 statements the flushes sent (counted, every statement of a batch). */
   statements: number;
   failedFlushes: number;
+  /** Wall time the successful flushes took (D1 calls and the queue sends of alerts), in ms. */
+  flushMs: number;
   lastFlushAt: number | null;
 };
+
+type StatName = "flushes" | "events" | "statements" | "failedFlushes" | "flushMs" | "lastFlushAt";
 
 export class IngestBuffer extends DurableObject<Env> {
   private readonly config: IngestBufferConfig;
@@ -75,6 +79,7 @@ export class IngestBuffer extends DurableObject<Env> {
       events: s.events ?? 0,
       statements: s.statements ?? 0,
       failedFlushes: s.failedFlushes ?? 0,
+      flushMs: s.flushMs ?? 0,
       lastFlushAt: s.lastFlushAt ?? null,
     };
   }
@@ -110,6 +115,7 @@ export class IngestBuffer extends DurableObject<Env> {
         events: (s.events ?? 0) + rows.length,
         statements: (s.statements ?? 0) + this.count.statements - before,
         failedFlushes: 0,
+        flushMs: (s.flushMs ?? 0) + (Date.now() - now),
       });
     } catch (err) {
       const reason = `ingest_failed: ${err instanceof Error ? err.message.slice(0, 200) : "unknown error"}`;
@@ -170,11 +176,11 @@ export class IngestBuffer extends DurableObject<Env> {
     return this.ctx.storage.sql.exec<{ n: number }>("select count(*) as n from buffered").one().n;
   }
 
-  private readStats(): Partial<Record<"flushes" | "events" | "statements" | "failedFlushes" | "lastFlushAt", number>> {
+  private readStats(): Partial<Record<StatName, number>> {
     return Object.fromEntries(this.ctx.storage.sql.exec<{ name: string; value: number }>("select name, value from stats").toArray().map((r) => [r.name, r.value]));
   }
 
-  private writeStats(values: Partial<Record<"flushes" | "events" | "statements" | "failedFlushes" | "lastFlushAt", number>>): void {
+  private writeStats(values: Partial<Record<StatName, number>>): void {
     for (const [name, value] of Object.entries(values)) {
       this.ctx.storage.sql.exec("insert into stats (name, value) values (?, ?) on conflict (name) do update set value = excluded.value", name, value);
     }
