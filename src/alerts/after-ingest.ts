@@ -12,17 +12,7 @@ import type { NewDelivery } from "../db/alert-rules";
 import type { ActiveRules } from "../db/ingest-batch";
 import type { Db } from "../db/client";
 import type { GroupRow } from "../db/groups";
-import {
-  claimCountsRefreshStatement,
-  claimRuleFiresStatement,
-  eventsInWindowsStatement,
-  postedCardsStatement,
-  readPostedCards,
-  readRuleFires,
-  readWindowCounts,
-  type PostedCardRow,
-} from "../db/ingest-alerting";
-import { namedBatch } from "../db/named-batch";
+import { claimAlerting, eventsInWindows, type PostedCardRow } from "../db/ingest-alerting";
 import type { Env } from "../env";
 import type { NormalizedEvent } from "../issues/event";
 import { enqueueDeliveries } from "./enqueue";
@@ -63,22 +53,22 @@ export async function alertAfterIngest(env: Env, db: Db, issues: IssueIngested[]
     .map((c, k) => ({ c, k }))
     .filter(({ c }) => !c.m.immediate)
     .map(({ c, k }) => ({ k, g: c.o.group.id, since: now - c.r.rule.conditions.frequency!.windowMinutes * 60_000 }));
-  const windowStatement = eventsInWindowsStatement(db, windows);
-  const counts = windowStatement ? readWindowCounts((await namedBatch(db.$client, { counts: windowStatement })).counts) : new Map<number, number>();
+  const counts = await eventsInWindows(db, windows);
   const matching = candidates.filter(({ r, m }, k) => m.immediate || (counts.get(k) ?? 0) > r.rule.conditions.frequency!.count);
 
   const stateChanged = (o: IssueIngested) => o.isRegression || o.isEscalation;
-  const { posted, refreshed, fired } = await namedBatch(db.$client, {
-    posted: postedCardsStatement(db, issues.filter(stateChanged).map((o) => o.group.id)),
+  const { posted: postedCards, refreshed, fired } = await claimAlerting(db, {
+    changed: issues.filter(stateChanged).map((o) => o.group.id),
     // Not when the state changed (every card gets an update below anyway), nor for a new issue (no card yet).
-    refreshed: claimCountsRefreshStatement(db, issues.filter((o) => !stateChanged(o) && !o.isNew).map((o) => o.group.id), now, CARD_REFRESH_INTERVAL_MS),
-    fired: claimRuleFiresStatement(db, [...new Map(matching.map(({ o, r }) => [`${r.rule.id}|${o.group.id}`, { ruleId: r.rule.id, groupId: o.group.id }])).values()], now),
+    refresh: issues.filter((o) => !stateChanged(o) && !o.isNew).map((o) => o.group.id),
+    rules: [...new Map(matching.map(({ o, r }) => [`${r.rule.id}|${o.group.id}`, { ruleId: r.rule.id, groupId: o.group.id }])).values()],
+    now,
+    refreshIntervalMs: CARD_REFRESH_INTERVAL_MS,
   });
-  const postedCards = readPostedCards(posted);
-  const won = new Set(readRuleFires(fired).map((f) => `${f.ruleId}|${f.groupId}`));
+  const won = new Set(fired.map((f) => `${f.ruleId}|${f.groupId}`));
 
   // Every posted card of a changed issue shows the new state; else the cards whose refresh was claimed show the counts.
-  for (const n of [...postedCards, ...readPostedCards(refreshed)]) {
+  for (const n of [...postedCards, ...refreshed]) {
     rows.push({ kind: "update", groupId: n.groupId, ruleId: n.ruleId, integrationId: n.integrationId, conversationId: n.conversationId, data: { activityId: n.activityId, notificationId: n.id } });
   }
   for (const o of issues) {

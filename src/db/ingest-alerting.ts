@@ -5,6 +5,7 @@
  * and the rule claims.
  */
 import type { Db } from "./client";
+import { namedBatch } from "./named-batch";
 
 /** A posted card as alerting needs it (a channel card when userId is null). */
 export type PostedCardRow = { id: number; groupId: number; ruleId: number | null; integrationId: number; conversationId: string; activityId: string; userId: number | null };
@@ -12,8 +13,36 @@ export type PostedCardRow = { id: number; groupId: number; ruleId: number | null
 const POSTED_CARD_COLUMNS =
   "id, group_id as groupId, rule_id as ruleId, integration_id as integrationId, conversation_id as conversationId, activity_id as activityId, user_id as userId";
 
+/** Events of an issue since a time, per (key, issue, since): key → count. One statement; none when `windows` is empty. */
+export async function eventsInWindows(db: Db, windows: { k: number; g: number; since: number }[]): Promise<Map<number, number>> {
+  const statement = eventsInWindowsStatement(db, windows);
+  if (!statement) return new Map();
+  const { counts } = await namedBatch(db.$client, { counts: statement });
+  return new Map(counts.results.map((r) => [r.k as number, r.n as number]));
+}
+
+/**
+ * One D1 batch: the posted cards of `changed` issues, the counts-refresh claims of `refresh` issues' cards, and the
+ * claims of `rules` (rule, issue) pairs. Parts with nothing to do are left out.
+ */
+export async function claimAlerting(
+  db: Db,
+  input: { changed: number[]; refresh: number[]; rules: { ruleId: number; groupId: number }[]; now: number; refreshIntervalMs: number },
+): Promise<{ posted: PostedCardRow[]; refreshed: PostedCardRow[]; fired: { ruleId: number; groupId: number }[] }> {
+  const res = await namedBatch(db.$client, {
+    posted: postedCardsStatement(db, input.changed),
+    refreshed: claimCountsRefreshStatement(db, input.refresh, input.now, input.refreshIntervalMs),
+    fired: claimRuleFiresStatement(db, input.rules, input.now),
+  });
+  return {
+    posted: res.posted.results as PostedCardRow[],
+    refreshed: res.refreshed.results as PostedCardRow[],
+    fired: res.fired.results as { ruleId: number; groupId: number }[],
+  };
+}
+
 /** Events of an issue since a time, per (key, issue, since): one row `{ k, n }` each. Counted on every accepted event. */
-export function eventsInWindowsStatement(db: Db, windows: { k: number; g: number; since: number }[]): D1PreparedStatement | null {
+function eventsInWindowsStatement(db: Db, windows: { k: number; g: number; since: number }[]): D1PreparedStatement | null {
   if (!windows.length) return null;
   return db.$client
     .prepare(
@@ -24,12 +53,8 @@ export function eventsInWindowsStatement(db: Db, windows: { k: number; g: number
     .bind(JSON.stringify(windows));
 }
 
-export function readWindowCounts(result: D1Result<Record<string, unknown>>): Map<number, number> {
-  return new Map(result.results.map((r) => [r.k as number, r.n as number]));
-}
-
 /** The posted cards (channel and personal) of these issues, at most 200 each. */
-export function postedCardsStatement(db: Db, groupIds: number[]): D1PreparedStatement | null {
+function postedCardsStatement(db: Db, groupIds: number[]): D1PreparedStatement | null {
   if (!groupIds.length) return null;
   return db.$client
     .prepare(
@@ -45,7 +70,7 @@ export function postedCardsStatement(db: Db, groupIds: number[]): D1PreparedStat
  * Claims the counts refresh of these issues' channel cards not posted or refreshed within `intervalMs`, and stamps
  * them: however many flushes count events for an issue, each card gets at most one refresh per interval.
  */
-export function claimCountsRefreshStatement(db: Db, groupIds: number[], now: number, intervalMs: number): D1PreparedStatement | null {
+function claimCountsRefreshStatement(db: Db, groupIds: number[], now: number, intervalMs: number): D1PreparedStatement | null {
   if (!groupIds.length) return null;
   return db.$client
     .prepare(
@@ -61,7 +86,7 @@ export function claimCountsRefreshStatement(db: Db, groupIds: number[], now: num
  * had not fired for the issue within the rule's frequency window (one atomic upsert: concurrent flushes can't both
  * claim it).
  */
-export function claimRuleFiresStatement(db: Db, pairs: { ruleId: number; groupId: number }[], now: number): D1PreparedStatement | null {
+function claimRuleFiresStatement(db: Db, pairs: { ruleId: number; groupId: number }[], now: number): D1PreparedStatement | null {
   if (!pairs.length) return null;
   return db.$client
     .prepare(
@@ -72,12 +97,4 @@ export function claimRuleFiresStatement(db: Db, pairs: { ruleId: number; groupId
        returning rule_id as ruleId, group_id as groupId`,
     )
     .bind(now, JSON.stringify(pairs));
-}
-
-export function readPostedCards(result: D1Result<Record<string, unknown>>): PostedCardRow[] {
-  return result.results as PostedCardRow[];
-}
-
-export function readRuleFires(result: D1Result<Record<string, unknown>>): { ruleId: number; groupId: number }[] {
-  return result.results as { ruleId: number; groupId: number }[];
 }
