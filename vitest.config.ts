@@ -23,10 +23,6 @@ export const testBindings = {
 
 export default defineConfig({
   test: {
-    // One file at a time: with files in parallel, a queue batch can reach the worker's consumer in the context of a
-    // file that already finished, whose env has lost its Durable Object bindings (the EVENTS consumer hands every
-    // batch to INGEST_BUFFER, so those events would wait out the queue's retries and end as dead letters).
-    fileParallelism: false,
     projects: [
       {
         // Tests inside workerd: the worker, real D1 with the committed migrations, KV, queues.

@@ -33,7 +33,7 @@ export async function consumeEvents(batch: MessageBatch<unknown>, env: Env, now 
         for (const i of items) i.msg.ack();
       } catch (err) {
         const reason = `ingest_failed: ${err instanceof Error ? err.message.slice(0, 200) : "unknown error"}`;
-        console.error("ingest hand-over failed", reason, Object.keys(env).join(","));
+        console.error("ingest hand-over failed", reason);
         await keepOrRetry(db, items.map((i) => i.msg), reason, now, false);
       }
     }),
