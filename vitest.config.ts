@@ -17,6 +17,8 @@ export const testBindings = {
   BOT_OPENID_METADATA_URL: "https://login.botframework.test/v1/.well-known/openidconfiguration",
   BOT_TOKEN_URL: "https://login.microsoftonline.test/botframework.com/oauth2/v2.0/token",
   SIGN_IN_METADATA_URL: "https://login.microsoftonline.test/organizations/v2.0/.well-known/openid-configuration",
+  // Tests wait for events to be counted: a project's ingest buffer flushes every 50 ms, not every 2 s.
+  INGEST_FLUSH_INTERVAL_MS: "50",
 };
 
 export default defineConfig({

@@ -9,12 +9,18 @@
  *   node bench/storm.mjs                                   # 20,000 events, 5 issues, 50 connections
  *   STORM_EVENTS=5000 node bench/storm.mjs
  *
- * Reported: accepted events/s (and ÷ /health), ingest p50/p99, drain time, final counts (must equal accepted), consumer
- * batches, D1 statements per accepted event (derived: the consumer's batches and issues per batch read back from
- * event_ids.batch_token × the statements per batch of src/db/ingest-batch.ts and alerts/after-ingest.ts, plus the
- * rate-limit leases), cards posted, and click p50/p99 during vs without the storm. Written to bench/results/storm.md.
+ * Reported: accepted events/s (and ÷ /health), ingest p50/p99, drain time, final counts (must equal accepted), D1
+ * writes (flushes of the project's ingest buffer, events per flush), D1 statements per accepted event — measured: the
+ * buffer's flushes run on a statement-counting D1 binding and report their total (GET /api/admin/projects/{id}/
+ * outcomes, `buffer`), and the edge's rate-limit leases (one upsert each) are read back from rate_limit_windows —,
+ * cards posted, event → card latency in quiet times, and click p50/p99 during vs without the storm. Written to
+ * bench/results/storm.md.
+ *
+ * On code without the ingest buffer (the "before" column) the statements are read from `GET /__bench/d1-statements`
+ * when the worker under test has that counter (a bench-only patch, see bench/RESULTS.md §7), else not reported.
  */
 import { mkdir, writeFile } from "node:fs/promises";
+import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { closedLoop, closedLoopRaw, machine, summarize } from "./lib/common.mjs";
@@ -36,6 +42,34 @@ const token = await ms.signToken();
 const clickHeaders = { "content-type": "application/json", authorization: `Bearer ${token}` };
 const nextClick = cardActionCycler(ms.serviceUrl, world.issueIds, world.integrationId);
 const click = async () => (await fetch(`${base}/api/messages`, { method: "POST", headers: clickHeaders, body: nextClick() }).catch(() => ({ status: 0 }))).status === 200;
+
+const adminHeaders = { authorization: "Bearer test-admin-token" };
+const d1Statements = async () => {
+  const outcomes = await fetch(`${base}/api/admin/projects/${project.projectId}/outcomes`, { headers: adminHeaders });
+  const buffer = outcomes.ok ? (await outcomes.json()).buffer : undefined;
+  if (buffer) return { statements: buffer.statements, flushes: buffer.flushes, events: buffer.events, flushMs: buffer.flushMs, source: "ingest buffer flushes" };
+  const counter = await fetch(`${base}/__bench/d1-statements`);
+  return counter.ok ? { ...(await counter.json()), source: "ingest requests" } : null;
+};
+
+// Quiet times: one event of a new issue → its card delivered to the channel (queue wait + flush + delivery).
+const quietStart = performance.now();
+const quietRes = await fetch(`${base}/api/projects/${project.projectId}/events`, {
+  method: "POST",
+  headers: { "content-type": "application/json", authorization: `Bearer ${project.publicKey}` },
+  body: JSON.stringify({ level: "error", exception: { values: [{ type: "QuietError", value: "one event" }] } }),
+});
+if (!quietRes.ok) throw new Error(`quiet event: ${quietRes.status}`);
+let quietCardMs = null;
+while (performance.now() - quietStart < 60_000) {
+  const [{ n }] = await worker.query("select count(*) as n from deliveries d join issues g on g.id = d.issue_id where g.title like 'QuietError%' and d.kind = 'post' and d.status = 'delivered'");
+  if (n) {
+    quietCardMs = performance.now() - quietStart;
+    break;
+  }
+  await new Promise((r) => setTimeout(r, 20));
+}
+const statementsBefore = await d1Statements();
 
 // Baselines: /health, and clicks with no storm.
 const health = await closedLoop(async () => (await fetch(`${base}/health`)).ok, { seconds: 3, concurrency: CONNECTIONS });
@@ -99,21 +133,21 @@ for (let i = 0; i < 100; i++) {
   await new Promise((r) => setTimeout(r, 200));
 }
 const [{ total }] = await worker.query("select coalesce(sum(times_seen), 0) as total from issues where project_id = ? and title like 'StormError%'", project.projectId);
-const queued = (await worker.query("select count(*) as n from sqlite_master where name = 'event_ids'"))[0].n > 0;
-// Before the queue (no event_ids) every event was its own "batch" of one issue.
-const batches = queued
-  ? await worker.query("select batch_token, count(*) as events, count(distinct issue_id) as issues from event_ids where project_id = ? group by batch_token", project.projectId)
-  : [];
 const [{ leased }] = await worker.query("select coalesce(sum(count), 0) as leased from rate_limit_windows where key = ?", `sentry:project:${project.projectId}`);
 const posts = await worker.query("select count(*) as n from deliveries d join issues g on g.id = d.issue_id where g.title like 'StormError%' and d.kind = 'post' and d.status = 'delivered'");
 const updates = await worker.query("select count(*) as n from deliveries d join issues g on g.id = d.issue_id where g.title like 'StormError%' and d.kind = 'update'");
-// Statements per consumer batch: read batch 3 + write batch 8 (+1 short-id reservation when it opens issues) + the
-// rules' read 1, and per issue the posted-cards / refresh / rule-claim batch (3 with one rule). Leases: one upsert
-// each (the D1 count / lease size).
-const issueRows = batches.reduce((n, b) => n + b.issues, 0);
-const leaseSize = 100; // bench/lib/world.mjs seeds a limit of 100,000,000/min: leases of 100
-// Before: per event 4 lookups + 5-7 writes + the rules' batch (bench/RESULTS.md §6: ~8 statements) and a rate-limit upsert.
-const statements = queued ? batches.length * 12 + issueRows * 3 + ISSUES + Math.ceil(leased / leaseSize) : accepted * 9;
+// D1 statements of the storm: the counter after minus before (the quiet event's are left out).
+const statementsAfter = await d1Statements();
+const storm = statementsAfter && statementsBefore ? {
+  statements: statementsAfter.statements - statementsBefore.statements,
+  flushes: statementsAfter.flushes === undefined ? undefined : statementsAfter.flushes - statementsBefore.flushes,
+  events: statementsAfter.events === undefined ? undefined : statementsAfter.events - statementsBefore.events,
+  flushMs: statementsAfter.flushMs === undefined ? undefined : statementsAfter.flushMs - statementsBefore.flushMs,
+  source: statementsAfter.source,
+} : null;
+// The edge's rate-limit leases: one upsert of 100 events each (bench/lib/world.mjs seeds a limit of 100,000,000/min)
+// — counted by the buffer-less code's own counter, added here for the buffered code.
+const leases = storm?.flushes !== undefined ? Math.ceil(leased / 100) : 0;
 const ingest = summarize(latencies.sort((a, b) => a - b));
 const acceptedPerSecond = accepted / stormSeconds;
 
@@ -121,7 +155,7 @@ const fmt = (x, d = 1) => (typeof x === "number" ? x.toFixed(d) : String(x));
 const lines = [
   `# Storm: ${EVENTS.toLocaleString("en")} events of ${ISSUES} issues, ${CONNECTIONS} connections`,
   "",
-  `${JSON.stringify(machine())}`,
+  `${JSON.stringify(machine())}; load average at the end ${os.loadavg().map((l) => l.toFixed(1)).join(" / ")}`,
   "",
   "| measure | value |",
   "|---|---:|",
@@ -132,8 +166,12 @@ const lines = [
   `| ingest p50 / p99 | ${fmt(ingest.p50)} / ${fmt(ingest.p99)} ms |`,
   `| drain after the last answer | ${fmt(drainSeconds)} s |`,
   `| final count (sum of times_seen) vs accepted | ${total} vs ${accepted} |`,
-  `| consumer batches (events per batch: mean) | ${queued ? `${batches.length} (${fmt(accepted / Math.max(1, batches.length))})` : "none: written in the request"} |`,
-  `| D1 statements per accepted event (derived) | ${fmt(statements / Math.max(1, accepted), 3)} |`,
+  `| D1 writes of the storm (events per write: mean) | ${storm?.flushes !== undefined ? `${storm.flushes} flushes (${fmt(storm.events / Math.max(1, storm.flushes))})` : "none: written in the request"} |`,
+  `| D1 statements per accepted event (measured: ${storm ? storm.source : "no counter"}${leases ? ` + ${leases} rate-limit leases` : ""}) | ${storm ? `${fmt((storm.statements + leases) / Math.max(1, accepted), 3)} (${storm.statements + leases} statements)` : "not measured"} |`,
+  ...(storm?.flushMs !== undefined
+    ? [`| flush wall time: total (per flush, per event) | ${fmt(storm.flushMs / 1000)} s (${fmt(storm.flushMs / Math.max(1, storm.flushes), 0)} ms, ${fmt((storm.flushMs / Math.max(1, storm.events)) * 1000, 0)} µs) |`]
+    : []),
+  `| quiet times: one event → its card delivered | ${quietCardMs === null ? "no card within 60 s" : `${fmt(quietCardMs, 0)} ms`} |`,
   `| cards posted (delivered \`post\` deliveries) / count refreshes | ${posts[0].n} / ${updates[0].n} |`,
   `| card click p50 / p99 without a storm | ${fmt(quietClicks.p50)} / ${fmt(quietClicks.p99)} ms |`,
   `| card click p50 / p99 during the storm | ${fmt(duringClicks.p50)} / ${fmt(duringClicks.p99)} ms |`,

@@ -7,6 +7,10 @@ export type Env = {
   OUTBOX: DurableObjectNamespace<import("./alerts/delivery-outbox").DeliveryOutbox>;
   /** Accepted events on their way to D1 (src/ingest/consumer.ts); its dead-letter queue is `teams-events-dlq`. */
   EVENTS: Queue<unknown>;
+  /** One ingest buffer per project: coalesces EVENTS batches into one D1 flush per interval (src/ingest/ingest-buffer.ts). */
+  INGEST_BUFFER: DurableObjectNamespace<import("./ingest/ingest-buffer").IngestBuffer>;
+  /** A project's ingest buffer flushes to D1 at most once per this many ms (default 2000; 10–60000). */
+  INGEST_FLUSH_INTERVAL_MS?: string;
   /** Bearer token for /api/admin (secret). */
   ADMIN_TOKEN?: string;
   /** Base URL for links in cards and pages, e.g. https://alerts.example.workers.dev */

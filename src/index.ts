@@ -5,6 +5,7 @@ import { consumeEventDeadLetters, consumeEvents, EVENTS_DEAD_LETTER_QUEUE, EVENT
 import { runScheduled } from "./maintenance/scheduled";
 
 export { DeliveryOutbox } from "./alerts/delivery-outbox";
+export { IngestBuffer } from "./ingest/ingest-buffer";
 
 export default {
   fetch: app.fetch,

@@ -7,10 +7,9 @@
  * delivery rows it writes are the record that those cards will be refreshed, and a write deferred past the answer
  * would be lost if the isolate went away. The Teams calls themselves happen later, in the conversations' outboxes.
  */
-import { and, eq, inArray } from "drizzle-orm";
 import type { NewDelivery } from "../db/alert-rules";
 import { getDb } from "../db/client";
-import { identities, integrations, users } from "../db/schema";
+import { assignmentTargets } from "../db/notification-settings";
 import type { Env } from "../env";
 import { assignedUserOf, type IssueChanged } from "../issues/issue-service";
 import { enqueueDeliveries } from "./enqueue";
@@ -41,35 +40,19 @@ export async function afterIssueChange(
   const assignedUser = assignedUserOf(changed);
   const self = changed.actor.kind === "user" && changed.actor.userId === assignedUser;
   if (assignedUser && !self) {
-    const [user] = await db.select().from(users).where(eq(users.id, assignedUser)).limit(1);
-    if (user?.notifyOnAssign) {
-      const linked = await db
-        .select({ identity: identities, integration: integrations })
-        .from(identities)
-        .innerJoin(integrations, eq(integrations.id, identities.integrationId))
-        .where(
-          and(
-            eq(identities.userId, assignedUser),
-            eq(integrations.status, "active"),
-            eq(integrations.organizationId, changed.organizationId),
-            inArray(integrations.provider, ["msteams"]),
-          ),
-        )
-        .limit(20);
-      const seen = new Set<string>();
-      for (const { identity, integration } of linked) {
-        const who = `${identity.tenantId}|${identity.teamsUserId}`;
-        if (seen.has(who)) continue;
-        seen.add(who);
-        rows.push({
-          kind: "personal",
-          issueId,
-          ruleId: null,
-          integrationId: integration.id,
-          conversationId: null,
-          data: { userId: assignedUser, teamsUserId: identity.teamsUserId, tenantId: identity.tenantId },
-        });
-      }
+    const seen = new Set<string>();
+    for (const t of await assignmentTargets(db, assignedUser, changed.organizationId)) {
+      const who = `${t.tenantId}|${t.teamsUserId}`;
+      if (seen.has(who)) continue;
+      seen.add(who);
+      rows.push({
+        kind: "personal",
+        issueId,
+        ruleId: null,
+        integrationId: t.integrationId,
+        conversationId: null,
+        data: { userId: assignedUser, teamsUserId: t.teamsUserId, tenantId: t.tenantId },
+      });
     }
   }
   await enqueueDeliveries(env, db, rows, Date.now());

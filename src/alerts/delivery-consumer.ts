@@ -34,20 +34,20 @@ export async function consumeDeliveries(batch: MessageBatch<unknown>, env: Env):
       continue;
     }
     const name = outboxName(d);
-    const issue = byOutbox.get(name) ?? { messages: [], items: [] };
-    issue.messages.push(m);
-    issue.items.push(itemOf(d));
-    byOutbox.set(name, issue);
+    const outbox = byOutbox.get(name) ?? { messages: [], items: [] };
+    outbox.messages.push(m);
+    outbox.items.push(itemOf(d));
+    byOutbox.set(name, outbox);
   }
 
   await Promise.all(
-    [...byOutbox].map(async ([name, issue]) => {
+    [...byOutbox].map(async ([name, outbox]) => {
       try {
-        await env.OUTBOX.get(env.OUTBOX.idFromName(name)).accept(issue.items);
-        for (const m of issue.messages) m.ack();
+        await env.OUTBOX.get(env.OUTBOX.idFromName(name)).accept(outbox.items);
+        for (const m of outbox.messages) m.ack();
       } catch (err) {
         console.error("delivery: could not hand over to the outbox", err instanceof Error ? err.message : String(err));
-        for (const m of issue.messages) m.retry({ delaySeconds: 5 });
+        for (const m of outbox.messages) m.retry({ delaySeconds: 5 });
       }
     }),
   );

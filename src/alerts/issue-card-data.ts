@@ -1,9 +1,7 @@
 /** Gathers the plain data the (pure) issue card builder needs, in one D1 statement (db/issue-card-query.ts). */
-import { eq } from "drizzle-orm";
 import type { CardAssignee, CardMember, CardTeam, IssueCardInput } from "../cards/types";
 import type { Db } from "../db/client";
-import { assigneeTeam, assigneeUser, cardDataColumns, changerUser, type CardDataRow } from "../db/issue-card-query";
-import { issueAssignees, issues, organizations, projects } from "../db/schema";
+import { issueCardRow, type CardDataRow } from "../db/issue-card-query";
 import type { PlannedChange } from "../issues/lifecycle";
 
 export type CardDataRequest = { issueId: number; integrationId: number; ruleIds: number[]; eventId?: string | null; baseUrl: string };
@@ -14,18 +12,8 @@ export async function loadIssueCardInput(db: Db, input: CardDataRequest): Promis
 
 /** The card input and the issue's version it was built from. */
 export async function loadIssueCard(db: Db, input: CardDataRequest): Promise<{ input: IssueCardInput; version: number } | null> {
-  const rows = await db
-    .select(cardDataColumns(input.ruleIds))
-    .from(issues)
-    .innerJoin(projects, eq(projects.id, issues.projectId))
-    .innerJoin(organizations, eq(organizations.id, projects.organizationId))
-    .leftJoin(changerUser, eq(changerUser.id, issues.statusChangedBy))
-    .leftJoin(issueAssignees, eq(issueAssignees.issueId, issues.id))
-    .leftJoin(assigneeUser, eq(assigneeUser.id, issueAssignees.userId))
-    .leftJoin(assigneeTeam, eq(assigneeTeam.id, issueAssignees.teamId))
-    .where(eq(issues.id, input.issueId))
-    .limit(1);
-  return rows[0] ? { input: issueCardInputFrom(rows[0], input), version: rows[0].issue.version } : null;
+  const row = await issueCardRow(db, input.issueId, input.ruleIds);
+  return row ? { input: issueCardInputFrom(row, input), version: row.issue.version } : null;
 }
 
 /** The builder's input from a row of cardDataColumns. */

@@ -3,9 +3,8 @@
  * serviceUrl, and the integration it belongs to must send there from now on (docs/bot-transport.md, "Activities
  * Teams sends"). Called only after the request's token was verified, so the URL is trusted.
  */
-import { and, eq, ne, or } from "drizzle-orm";
 import type { Db } from "../db/client";
-import { integrations } from "../db/schema";
+import { pointIntegrationsAt } from "../db/integration-service-url";
 import type { Activity } from "./activity-types";
 
 // Per isolate: the serviceUrl last confirmed for a (tenant, team), so an unchanged URL costs no D1 write.
@@ -31,20 +30,11 @@ export async function refreshStoredServiceUrl(db: Db, activity: Activity, now: n
   const memoKey = `${scope.tenantId}|${scope.teamId ?? ""}`;
   if (confirmed.get(memoKey) === serviceUrl) return 0;
 
-  const owner = scope.teamId
-    ? or(
-        and(eq(integrations.installationType, "team"), eq(integrations.externalId, scope.teamId)),
-        and(eq(integrations.installationType, "tenant"), eq(integrations.externalId, scope.tenantId)),
-      )
-    : and(eq(integrations.installationType, "tenant"), eq(integrations.externalId, scope.tenantId));
-  const result = await db
-    .update(integrations)
-    .set({ serviceUrl, updatedAt: now })
-    .where(and(eq(integrations.provider, "msteams"), eq(integrations.tenantId, scope.tenantId), owner, ne(integrations.serviceUrl, serviceUrl)));
+  const changed = await pointIntegrationsAt(db, scope, serviceUrl, now);
 
   if (confirmed.size >= MAX_CONFIRMED) confirmed.clear();
   confirmed.set(memoKey, serviceUrl);
-  return result.meta.changes ?? 0;
+  return changed;
 }
 
 /** Forgets the per-isolate memo (tests). */

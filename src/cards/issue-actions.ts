@@ -21,10 +21,8 @@ import { cleanLine, markdownLink, neutralize, plainText, truncate } from "./esca
 import { formatCount } from "./format";
 import { issueUrl } from "./links";
 import type { AdaptiveElement, ChoiceSetInput, Container, InputChoice, IssueCardInput, SubmitAction } from "./types";
+import { DEFAULT_ASSIGN_CAPS, type AssignListCaps } from "../issues/assign-list";
 
-/** How many members and teams the Assign list offers at most. */
-export type AssignListCaps = { members: number; teams: number };
-export const DEFAULT_ASSIGN_CAPS: AssignListCaps = { members: 100, teams: 50 };
 
 /** Longest choice title (Teams shows one line per choice in the dropdown). */
 const CHOICE_TITLE_MAX = 80;

@@ -1,5 +1,5 @@
 /** Storage for alert rules, their firing history, notification messages and deliveries. */
-import { and, desc, eq, inArray, isNull, lt, lte, ne, sql } from "drizzle-orm";
+import { and, desc, eq, lt, ne } from "drizzle-orm";
 import type { Db } from "./client";
 import {
   alertRules,
@@ -7,7 +7,6 @@ import {
   integrations,
   notificationMessages,
   projects,
-  ruleFires,
   type DeliveryKind,
   type DeliveryStatus,
 } from "./schema";
@@ -62,56 +61,8 @@ export function activeRulesQuery(db: Db, projectId: number) {
     .where(and(eq(alertRules.projectId, projectId), eq(alertRules.status, "active"), eq(integrations.status, "active")));
 }
 
-/**
- * Claims the right to alert for (rule, issue), as a query for a D1 batch: it returns one row when the rule had not
- * fired for the issue within its frequency window (one atomic upsert, so concurrent events can't both claim it).
- */
-export function claimRuleFireQuery(db: Db, ruleId: number, issueId: number, frequencyMinutes: number, now: number) {
-  return db
-    .insert(ruleFires)
-    .values({ ruleId, issueId, lastFiredAt: now })
-    .onConflictDoUpdate({
-      target: [ruleFires.ruleId, ruleFires.issueId],
-      set: { lastFiredAt: now },
-      setWhere: lt(ruleFires.lastFiredAt, now - frequencyMinutes * 60_000 + 1),
-    })
-    .returning({ ruleId: ruleFires.ruleId });
-}
-
-/**
- * How many events the issue had since `since`, as a statement for a D1 batch: one row `{ n }`. Counted on
- * `event_ids` (every accepted event) — `events` keeps only a sample.
- */
-export function eventsInWindowStatement(db: Db, issueId: number, since: number): D1PreparedStatement {
-  return db.$client.prepare("select count(*) as n from event_ids where issue_id = ? and timestamp >= ?").bind(issueId, since);
-}
-
-/**
- * Claims the refresh of the counts on the issue's channel cards (not personal notifications), as a query for a D1
- * batch: returns the cards not posted or refreshed within `intervalMs` and stamps them, so however many batches
- * count events for the issue, each card gets at most one refresh per interval.
- */
-export function claimCountsRefreshQuery(db: Db, issueId: number, now: number, intervalMs: number) {
-  return db
-    .update(notificationMessages)
-    .set({ countsRefreshedAt: now })
-    .where(
-      and(
-        eq(notificationMessages.issueId, issueId),
-        isNull(notificationMessages.userId),
-        lte(sql`coalesce(${notificationMessages.countsRefreshedAt}, ${notificationMessages.postedAt})`, now - intervalMs),
-      ),
-    )
-    .returning();
-}
-
 /** What refreshing a posted card needs of its notification row. */
 export type PostedCard = Pick<NotificationRow, "id" | "ruleId" | "integrationId" | "conversationId" | "activityId">;
-
-/** The issue's posted cards (at most 200), as a query to await or to put in a D1 batch. */
-export function notificationsForIssueQuery(db: Db, issueId: number) {
-  return db.select().from(notificationMessages).where(eq(notificationMessages.issueId, issueId)).limit(200);
-}
 
 export async function insertNotification(db: Db, values: typeof notificationMessages.$inferInsert): Promise<void> {
   await db.insert(notificationMessages).values(values).onConflictDoNothing();

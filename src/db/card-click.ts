@@ -104,3 +104,20 @@ function toCardClick(rows: ClickRow[]): CardClick | null {
         : null,
   };
 }
+
+/** Whether the organization links a Teams user to the member with the same email on a first click. */
+export async function organizationAutoLinksByEmail(db: Db, organizationId: number): Promise<boolean> {
+  const [org] = await db.select({ autoLinkByEmail: organizations.autoLinkByEmail }).from(organizations).where(eq(organizations.id, organizationId)).limit(1);
+  return !!org?.autoLinkByEmail;
+}
+
+/** The organization's member with this email (case-insensitive), or null. */
+export async function memberIdByEmail(db: Db, organizationId: number, email: string): Promise<number | null> {
+  const [match] = await db
+    .select({ id: users.id })
+    .from(users)
+    .innerJoin(memberships, and(eq(memberships.userId, users.id), eq(memberships.organizationId, organizationId)))
+    .where(sql`lower(${users.email}) = ${email.toLowerCase()}`)
+    .limit(1);
+  return match?.id ?? null;
+}

@@ -5,10 +5,12 @@
  * has no such limit). What a batch counted is found again by its `batch_token` on `event_ids`, so counts come from
  * the rows this transaction inserted: an event id already there (a redelivery, a twin batch) counts nothing.
  */
-import { inArray } from "drizzle-orm";
+import { sql } from "drizzle-orm";
+import { activeRulesQuery } from "./alert-rules";
 import { batchRead } from "./batch-read";
 import type { Db } from "./client";
 import { issueFromColumns, type IssueRow } from "./issues";
+import { namedBatch } from "./named-batch";
 import type { ProjectRow } from "./projects";
 import { projects } from "./schema";
 
@@ -58,17 +60,25 @@ export type SampledEvent = {
   payload: string;
 };
 
+/** The project's active rules whose integration is active, as src/db/alert-rules.ts reads them. */
+export type ActiveRules = Awaited<ReturnType<typeof activeRulesQuery>>;
+
 export type IngestLookups = {
   projects: ProjectRow[];
   issues: IssueRow[];
   releases: { projectId: number; version: string; createdAt: number }[];
+  /** Each project's active rules (a project not found has none). */
+  rules: Map<number, ActiveRules>;
 };
 
 const GROUP_OF = (p: string, h: string) => `(select id from issues where project_id = ${p} and fingerprint_hash = ${h})`;
 /** A field of the current json_each row (`value`, or `<alias>.value`). */
 const j = (field: string, alias?: string) => `json_extract(${alias ? `${alias}.` : ""}value, '$.${field}')`;
 
-/** The batch's projects, its issues that exist already, and the releases its events name: one D1 call. */
+/**
+ * The batch's projects, its issues that exist already, the releases its events name and each project's active
+ * rules: one D1 call (the rules' read is one statement per project; a flush is one project's).
+ */
 export async function ingestLookups(
   db: Db,
   projectIds: number[],
@@ -76,16 +86,21 @@ export async function ingestLookups(
   releases: { p: number; r: string }[],
 ): Promise<IngestLookups> {
   const d1 = db.$client;
-  const projectRows = batchRead(db, db.select().from(projects).where(inArray(projects.id, projectIds)));
-  const [p, g, r] = await d1.batch<Record<string, unknown>>([
-    projectRows.statement,
-    d1.prepare(`select g.* from issues g join json_each(?) k on g.project_id = ${j("p", "k")} and g.fingerprint_hash = ${j("h", "k")}`).bind(JSON.stringify(keys)),
-    d1.prepare(`select project_id as projectId, version, created_at as createdAt from releases r join json_each(?) k on r.project_id = ${j("p", "k")} and r.version = ${j("r", "k")}`).bind(JSON.stringify(releases)),
-  ]);
+  const projectRows = batchRead(db, db.select().from(projects).where(sql`${projects.id} in (select value from json_each(${JSON.stringify(projectIds)}))`));
+  const rules = projectIds.map((id) => ({ id, read: batchRead(db, activeRulesQuery(db, id)) }));
+  const res = await namedBatch(d1, {
+    projects: projectRows.statement,
+    issues: d1.prepare(`select g.* from issues g join json_each(?) k on g.project_id = ${j("p", "k")} and g.fingerprint_hash = ${j("h", "k")}`).bind(JSON.stringify(keys)),
+    releases: releases.length
+      ? d1.prepare(`select project_id as projectId, version, created_at as createdAt from releases r join json_each(?) k on r.project_id = ${j("p", "k")} and r.version = ${j("r", "k")}`).bind(JSON.stringify(releases))
+      : null,
+    ...Object.fromEntries(rules.map((r) => [`rules:${r.id}`, r.read.statement])),
+  } as Record<string, D1PreparedStatement | null>);
   return {
-    projects: projectRows.read(p),
-    issues: g.results.map(issueFromColumns),
-    releases: r.results as IngestLookups["releases"],
+    projects: projectRows.read(res.projects),
+    issues: res.issues.results.map(issueFromColumns),
+    releases: res.releases.results as IngestLookups["releases"],
+    rules: new Map(rules.map((r) => [r.id, r.read.read(res[`rules:${r.id}`])])),
   };
 }
 
@@ -112,16 +127,19 @@ export type IngestWrite = {
 /**
  * One D1 batch (one transaction) writing a consumer batch: issues created, event ids recorded, distinct users,
  * counters (by the number of event ids this batch inserted), releases, the sampled events and the first-seen audit
- * rows. Seven statements whatever the batch holds.
+ * rows. At most seven statements whatever the batch holds; a part with nothing to write (no new issue, no user, no
+ * release not yet known) is left out of the call.
  */
 export async function writeIngestBatch(
   db: Db,
-  input: { token: string; now: number; seeds: IssueSeed[]; events: CountedEvent[]; samples: SampledEvent[] },
+  input: { token: string; now: number; seeds: IssueSeed[]; events: CountedEvent[]; samples: SampledEvent[]; knownReleases: Set<string> },
 ): Promise<IngestWrite> {
   const d1 = db.$client;
   const { token, now } = input;
-  const results = await d1.batch<Record<string, unknown>>([
-    d1
+  const users = input.events.filter((e) => e.userKey).map((e) => ({ id: e.id, userKey: e.userKey }));
+  const releases = distinctReleases(input.events).filter((r) => !input.knownReleases.has(`${r.p}\u0000${r.r}`));
+  const res = await namedBatch(d1, {
+    seeds: input.seeds.length ? d1
       .prepare(
         `insert into issues (project_id, short_id, title, culprit, level, type, metadata, status, substatus, first_seen,
            last_seen, times_seen, users_seen, first_release, last_release, fingerprint_hash, version, write_token)
@@ -130,16 +148,18 @@ export async function writeIngestBatch(
          from json_each(?) where true
          on conflict (project_id, fingerprint_hash) do nothing`,
       )
-      .bind(token, JSON.stringify(input.seeds.map((s) => ({ ...s, p: s.projectId, h: s.hash, metadata: JSON.stringify(s.metadata) })))),
-    d1
+      .bind(token, JSON.stringify(input.seeds.map((s) => ({ ...s, p: s.projectId, h: s.hash, metadata: JSON.stringify(s.metadata) })))) : null,
+    // RETURNING gives the rows this statement inserted: the events this batch counts (not the ones counted before).
+    countedEvents: d1
       .prepare(
         `insert into event_ids (id, project_id, issue_id, timestamp, received_at, release, environment, batch_token)
          select ${j("id")}, ${j("p")}, ${GROUP_OF(j("p"), j("h"))}, ${j("timestamp")}, ${j("receivedAt")}, ${j("release")}, ${j("environment")}, ?
          from json_each(?) where true
-         on conflict (id) do nothing`,
+         on conflict (id) do nothing
+         returning id, issue_id as issueId`,
       )
       .bind(token, JSON.stringify(input.events.map((e) => ({ ...e, p: e.projectId, h: e.hash })))),
-    d1
+    users: users.length ? d1
       .prepare(
         `insert into issue_users (issue_id, user_key, first_seen)
          select e.issue_id, json_extract(k.value, '$.userKey'), ?
@@ -147,8 +167,8 @@ export async function writeIngestBatch(
          where json_extract(k.value, '$.userKey') is not null
          on conflict do nothing`,
       )
-      .bind(now, JSON.stringify(input.events.filter((e) => e.userKey).map((e) => ({ id: e.id, userKey: e.userKey }))), token),
-    d1
+      .bind(now, JSON.stringify(users), token) : null,
+    counted: d1
       .prepare(
         // "Last" is arrival order within the batch (seq), as one-by-one ingest wrote them.
         `update issues set
@@ -168,27 +188,26 @@ export async function writeIngestBatch(
          returning *`,
       )
       .bind(token, JSON.stringify(input.events.map((e) => ({ id: e.id, seq: e.seq })))),
-    d1
+    releases: releases.length ? d1
       .prepare(
         `insert into releases (project_id, version, created_at)
          select distinct ${j("p")}, ${j("r")}, ? from json_each(?) where true
          on conflict do nothing`,
       )
-      .bind(now, JSON.stringify(distinctReleases(input.events))),
-    sampledEventsStatement(db, input.samples, token),
-    d1
+      .bind(now, JSON.stringify(releases)) : null,
+    samples: input.samples.length ? sampledEventsStatement(db, input.samples, token) : null,
+    firstSeen: input.seeds.length ? d1
       .prepare(
         `insert into issue_activity (issue_id, type, actor_user_id, actor_kind, source, data, created_at)
          select g.id, 'first_seen', null, 'system', 'ingest', json_object('eventId', ${j("firstEventId", "k")}), ?
          from json_each(?) k join issues g on g.project_id = ${j("p", "k")} and g.fingerprint_hash = ${j("h", "k")}
          where g.write_token = ?`,
       )
-      .bind(now, JSON.stringify(input.seeds.map((s) => ({ p: s.projectId, h: s.hash, firstEventId: s.firstEventId }))), token),
-    d1.prepare("select id, issue_id as issueId from event_ids where batch_token = ?").bind(token),
-  ]);
+      .bind(now, JSON.stringify(input.seeds.map((s) => ({ p: s.projectId, h: s.hash, firstEventId: s.firstEventId }))), token) : null,
+  });
   return {
-    counted: results[3].results.map(issueFromColumns),
-    countedEvents: results[7].results as IngestWrite["countedEvents"],
+    counted: res.counted.results.map(issueFromColumns),
+    countedEvents: res.countedEvents.results as IngestWrite["countedEvents"],
   };
 }
 
@@ -207,6 +226,11 @@ export function sampledEventsStatement(db: Db, samples: SampledEvent[], token: s
        on conflict (id) do nothing`,
     )
     .bind(JSON.stringify(samples.map((s) => ({ ...s, p: s.projectId, h: s.hash }))), token);
+}
+
+/** Keeps the whole events of regressions (after the write: whatever batch counted them). */
+export async function keepSampledEvents(db: Db, samples: SampledEvent[]): Promise<void> {
+  if (samples.length) await sampledEventsStatement(db, samples, null).run();
 }
 
 function distinctReleases(events: CountedEvent[]): { p: number; r: string }[] {

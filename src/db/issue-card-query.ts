@@ -2,9 +2,10 @@
  * The issue card's data as select columns, shared by the card data loader (alerts/issue-card-data.ts) and the card
  * click query (db/card-click.ts), so that a click reads everything it needs in one statement.
  */
-import { sql } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import { alias } from "drizzle-orm/sqlite-core";
-import { DEFAULT_ASSIGN_CAPS } from "../cards/issue-actions";
+import { DEFAULT_ASSIGN_CAPS } from "../issues/assign-list";
+import type { Db } from "./client";
 import { issueAssignees, issues, organizations, projects, orgTeams, users } from "./schema";
 
 /** The Assign list offers this many at most; the card says how many exist in all. */
@@ -19,8 +20,8 @@ export const assigneeTeam = alias(orgTeams, "assignee_team");
  * The card's data as select columns: the issue row with its labels, and the Assign lists, totals and rule names
  * as JSON built by correlated subqueries, so that all of it is one statement (every statement costs a D1 round
  * trip in production and CPU in local D1, and this runs on every card click and delivery). The query must join
- * `issues` → `projects` → `organizations`, `changerUser` on issues.statusChangedBy, `issueAssignees` on the
- * issue, and `assigneeUser` / `assigneeTeam` on the assignee (see loadIssueCardInput in alerts/issue-card-data.ts).
+ * `groups` → `projects` → `organizations`, `changerUser` on groups.statusChangedBy, `issueAssignees` on the
+ * group, and `assigneeUser` / `assigneeTeam` on the assignee (see loadIssueCardInput in alerts/issue-card-data.ts).
  */
 export function cardDataColumns(ruleIds: number[]) {
   const ids = ruleIds.slice(0, 50);
@@ -69,3 +70,18 @@ export type CardDataRow = {
   rulesJson: string;
 };
 
+/** The card data of one issue (one statement), or null when the issue is gone. */
+export async function issueCardRow(db: Db, issueId: number, ruleIds: number[]): Promise<CardDataRow | null> {
+  const rows = await db
+    .select(cardDataColumns(ruleIds))
+    .from(issues)
+    .innerJoin(projects, eq(projects.id, issues.projectId))
+    .innerJoin(organizations, eq(organizations.id, projects.organizationId))
+    .leftJoin(changerUser, eq(changerUser.id, issues.statusChangedBy))
+    .leftJoin(issueAssignees, eq(issueAssignees.issueId, issues.id))
+    .leftJoin(assigneeUser, eq(assigneeUser.id, issueAssignees.userId))
+    .leftJoin(assigneeTeam, eq(assigneeTeam.id, issueAssignees.teamId))
+    .where(eq(issues.id, issueId))
+    .limit(1);
+  return rows[0] ?? null;
+}

@@ -120,3 +120,18 @@ export async function personalTargets(db: Db, userIds: number[], projectId: numb
     .where(and(inArray(identities.userId, userIds), eq(projects.id, projectId), eq(integrations.status, "active"), eq(integrations.provider, "msteams")))
     .limit(500);
 }
+
+/**
+ * Where to send a user a personal card about an assignment in an organization: nothing when they turned those off,
+ * else their linked Teams accounts through the organization's active installations (at most 20).
+ */
+export async function assignmentTargets(db: Db, userId: number, organizationId: number): Promise<{ integrationId: number; teamsUserId: string; tenantId: string }[]> {
+  const [user] = await db.select({ notifyOnAssign: users.notifyOnAssign }).from(users).where(eq(users.id, userId)).limit(1);
+  if (!user?.notifyOnAssign) return [];
+  return db
+    .select({ integrationId: integrations.id, teamsUserId: identities.teamsUserId, tenantId: identities.tenantId })
+    .from(identities)
+    .innerJoin(integrations, eq(integrations.id, identities.integrationId))
+    .where(and(eq(identities.userId, userId), eq(integrations.status, "active"), eq(integrations.organizationId, organizationId), eq(integrations.provider, "msteams")))
+    .limit(20);
+}

@@ -6,7 +6,10 @@
  *    both announce it), kept until the app is removed from that chat.
  */
 import { eq } from "drizzle-orm";
+import type { BatchRead } from "./batch-read";
 import type { Db } from "./client";
+import { changesOf } from "./issues";
+import { namedBatch } from "./named-batch";
 import { processedActivities } from "./schema";
 
 export const activityKey = (conversationId: string, activityId: string) => `activity:${conversationId}|${activityId}`;
@@ -15,6 +18,15 @@ export const personalInstallKey = (conversationId: string) => `personal-install:
 /** The claim as a statement that can ride in a D1 batch; 1 change = claimed now, 0 = done before. */
 export function claimStatement(db: Db, key: string, now: number): D1PreparedStatement {
   return db.$client.prepare("insert into processed_activities (key, received_at) values (?, ?) on conflict do nothing").bind(key, now);
+}
+
+/**
+ * Claims `key` (when there is one) and runs `read` (a read with no effect, e.g. a card click's data) in the same D1
+ * batch: one call, and a transaction, so a failure claims nothing. `claimed` is false if the key was claimed before.
+ */
+export async function claimWithRead<T>(db: Db, key: string | null, read: BatchRead<T> | null, now: number): Promise<{ claimed: boolean; read: T | undefined }> {
+  const res = await namedBatch(db.$client, { claim: key ? claimStatement(db, key, now) : null, read: read?.statement ?? null });
+  return { claimed: !key || changesOf(res.claim) > 0, read: read ? read.read(res.read) : undefined };
 }
 
 /** Claims `key`; false if it was claimed before. */

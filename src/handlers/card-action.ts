@@ -10,14 +10,12 @@ import { buildIssueMessage } from "../cards/issue-card";
 import { cardMessage } from "../cards/message";
 import type { AdaptiveCard, CardMessage } from "../cards/types";
 import type { BatchRead } from "../db/batch-read";
-import { cardClickStatement, loadCardClick, type CardClick } from "../db/card-click";
+import { cardClickStatement, loadCardClick, memberIdByEmail, organizationAutoLinksByEmail, type CardClick } from "../db/card-click";
 import { linkIdentity } from "../db/identities";
 import type { IntegrationRow } from "../db/integrations";
-import { organizations, users, memberships } from "../db/schema";
 import { ForbiddenError, InvalidTransitionError, NotFoundError, ValidationError } from "../errors";
 import { changeIssue } from "../issues/issue-service";
 import type { IssueCommand } from "../issues/lifecycle";
-import { and, eq, sql } from "drizzle-orm";
 import type { ClassifiedActivity } from "./classify-activity";
 import { linkUrl } from "./commands";
 import type { BotContext } from "./context";
@@ -138,8 +136,8 @@ export async function handleCardAction(ctx: BotContext, a: CardActionActivity, p
 
 /** No linked identity: where the org allows it, the same-email member (linked now); else null. */
 async function whoClicked(ctx: BotContext, a: CardActionActivity, integration: IntegrationRow): Promise<number | null> {
-  const [org] = await ctx.db.select().from(organizations).where(eq(organizations.id, integration.organizationId!)).limit(1);
-  if (!org?.autoLinkByEmail) return null;
+  const organizationId = integration.organizationId!;
+  if (!(await organizationAutoLinksByEmail(ctx.db, organizationId))) return null;
   const roster = rosterIdOf(a);
   if (!roster) return null;
   let email: string | undefined;
@@ -150,22 +148,17 @@ async function whoClicked(ctx: BotContext, a: CardActionActivity, integration: I
     return null; // can't look the member up: fall back to the link page
   }
   if (!email) return null;
-  const [match] = await ctx.db
-    .select({ id: users.id })
-    .from(users)
-    .innerJoin(memberships, and(eq(memberships.userId, users.id), eq(memberships.organizationId, org.id)))
-    .where(sql`lower(${users.email}) = ${email.toLowerCase()}`)
-    .limit(1);
-  if (!match) return null;
+  const match = await memberIdByEmail(ctx.db, organizationId, email);
+  if (match === null) return null;
   await linkIdentity(ctx.db, {
     integrationIds: [integration.id],
     tenantId: integration.tenantId,
     teamsUserId: a.from.id,
     aadObjectId: a.from.aadObjectId,
-    userId: match.id,
+    userId: match,
     now: ctx.now(),
   });
-  return match.id;
+  return match;
 }
 
 /**

@@ -7,8 +7,7 @@ import type { Context } from "hono";
 import type { AppEnv } from "../env";
 import type { Activity } from "../bot/activity-types";
 import type { BatchRead } from "../db/batch-read";
-import { changesOf } from "../db/issues";
-import { activityKey, claimStatement, release } from "../db/processed-activities";
+import { activityKey, claimWithRead, release } from "../db/processed-activities";
 import { cardActionPrefetch, handleCardAction } from "./card-action";
 import { classifyActivity, type ClassifiedActivity } from "./classify-activity";
 import { handleChannelMessage, handlePersonalMessage } from "./commands";
@@ -52,18 +51,12 @@ export async function handleVerifiedActivity(c: Context<AppEnv>, raw: Record<str
   // repeat, so they cost no D1 write.
   const key = activity.activityId && activity.kind !== "ignored" ? activityKey(activity.conversationId, activity.activityId) : null;
   const prefetch = (prefetchers[activity.kind] as PrefetchFor<Kind> | undefined)?.(ctx, activity as never) ?? null;
-  const d1 = ctx.db.$client;
-  const statements = [
-    ...(key ? [claimStatement(ctx.db, key, ctx.now())] : []),
-    ...(prefetch ? [prefetch.statement] : []),
-  ];
   // One batch (a transaction): if it fails, nothing was claimed.
-  const results = statements.length ? await d1.batch(statements) : [];
-  if (key && changesOf(results[0]) === 0) {
+  const { claimed, read: pre } = await claimWithRead(ctx.db, key, prefetch, ctx.now());
+  if (!claimed) {
     return isInvoke ? c.json({ statusCode: 200, type: "application/vnd.microsoft.activity.message", value: "Already handled." }) : c.body(null, 200);
   }
   try {
-    const pre = prefetch ? prefetch.read(results[results.length - 1]) : undefined;
     const result = await (handlers[activity.kind] as Handler<Kind>)(ctx, activity as never, pre as never);
     if (isInvoke) return c.json(result as object);
     return c.body(null, 200);

@@ -9,10 +9,9 @@
  * serial ingest of the same events (test/integration/ingest-aggregate.test.ts checks it as a property).
  */
 import { alertAfterIngest, type IssueIngested } from "../alerts/after-ingest";
-import { activeRulesQuery } from "../db/alert-rules";
 import type { Db } from "../db/client";
 import { applyGuardedChange, findRelease, getIssue, type IssueRow } from "../db/issues";
-import { ingestLookups, reserveShortIds, sampledEventsStatement, writeIngestBatch, type CountedEvent, type IssueSeed, type SampledEvent } from "../db/ingest-batch";
+import { ingestLookups, keepSampledEvents, reserveShortIds, writeIngestBatch, type CountedEvent, type IssueSeed, type SampledEvent } from "../db/ingest-batch";
 import type { Env } from "../env";
 import type { NormalizedEvent } from "../issues/event";
 import { ingestTransitionChange, planBatchTransition, type IngestTransition } from "../issues/lifecycle";
@@ -92,7 +91,8 @@ export async function ingestBatch(env: Env, db: Db, messages: IngestMessage[], n
     if (b.messages.length > 1 || existing.has(key)) samples.push(sampledEvent(b.messages.at(-1)!));
   }
   const token = crypto.randomUUID();
-  const written = await writeIngestBatch(db, { token, now, seeds, events: counted, samples });
+  const knownReleases = new Set(lookups.releases.map((r) => `${r.projectId}\u0000${r.version}`));
+  const written = await writeIngestBatch(db, { token, now, seeds, events: counted, samples, knownReleases });
 
   const countedIds = new Set(written.countedEvents.map((e) => e.id));
   const releaseCreatedAt = new Map(lookups.releases.map((r) => [`${r.projectId}\u0000${r.version}`, r.createdAt]));
@@ -106,7 +106,7 @@ export async function ingestBatch(env: Env, db: Db, messages: IngestMessage[], n
       : await applyTransition(db, issue, events, (release) => releaseCreatedAt.get(`${issue.projectId}\u0000${release}`) ?? null, now);
     if (event && transition.kind === "regression") {
       // Every regression's event is kept whole (the cron's pruning spares it: its audit row names it).
-      await db.$client.batch([sampledEventsStatement(db, [sampledEvent(b.messages.find((m) => m.event.eventId === event.eventId)!)], null)]);
+      await keepSampledEvents(db, [sampledEvent(b.messages.find((m) => m.event.eventId === event.eventId)!)]);
     }
     issues.push({
       issue: after,
@@ -117,17 +117,8 @@ export async function ingestBatch(env: Env, db: Db, messages: IngestMessage[], n
       isEscalation: transition.kind === "escalation",
     });
   }
-  await alert(env, db, issues, now);
+  await alertAfterIngest(env, db, issues, (projectId) => lookups.rules.get(projectId) ?? [], now);
   return { issues, rejected };
-}
-
-/** The rules of every project in the batch in one D1 call, then each issue's alerting once. */
-async function alert(env: Env, db: Db, issues: IssueIngested[], now: number): Promise<void> {
-  if (!issues.length) return;
-  const projectIds = [...new Set(issues.map((i) => i.issue.projectId))];
-  const rules = await db.batch(projectIds.map((id) => activeRulesQuery(db, id)) as [ReturnType<typeof activeRulesQuery>]);
-  const byProject = new Map(projectIds.map((id, i) => [id, rules[i]]));
-  for (const issue of issues) await alertAfterIngest(env, db, issue, now, byProject.get(issue.issue.projectId)!);
 }
 
 /** Regression / escalation as a version-guarded change; re-planned if someone changed the issue meanwhile. */

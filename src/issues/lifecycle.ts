@@ -271,3 +271,17 @@ export function ingestTransitionChange(transition: Exclude<IngestTransition, { k
         activity: { type: "set_escalating", data: { eventId, reason: transition.reason } },
       };
 }
+
+/**
+ * An ignore that ran out with no new event (the cron, every 5 minutes): an issue ignored "for N minutes" whose time
+ * has passed becomes unresolved, as Sentry's snooze expiry does. Null when nothing is due (not ignored any more, or
+ * ignored until something other than a time, or not yet).
+ */
+export function planIgnoreExpiry(issue: IssueState, now: number): PlannedChange | null {
+  const c = issue.ignoreConditions;
+  if (issue.status !== "ignored" || c?.kind !== "duration" || now < c.until) return null;
+  return {
+    status: { status: "unresolved", substatus: "ongoing", resolution: null, resolvedAt: null, ignoreConditions: null },
+    activity: { type: "set_unresolved", data: { from: "ignored", reason: "ignoreExpired" } },
+  };
+}

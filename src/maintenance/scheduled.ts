@@ -16,7 +16,7 @@ import { getDb, type Db } from "../db/client";
 import { applyGuardedChange, getIssueWithOrg } from "../db/issues";
 import { claimStaleCountCards, expiredIgnoreIds, pruneRetained } from "../db/maintenance";
 import type { Env } from "../env";
-import type { PlannedChange } from "../issues/lifecycle";
+import { planIgnoreExpiry } from "../issues/lifecycle";
 import { sweepDeliveries, type SweepResult } from "./sweep-deliveries";
 
 const EXPIRY_BATCH = 100;
@@ -67,11 +67,8 @@ export async function expireIgnores(env: Env, db: Db, now: number): Promise<numb
   let changed = 0;
   for (const id of await expiredIgnoreIds(db, now, EXPIRY_BATCH)) {
     const found = await getIssueWithOrg(db, id);
-    if (!found || found.issue.status !== "ignored") continue;
-    const change: PlannedChange = {
-      status: { status: "unresolved", substatus: "ongoing", resolution: null, resolvedAt: null, ignoreConditions: null },
-      activity: { type: "set_unresolved", data: { from: "ignored", reason: "ignoreExpired" } },
-    };
+    const change = found && planIgnoreExpiry(found.issue, now);
+    if (!found || !change) continue;
     // Guarded like every change: if someone changed the issue meanwhile, leave it to them.
     const written = await applyGuardedChange(db, { issue: found.issue, changes: [change], actor: { kind: "system" }, source: "system", now });
     if (!written) continue;

@@ -4,6 +4,7 @@
  * issue gives one card and throttled refreshes (with the Connector answering 429), dropped-event counts, the event
  * lookup, and key revocation through the key cache.
  */
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import fc from "fast-check";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -80,18 +81,7 @@ describe("counting is exact across batches and redeliveries", () => {
           // one batch; optionally a whole batch delivered twice (a retry after the write succeeded).
           const batched = await seedOrg();
           const messages = await toMessages(batched, specs, ids.map((id) => id.split("").reverse().join("")));
-          const batches: IngestMessage[][] = [];
-          for (let i = 0, c = 0; i < messages.length; c++) {
-            const size = cuts[c % cuts.length];
-            batches.push(messages.slice(i, i + size));
-            i += size;
-          }
-          replays.forEach((r, k) => {
-            const m = messages[r % messages.length];
-            batches[(r + k) % batches.length].push(m);
-          });
-          if (failOnce) batches.push(batches[0]);
-          for (const b of batches) await ingestBatch(env, getDb(env.DB), b, now);
+          for (const b of splitWithReplays(messages, cuts, replays, failOnce)) await ingestBatch(env, getDb(env.DB), b, now);
           const [a, b] = await Promise.all([issueCounters(serial.project.id), issueCounters(batched.project.id)]);
           expect(b).toEqual(a);
           expect(a.reduce((n, g) => n + (g.times_seen as number), 0)).toBe(specs.length);
@@ -100,6 +90,75 @@ describe("counting is exact across batches and redeliveries", () => {
       { numRuns: 25, endOnFailure: true },
     );
   }, 120_000);
+});
+
+/** Queue batches of `messages`: cut at the given sizes, some messages delivered again, maybe a whole batch twice. */
+function splitWithReplays<T>(messages: T[], cuts: number[], replays: number[], failOnce: boolean): T[][] {
+  const batches: T[][] = [];
+  for (let i = 0, c = 0; i < messages.length; c++) {
+    const size = cuts[c % cuts.length];
+    batches.push(messages.slice(i, i + size));
+    i += size;
+  }
+  replays.forEach((r, k) => batches[(r + k) % batches.length].push(messages[r % messages.length]));
+  if (failOnce) batches.push(batches[0]);
+  return batches;
+}
+
+describe("counting is exact through the project's ingest buffer", () => {
+  it("any split into queue batches, with redeliveries, flushes at any point and flushes that wrote but did not clear the buffer, gives the counters of serial ingest", async () => {
+    const now = Date.now();
+    const toMessages = async (projectId: number, sites: string[], ids: string[]) =>
+      Promise.all(
+        sites.map(async (site, i) => {
+          const event = toNormalizedEvent(
+            { event_id: ids[i], timestamp: now / 1000, user: { id: `u${i % 3}` }, exception: { values: [{ type: "TypeError", value: "x", stacktrace: { frames: [{ filename: "app.ts", function: site, in_app: true }] } }] } },
+            now,
+          );
+          return ingestMessage(projectId, now, await groupEvent(event), event);
+        }),
+      );
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.constantFrom("charge", "refund", "login"), { minLength: 1, maxLength: 16 }),
+        fc.array(fc.integer({ min: 1, max: 12 }), { minLength: 1, maxLength: 10 }),
+        fc.array(fc.nat(), { maxLength: 15 }),
+        fc.boolean(),
+        // Per queue batch: flush after it? and did that flush "crash" after D1 wrote, before the buffer was cleared?
+        fc.array(fc.record({ flush: fc.boolean(), crash: fc.boolean() }), { minLength: 1, maxLength: 20 }),
+        async (sites, cuts, replays, failOnce, steps) => {
+          const ids = sites.map(() => crypto.randomUUID().replace(/-/g, ""));
+          const serial = await seedOrg();
+          for (const m of await toMessages(serial.project.id, sites, ids)) await ingestBatch(env, getDb(env.DB), [m], now);
+
+          const buffered = await seedOrg();
+          const stub = env.INGEST_BUFFER.get(env.INGEST_BUFFER.idFromName(String(buffered.project.id)));
+          const messages = await toMessages(buffered.project.id, sites, ids.map((id) => id.split("").reverse().join("")));
+          const batches = splitWithReplays(messages, cuts, replays, failOnce);
+          for (const [k, b] of batches.entries()) {
+            await stub.add(b);
+            const step = steps[k % steps.length];
+            if (!step.flush) continue;
+            const waiting: IngestMessage[] = await runInDurableObject(stub, (_, state) =>
+              state.storage.sql.exec<{ body: string }>("select body from buffered order by seq").toArray().map((r) => JSON.parse(r.body) as IngestMessage),
+            );
+            await runDurableObjectAlarm(stub);
+            // The state after a flush that wrote to D1 and died before deleting: the same events still buffered.
+            if (step.crash && waiting.length) await stub.add(waiting);
+          }
+          // Drain: the alarms flush what is left.
+          for (let i = 0; i < 200 && (await stub.stats()).waiting > 0; i++) {
+            if (!(await runDurableObjectAlarm(stub))) await new Promise((r) => setTimeout(r, 20));
+          }
+          expect((await stub.stats()).waiting).toBe(0);
+          const [a, b] = await Promise.all([issueCounters(serial.project.id), issueCounters(buffered.project.id)]);
+          expect(b).toEqual(a);
+          expect(b.reduce((n, g) => n + (g.times_seen as number), 0)).toBe(sites.length);
+        },
+      ),
+      { numRuns: 15, endOnFailure: true },
+    );
+  }, 180_000);
 });
 
 describe("a storm on one issue", () => {

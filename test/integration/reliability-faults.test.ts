@@ -3,10 +3,12 @@
  * aborts the request's last insert), the bot token missing from or stale in KV, the token endpoint down then
  * back, and the Connector answering 5xx or dropping connections while alerts are delivered.
  */
+import { runDurableObjectAlarm } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { clearBotTokenCache } from "../../src/bot/token-client";
 import { consumeEvents, MAX_RETRIES } from "../../src/ingest/consumer";
+import { MAX_FAILED_FLUSHES } from "../../src/ingest/ingest-buffer";
 import { ingestMessage } from "../../src/ingest/message";
 import { groupEvent } from "../../src/issues/grouping";
 import { toNormalizedEvent } from "../../src/issues/ingest-schema";
@@ -45,46 +47,53 @@ async function postEvent(key: string, projectId: number, body: Record<string, un
 }
 
 describe("D1 fails in the middle of a request", () => {
-  it("ingest of a new issue: the consumer's failed batch leaves no group, event or user row; the queue's retry counts it once", async () => {
+  it("ingest of a new issue: the buffer's failed flush leaves no group, event or user row; its next flush counts it once", async () => {
     const s = await seedOrg();
     const body = { message: "Ledger write failed", release: "9.9.9", event_id: crypto.randomUUID().replace(/-/g, ""), user: { id: "u1" } };
     const before = await snapshotCounts();
     const failures = vi.spyOn(console, "error");
-    await failInsertsInto("issue_activity"); // the consumer's write batch's last insert
+    await failInsertsInto("issue_activity"); // the flush's write batch's last insert
     const res = await postEvent(s.ingestKey, s.project.id, body);
     // Accepted: the answer comes after the queue took the event, before any D1 write.
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ id: body.event_id });
-    await vi.waitFor(() => expect(failures.mock.calls.some((c) => c[0] === "ingest batch failed")).toBe(true), { timeout: 20_000, interval: 25 });
+    await vi.waitFor(() => expect(failures.mock.calls.some((c) => c[0] === "ingest flush failed")).toBe(true), { timeout: 20_000, interval: 25 });
     failures.mockRestore();
     expect(await snapshotCounts()).toEqual(before);
     await env.DB.prepare("drop trigger fault_injection").run();
-    // The queue redelivers the batch (after its retry delay): counted once, as a new issue.
+    // The event stayed in the project's buffer; the next flush (after its backoff) counts it once, as a new issue.
     expect(await ingestOutcome(body.event_id)).toMatchObject({ isNew: true });
     const g = await env.DB.prepare("select times_seen, users_seen from issues where project_id = ?").bind(s.project.id).first();
     expect(g).toEqual({ times_seen: 1, users_seen: 1 });
   });
 
-  it("ingest: a batch failing on its last attempt is kept as dead-letter rows with the reason, nothing counted", async () => {
+  it("ingest: events whose flush failed MAX_FAILED_FLUSHES times in a row are kept as dead-letter rows with the reason, nothing counted", async () => {
     const s = await seedOrg();
     const event = toNormalizedEvent({ message: "Ledger write failed" }, Date.now());
     const message = ingestMessage(s.project.id, Date.now(), await groupEvent(event), event);
     await failInsertsInto("issue_activity");
-    const outcome: string[] = [];
-    const msg = (attempts: number) => ({
-      id: crypto.randomUUID(), timestamp: new Date(), body: message, attempts,
-      ack: () => outcome.push(`ack ${attempts}`), retry: () => outcome.push(`retry ${attempts}`),
-    });
-    const batch = (attempts: number) =>
-      ({ queue: "teams-events", messages: [msg(attempts)], ackAll: () => outcome.push("ackAll"), retryAll: () => outcome.push("retryAll") }) as unknown as MessageBatch<unknown>;
+    const buffer = env.INGEST_BUFFER.get(env.INGEST_BUFFER.idFromName(String(s.project.id)));
     const quiet = vi.spyOn(console, "error").mockImplementation(() => {});
-    await consumeEvents(batch(1), env);
-    await consumeEvents(batch(MAX_RETRIES + 1), env);
+    await buffer.add([message]);
+    // Each failed flush sets the next alarm (backing off for seconds, then minutes); run them now instead.
+    for (let i = 0; i < 2 * MAX_FAILED_FLUSHES && (await buffer.stats()).waiting > 0; i++) {
+      if (!(await runDurableObjectAlarm(buffer))) await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(quiet.mock.calls.filter((c) => c[0] === "ingest flush failed")).toHaveLength(MAX_FAILED_FLUSHES);
     quiet.mockRestore();
-    expect(outcome).toEqual(["retry 1", `ack ${MAX_RETRIES + 1}`]);
+    expect(await buffer.stats()).toMatchObject({ waiting: 0, failedFlushes: 0 });
     const dead = await env.DB.prepare("select project_id, event_id, reason from ingest_dead_letters where event_id = ?").bind(event.eventId).all();
     expect(dead.results).toEqual([{ project_id: s.project.id, event_id: event.eventId, reason: expect.stringMatching(/^ingest_failed: .*injected fault/) }]);
     expect(await env.DB.prepare("select count(*) as n from event_ids where id = ?").bind(event.eventId).first("n")).toBe(0);
+  });
+
+  it("ingest: a message on its last attempt that the consumer cannot read is kept as a dead-letter row and acknowledged", async () => {
+    const outcome: string[] = [];
+    const msg = { id: crypto.randomUUID(), timestamp: new Date(), body: { not: "an event" }, attempts: MAX_RETRIES + 1, ack: () => outcome.push("ack"), retry: () => outcome.push("retry") };
+    await consumeEvents({ queue: "teams-events", messages: [msg], ackAll: () => outcome.push("ackAll"), retryAll: () => outcome.push("retryAll") } as unknown as MessageBatch<unknown>, env);
+    expect(outcome).toEqual(["ack"]);
+    const dead = await env.DB.prepare("select reason from ingest_dead_letters where body = ?").bind(JSON.stringify({ not: "an event" })).all();
+    expect(dead.results).toContainEqual({ reason: "malformed_message" });
   });
 
   it("a card action: status, assignee, version and audit all stay as they were; Teams' redelivery then succeeds", async () => {

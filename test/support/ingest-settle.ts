@@ -40,9 +40,10 @@ export async function ingestOutcome(id: string): Promise<IngestOutcome> {
 }
 
 /**
- * Waits until everything sent to the EVENTS queue before now has been consumed: sends a barrier (a message that is
- * not an event, which the consumer keeps as a dead letter) and waits for it. The queue hands batches over in order,
- * one at a time, so the events before the barrier are counted by then. The barrier's dead-letter row is removed.
+ * Waits until everything sent to the EVENTS queue before now has been counted: sends a barrier (a message that is
+ * not an event, which the consumer keeps as a dead letter) and waits for it — the queue hands batches over in order,
+ * one at a time, so the events before the barrier are in their projects' ingest buffers by then — and then waits
+ * until every project's buffer has flushed what it holds. The barrier's dead-letter row is removed.
  */
 export async function settleIngest(timeoutMs = 30_000): Promise<void> {
   const barrier = `barrier-${crypto.randomUUID()}`;
@@ -50,8 +51,16 @@ export async function settleIngest(timeoutMs = 30_000): Promise<void> {
   const start = Date.now();
   for (;;) {
     const row = await env.DB.prepare("delete from ingest_dead_letters where body = ? returning id").bind(JSON.stringify({ barrier })).first();
-    if (row) return;
+    if (row) break;
     if (Date.now() - start > timeoutMs) throw new Error(`the EVENTS queue did not drain within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  const projects = await env.DB.prepare("select id from projects").all<{ id: number }>();
+  const buffers = projects.results.map((p) => env.INGEST_BUFFER.get(env.INGEST_BUFFER.idFromName(String(p.id))));
+  for (;;) {
+    const waiting = await Promise.all(buffers.map(async (b) => (await b.stats()).waiting));
+    if (waiting.every((n) => n === 0)) return;
+    if (Date.now() - start > timeoutMs) throw new Error(`ingest buffers still hold ${waiting.reduce((a, b) => a + b, 0)} events after ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 25));
   }
 }

@@ -14,7 +14,6 @@
  * Never echoes a secret or a token: settings are reported as present/absent (and their length where that is
  * the problem); upstream failures are described by our own error messages, which hold no upstream text.
  */
-import { and, asc, desc, eq, isNotNull } from "drizzle-orm";
 import { Hono } from "hono";
 import type { AppEnv } from "../../env";
 import { botConfig, botEndpoints } from "../../bot/bot-config";
@@ -22,7 +21,7 @@ import { fetchKeySet } from "../../bot/openid-keys";
 import { getBotToken } from "../../bot/token-client";
 import { getDb, type Db } from "../../db/client";
 import { deliveryBacklog, type ConversationBacklog } from "../../db/deliveries";
-import { alertRules, deliveries, integrations } from "../../db/schema";
+import { integrationSummaries, lastDelivery, refusedRules, type IntegrationSummary } from "../../db/doctor-checks";
 import { DEFAULT_OPENID_METADATA_URL, type Env } from "../../env";
 import { AppError } from "../../errors";
 
@@ -245,25 +244,8 @@ async function openIdKeysCheck(env: Env, deps: DoctorDeps): Promise<DoctorCheck>
   }
 }
 
-export type IntegrationSummary = Pick<
-  typeof integrations.$inferSelect,
-  "id" | "name" | "externalId" | "status" | "statusReason" | "organizationId" | "installationType"
->;
-
 async function integrationChecks(db: Db, now: () => number): Promise<DoctorCheck[]> {
-  const rows: IntegrationSummary[] = await db
-    .select({
-      id: integrations.id,
-      name: integrations.name,
-      externalId: integrations.externalId,
-      status: integrations.status,
-      statusReason: integrations.statusReason,
-      organizationId: integrations.organizationId,
-      installationType: integrations.installationType,
-    })
-    .from(integrations)
-    .orderBy(asc(integrations.id))
-    .limit(MAX_INTEGRATIONS_REPORTED + 1);
+  const rows = await integrationSummaries(db, MAX_INTEGRATIONS_REPORTED + 1);
   if (rows.length === 0) {
     return [
       {
@@ -325,11 +307,7 @@ export async function checksForIntegration(
 
   const checks: DoctorCheck[] = [{ name, integration, ok: true, detail: `Active, connected to organization ${row.organizationId}.` }];
 
-  const refused = await db
-    .select({ id: alertRules.id, name: alertRules.name, reason: alertRules.statusReason })
-    .from(alertRules)
-    .where(and(eq(alertRules.integrationId, row.id), eq(alertRules.status, "disabled"), isNotNull(alertRules.statusReason)))
-    .limit(10);
+  const refused = await refusedRules(db, row.id);
   for (const rule of refused) {
     checks.push({
       name: `${name}: rule ${rule.id} (${rule.name})`,
@@ -341,13 +319,7 @@ export async function checksForIntegration(
 
   checks.push(...backlogChecks(name, await deliveryBacklog(db, row.id), now));
 
-  // Walks the deliveries primary key backwards: the newest delivery of an active installation is near the end.
-  const [last] = await db
-    .select()
-    .from(deliveries)
-    .where(eq(deliveries.integrationId, row.id))
-    .orderBy(desc(deliveries.id))
-    .limit(1);
+  const last = await lastDelivery(db, row.id);
   const deliveryName = `${name}: last delivery`;
   if (!last) {
     checks.push({ name: deliveryName, ok: true, detail: "No deliveries yet (no alert rule has fired for this installation)." });

@@ -23,14 +23,19 @@ ingestAdminRoutes.get("/events/:eventId", async (c) => {
 
 /**
  * The project's dropped events of the last 24 hours per reason (refused with 429 over its rate limit) and per
- * minute, and its dead letters (accepted but not counted, with the reason) — Sentry's client outcomes, server side.
+ * minute, and its dead letters (accepted but not counted, with the reason) — Sentry's client outcomes, server side —
+ * and its ingest buffer: events waiting for the next flush, and the flushes' totals (events, D1 statements).
  */
 ingestAdminRoutes.get("/projects/:id/outcomes", async (c) => {
   const db = getDb(c.env.DB);
   const project = await requireProject(db, idParam(c, "id"));
   const since = Date.now() - DAY_MS;
-  const [minutes, deadLetters] = await Promise.all([listDropCounts(db, project.id, since, 1440), listIngestDeadLetters(db, project.id, 100)]);
+  const [minutes, deadLetters, buffer] = await Promise.all([
+    listDropCounts(db, project.id, since, 1440),
+    listIngestDeadLetters(db, project.id, 100),
+    c.env.INGEST_BUFFER.get(c.env.INGEST_BUFFER.idFromName(String(project.id))).stats(),
+  ]);
   const dropped: Record<string, number> = {};
   for (const m of minutes) dropped[m.reason] = (dropped[m.reason] ?? 0) + m.count;
-  return c.json({ projectId: project.id, since, dropped, minutes, deadLetters });
+  return c.json({ projectId: project.id, since, dropped, minutes, deadLetters, buffer });
 });

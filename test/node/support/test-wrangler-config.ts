@@ -8,13 +8,16 @@
  * wrangler.toml plus their own bindings, and nothing else. The copy is rewritten on every run (never stale);
  * `main` is passed to the pool explicitly, so the copy's relative paths are not used.
  */
-import { copyFileSync, mkdirSync } from "node:fs";
+import { copyFileSync, mkdirSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
 
 export function testWranglerConfig(root: string): string {
   const dir = resolve(root, "node_modules/.cache/test-wrangler-config");
   mkdirSync(dir, { recursive: true });
   const path = join(dir, "wrangler.toml");
+  // Removed first, not overwritten: a node_modules copied with hard links (cp -al) shares this file with other
+  // checkouts, and writing through the link would hand them this checkout's bindings (and us theirs).
+  rmSync(path, { force: true });
   copyFileSync(resolve(root, "wrangler.toml"), path);
   return path;
 }

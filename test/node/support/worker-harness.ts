@@ -154,7 +154,7 @@ export async function startWorker(options: HarnessOptions = {}): Promise<WorkerH
           }
         : {}),
     },
-    durableObjects: { OUTBOX: { className: "DeliveryOutbox", useSQLite: true } },
+    durableObjects: { OUTBOX: { className: "DeliveryOutbox", useSQLite: true }, INGEST_BUFFER: { className: "IngestBuffer", useSQLite: true } },
     bindings: { ...DEFAULT_BINDINGS, ...options.bindings },
     ...(options.outboundService ? { outboundService: options.outboundService as never } : {}),
     host: "127.0.0.1",
