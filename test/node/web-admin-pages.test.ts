@@ -6,19 +6,18 @@
  * test-results/web/ and must not scroll sideways at 360 px.
  */
 import { mkdirSync } from "node:fs";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import * as Sentry from "@sentry/node";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SignInAuthority } from "../support/sign-in-authority";
+import { serveAuthority, type AuthorityServer } from "./support/authority-server";
 import { DEFAULT_BINDINGS, startWorker, type WorkerHarness } from "./support/worker-harness";
 
 const TENANT = "0c1d2e3f-0000-4000-8000-00000000bbbb";
 const SHOTS = "test-results/web";
 
 let authority: SignInAuthority;
-let authorityServer: Server;
+let authorityServer: AuthorityServer | undefined;
 let worker: WorkerHarness;
 let browser: Browser;
 
@@ -26,25 +25,11 @@ async function outbound(req: Request): Promise<Response> {
   return (await authority.handle(req.clone())) ?? new Response("stand-in: no route", { status: 599 });
 }
 
-/** Serves the authority's pages (authorize) to the browser, as login.microsoftonline.com would. */
-function serveAuthority(): Promise<number> {
-  authorityServer = createServer(async (req, res) => {
-    const request = new Request(`${authority.origin}${req.url}`, {
-      method: req.method,
-      headers: Object.entries(req.headers).flatMap(([k, v]) => (typeof v === "string" ? [[k, v] as [string, string]] : [])),
-    });
-    const answer = (await authority.handle(request)) ?? new Response("not found", { status: 404 });
-    const headers: Record<string, string> = {};
-    answer.headers.forEach((value, key) => (headers[key] = value));
-    res.writeHead(answer.status, headers);
-    res.end(Buffer.from(await answer.arrayBuffer()));
-  });
-  return new Promise((resolve) => authorityServer.listen(0, "127.0.0.1", () => resolve((authorityServer.address() as AddressInfo).port)));
-}
 
 beforeAll(async () => {
   mkdirSync(SHOTS, { recursive: true });
-  const port = await serveAuthority();
+  authorityServer = await serveAuthority(() => authority);
+  const port = authorityServer.port;
   authority = await SignInAuthority.start(`http://127.0.0.1:${port}`, { id: DEFAULT_BINDINGS.MICROSOFT_APP_ID, secret: DEFAULT_BINDINGS.MICROSOFT_APP_PASSWORD, redirectUris: [] });
   worker = await startWorker({ outboundService: outbound, queueConsumer: true, bindings: { SIGN_IN_METADATA_URL: authority.metadataUrl } });
   authority.client.redirectUris.push(`${worker.url}/auth/microsoft/callback`);
@@ -58,7 +43,7 @@ afterAll(async () => {
   await Sentry.close(2000);
   await browser?.close();
   await worker?.dispose();
-  await new Promise((r) => authorityServer?.close(r));
+  await authorityServer?.close();
 });
 
 /** An organization "Acme" with an admin, connected to TENANT (so the admin signs in by email). */

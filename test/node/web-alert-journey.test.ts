@@ -7,12 +7,12 @@
  * screenshotted (360 px and desktop) into test-results/web/.
  */
 import { mkdirSync } from "node:fs";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import * as Sentry from "@sentry/node";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SignInAuthority } from "../support/sign-in-authority";
+import { jsonOrText, serveAuthority, type AuthorityServer } from "./support/authority-server";
+import { freePort } from "./support/ports";
 import { DEFAULT_BINDINGS, startWorker, type WorkerHarness } from "./support/worker-harness";
 
 const SERVICE_URL = "https://smba.trafficmanager.test/amer/";
@@ -27,7 +27,7 @@ const calls: Call[] = [];
 /** How many of the next card posts the Connector refuses for good (413 MessageSizeTooBig: the delivery ends dead). */
 let refusePosts = 0;
 let authority: SignInAuthority;
-let authorityServer: Server;
+let authorityServer: AuthorityServer | undefined;
 let worker: WorkerHarness;
 let browser: Browser;
 let activityCounter = 0;
@@ -55,7 +55,7 @@ async function outbound(req: Request): Promise<Response> {
   const fromAuthority = await authority.handle(req.clone());
   if (fromAuthority) return fromAuthority;
   const text = req.method === "GET" ? "" : await req.text();
-  const body = text ? safeJson(text) : null;
+  const body = text ? jsonOrText(text) : null;
   let answer: Response;
   if (req.url === DEFAULT_BINDINGS.BOT_TOKEN_URL) {
     answer = Response.json({ token_type: "Bearer", expires_in: 3600, ext_expires_in: 3600, access_token: "standin-token" });
@@ -68,42 +68,8 @@ async function outbound(req: Request): Promise<Response> {
   return answer;
 }
 
-function safeJson(t: string) {
-  try {
-    return JSON.parse(t);
-  } catch {
-    return t;
-  }
-}
 
-function serveAuthority(): Promise<number> {
-  authorityServer = createServer(async (req, res) => {
-    const chunks: Buffer[] = [];
-    for await (const c of req) chunks.push(c as Buffer);
-    const body = chunks.length ? Buffer.concat(chunks) : undefined;
-    const request = new Request(`${authority.origin}${req.url}`, {
-      method: req.method,
-      headers: Object.entries(req.headers).flatMap(([k, v]) => (typeof v === "string" ? [[k, v] as [string, string]] : [])),
-      body: req.method === "GET" || req.method === "HEAD" ? undefined : body,
-    });
-    const answer = (await authority.handle(request)) ?? new Response("not found", { status: 404 });
-    const headers: Record<string, string> = {};
-    answer.headers.forEach((value, key) => (headers[key] = value));
-    res.writeHead(answer.status, headers);
-    res.end(Buffer.from(await answer.arrayBuffer()));
-  });
-  return new Promise((resolve) => authorityServer.listen(0, "127.0.0.1", () => resolve((authorityServer.address() as AddressInfo).port)));
-}
 
-function freePort(): Promise<number> {
-  const probe = createServer();
-  return new Promise((resolve) =>
-    probe.listen(0, "127.0.0.1", () => {
-      const { port } = probe.address() as AddressInfo;
-      probe.close(() => resolve(port));
-    }),
-  );
-}
 
 async function adminApi<T>(path: string, body: unknown): Promise<T> {
   const res = await fetch(`${worker.url}/api/admin${path}`, {
@@ -117,7 +83,8 @@ async function adminApi<T>(path: string, body: unknown): Promise<T> {
 
 beforeAll(async () => {
   mkdirSync(SHOTS, { recursive: true });
-  const port = await serveAuthority();
+  authorityServer = await serveAuthority(() => authority);
+  const port = authorityServer.port;
   authority = await SignInAuthority.start(`http://127.0.0.1:${port}`, { id: DEFAULT_BINDINGS.MICROSOFT_APP_ID, secret: DEFAULT_BINDINGS.MICROSOFT_APP_PASSWORD, redirectUris: [] });
   const workerPort = await freePort();
   worker = await startWorker({
@@ -137,7 +104,7 @@ afterAll(async () => {
   await Sentry.close(2000);
   await browser?.close();
   await worker?.dispose();
-  await new Promise((r) => authorityServer?.close(r));
+  await authorityServer?.close();
 });
 
 async function shoot(page: Page, name: string) {

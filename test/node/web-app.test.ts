@@ -8,12 +8,12 @@
  * test-results/web/.
  */
 import { mkdirSync } from "node:fs";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { SignJWT } from "jose";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SignInAuthority } from "../support/sign-in-authority";
+import { jsonOrText, serveAuthority, type AuthorityServer } from "./support/authority-server";
+import { freePort } from "./support/ports";
 import { DEFAULT_BINDINGS, startWorker, type WorkerHarness } from "./support/worker-harness";
 
 const SERVICE_URL = "https://smba.trafficmanager.test/amer/";
@@ -24,7 +24,7 @@ const SHOTS = "test-results/web";
 type Call = { method: string; url: string; body: any };
 const calls: Call[] = [];
 let authority: SignInAuthority;
-let authorityServer: Server;
+let authorityServer: AuthorityServer | undefined;
 let worker: WorkerHarness;
 let browser: Browser;
 let activityCounter = 0;
@@ -33,7 +33,7 @@ async function outbound(req: Request): Promise<Response> {
   const fromAuthority = await authority.handle(req.clone());
   if (fromAuthority) return fromAuthority;
   const text = req.method === "GET" ? "" : await req.text();
-  calls.push({ method: req.method, url: req.url, body: text ? safeJson(text) : null });
+  calls.push({ method: req.method, url: req.url, body: text ? jsonOrText(text) : null });
   if (req.url === DEFAULT_BINDINGS.BOT_TOKEN_URL) {
     return Response.json({ token_type: "Bearer", expires_in: 3600, ext_expires_in: 3600, access_token: "standin-token" });
   }
@@ -45,48 +45,14 @@ async function outbound(req: Request): Promise<Response> {
   return new Response("stand-in: no route", { status: 599 });
 }
 
-function safeJson(t: string) {
-  try {
-    return JSON.parse(t);
-  } catch {
-    return t;
-  }
-}
 
-/** Serves the authority's pages (authorize) to the browser, as login.microsoftonline.com would. */
-function serveAuthority(): Promise<number> {
-  authorityServer = createServer(async (req, res) => {
-    const chunks: Buffer[] = [];
-    for await (const c of req) chunks.push(c as Buffer);
-    const body = chunks.length ? Buffer.concat(chunks) : undefined;
-    const request = new Request(`${authority.origin}${req.url}`, {
-      method: req.method,
-      headers: Object.entries(req.headers).flatMap(([k, v]) => (typeof v === "string" ? [[k, v] as [string, string]] : [])),
-      body: req.method === "GET" || req.method === "HEAD" ? undefined : body,
-    });
-    const answer = (await authority.handle(request)) ?? new Response("not found", { status: 404 });
-    const headers: Record<string, string> = {};
-    answer.headers.forEach((value, key) => (headers[key] = value));
-    res.writeHead(answer.status, headers);
-    res.end(Buffer.from(await answer.arrayBuffer()));
-  });
-  return new Promise((resolve) => authorityServer.listen(0, "127.0.0.1", () => resolve((authorityServer.address() as AddressInfo).port)));
-}
 
-function freePort(): Promise<number> {
-  const probe = createServer();
-  return new Promise((resolve) =>
-    probe.listen(0, "127.0.0.1", () => {
-      const { port } = probe.address() as AddressInfo;
-      probe.close(() => resolve(port));
-    }),
-  );
-}
 
 beforeAll(async () => {
   mkdirSync(SHOTS, { recursive: true });
   // Listen first (the server reads `authority` per request), then build the authority on that port.
-  const port = await serveAuthority();
+  authorityServer = await serveAuthority(() => authority);
+  const port = authorityServer.port;
   authority = await SignInAuthority.start(`http://127.0.0.1:${port}`, { id: DEFAULT_BINDINGS.MICROSOFT_APP_ID, secret: DEFAULT_BINDINGS.MICROSOFT_APP_PASSWORD, redirectUris: [] });
   // Cards are built in the queue consumer, without a request: their links use PUBLIC_BASE_URL, so fix the port.
   const workerPort = await freePort();
@@ -106,7 +72,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await worker?.dispose();
-  await new Promise((r) => authorityServer?.close(r));
+  await authorityServer?.close();
 });
 
 async function seedWorld() {
