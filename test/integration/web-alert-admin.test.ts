@@ -189,9 +189,11 @@ describe("alert rules", () => {
     const details = await (await b.fetch(rulePage(s, rule.id, "details"))).text();
     expect(details).toContain("Send a test card");
     const before = ms.connector.sent(ALERTS_CHANNEL).length;
+    // The POST answers with a redirect to the rule's page, which shows the outcome (a reload sends nothing).
     const ok = await b.post(rulePage(s, rule.id, "test"), { csrf: csrfIn(details) });
-    expect(ok.status).toBe(200);
-    expect(await ok.text()).toContain("Delivered: Teams accepted the test card for channel Alerts in Platform.");
+    expect(ok.status).toBe(303);
+    expect(ok.headers.get("location")).toBe(`${rulePage(s, rule.id, "details")}?test=delivered`);
+    expect(await (await b.fetch(ok.headers.get("location")!)).text()).toContain("Delivered: Teams accepted the test card for channel Alerts in Platform.");
     const sent = ms.connector.sent(ALERTS_CHANNEL).slice(before);
     expect(sent).toHaveLength(1);
     expect(JSON.stringify(sent[0])).toContain(TEST_CARD_HEADLINE);
@@ -200,8 +202,18 @@ describe("alert rules", () => {
     // The bot was removed from the team: the Connector answers 404 ThreadNotFound.
     ms.connector.enqueue({ status: 404, body: { error: { code: "ThreadNotFound", message: "Thread not found" } } }, { method: "POST", path: /activities$/ });
     const failed = await b.post(rulePage(s, rule.id, "test"), { csrf: csrfIn(details) });
-    expect(failed.status).toBe(502);
-    expect(await failed.text()).toContain("Not delivered to channel Alerts in Platform. Teams does not know that channel or chat any more (404 ThreadNotFound)");
+    expect(failed.status).toBe(303);
+    expect(failed.headers.get("location")).toBe(`${rulePage(s, rule.id, "details")}?test=thread_not_found`);
+    const failedPage = await (await b.fetch(failed.headers.get("location")!)).text();
+    expect(failedPage).toContain("Not delivered to channel Alerts in Platform. Teams does not know that channel or chat any more (404 ThreadNotFound)");
+    expect(failedPage).not.toContain("Thread not found");
+    // Reloading the outcome sent nothing more; an edited outcome key shows nothing.
+    expect(ms.connector.sent(ALERTS_CHANNEL).slice(before)).toHaveLength(1);
+    for (const edited of ["constructor", "__proto__", "<b>x</b>"]) {
+      const page = await (await b.fetch(`${rulePage(s, rule.id, "details")}?test=${encodeURIComponent(edited)}&done=${encodeURIComponent(edited)}`)).text();
+      expect(page).not.toContain("Not delivered");
+      expect(page).not.toContain("&lt;b&gt;x");
+    }
     // A test card changes nothing about the rule.
     expect((await ruleRows(s.project.id))[0].status).toBe("active");
   });

@@ -13,7 +13,7 @@ import { checksForIntegration } from "../admin/doctor";
 import { connectorProblem } from "../../web/connector-problem";
 import { DisconnectPage, InstallationsPage, installationsBase } from "../../web/installation-pages";
 import { adminsOnlyPage, managingForm } from "./manage";
-import { orgOfViewer, webDb, type WebEnv } from "./web-context";
+import { doneText, orgOfViewer, webDb, type WebEnv } from "./web-context";
 
 export const installationRoutes = new Hono<WebEnv>();
 
@@ -45,7 +45,7 @@ async function showInstallations(c: Context<WebEnv>, org: OrganizationRow, canMa
 
 installationRoutes.get("/:slug/installations/", async (c) => {
   const { org, role } = await orgOfViewer(c, c.req.param("slug"));
-  const done = DONE[c.req.query("done") ?? ""];
+  const done = doneText(c, DONE);
   return showInstallations(c, org, role === "admin", done ? { kind: "ok", text: done } : undefined);
 });
 

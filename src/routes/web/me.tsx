@@ -14,7 +14,7 @@ import { NotFoundError } from "../../errors";
 import { checkboxField, type FieldErrors } from "../../web/form-errors";
 import { MePage } from "../../web/me-page";
 import { RefusedPage, sessionForm } from "./form-guard";
-import { webDb, type WebEnv } from "./web-context";
+import { doneText, webDb, type WebEnv } from "./web-context";
 
 export const meRoutes = new Hono<WebEnv>();
 
@@ -38,7 +38,7 @@ async function renderMe(c: Context<WebEnv>, extra: { notice?: string; unlinkErro
   );
 }
 
-meRoutes.get("/me/", async (c) => c.html(await renderMe(c, { notice: NOTICES[c.req.query("done") ?? ""] })));
+meRoutes.get("/me/", async (c) => c.html(await renderMe(c, { notice: doneText(c, NOTICES) })));
 
 meRoutes.post("/me/notifications", async (c) => {
   const form = await sessionForm(c);

@@ -23,7 +23,7 @@ import { addMember, patchMember } from "../admin/organizations";
 import { addTeamMember, createTeam } from "../admin/teams";
 import { emailSchema } from "../admin/users";
 import { AdminsOnlyPage, RefusedPage, sessionForm, type FormBody } from "./form-guard";
-import { orgOfViewer, webDb, type WebEnv } from "./web-context";
+import { doneText, orgOfViewer, webDb, type WebEnv } from "./web-context";
 
 export const peopleRoutes = new Hono<WebEnv>();
 
@@ -52,7 +52,7 @@ async function renderPeople(c: Context<WebEnv>, at: At, extra: Extra = {}) {
 
 peopleRoutes.get("/:slug/people/", async (c) => {
   const at = await orgOfViewer(c, c.req.param("slug"));
-  return c.html(await renderPeople(c, at, { notice: NOTICES[c.req.query("done") ?? ""] }));
+  return c.html(await renderPeople(c, at, { notice: doneText(c, NOTICES) }));
 });
 
 /** The posting admin's form, or the answer refusing it (stranger 404 first, then CSRF 403, then member 403). */

@@ -32,7 +32,7 @@ import { projectPath, ProjectPage, ProjectsPage, type ProjectPageErrors } from "
 import { createKey, createProject, shortIdPrefixFromSlug } from "../admin/projects";
 import { createRelease } from "../admin/releases";
 import { AdminsOnlyPage, RefusedPage, sessionForm } from "./form-guard";
-import { orgOfViewer, webDb, type WebEnv } from "./web-context";
+import { doneText, orgOfViewer, webDb, type WebEnv } from "./web-context";
 
 export const projectPageRoutes = new Hono<WebEnv>();
 
@@ -116,7 +116,7 @@ async function renderProject(
 
 projectPageRoutes.get("/:slug/projects/:project/", async (c) => {
   const at = await projectOf(c);
-  return c.html(await renderProject(c, at, { notice: NOTICES[c.req.query("done") ?? ""] }));
+  return c.html(await renderProject(c, at, { notice: doneText(c, NOTICES) }));
 });
 
 /** The admin of this organization's form, or the refusal to answer with. */

@@ -23,11 +23,11 @@ import { findRuleInProject, recentRuleDeliveries, recentRuleFires, rulesOfOrgani
 import { publicBaseUrl } from "../../env";
 import { NotFoundError } from "../../errors";
 import { DeleteRulePage, RuleFormPage, RuleListPage, rulePath, rulesBase, type PickerGroup } from "../../web/alert-rule-pages";
-import { connectorProblem } from "../../web/connector-problem";
+import { connectorProblem, connectorProblemOf, connectorProblemText, parseConnectorProblem } from "../../web/connector-problem";
 import { blankRuleForm, checkRuleForm, KEEP_TARGET, readRuleForm, ruleFormOf, type RuleFormErrors, type RuleFormFields } from "../../web/rule-form";
 import { RulePage } from "../../web/rule-page";
 import { adminsOnlyPage, managingForm } from "./manage";
-import { orgOfViewer, webDb, type WebEnv } from "./web-context";
+import { doneText, orgOfViewer, webDb, type WebEnv } from "./web-context";
 
 export const ruleRoutes = new Hono<WebEnv>();
 
@@ -96,7 +96,7 @@ ruleRoutes.get("/:slug/alerts/rules/", async (c) => {
       projects={projects}
       rules={rules}
       canManage={role === "admin"}
-      notice={DONE[c.req.query("done") ?? ""]}
+      notice={doneText(c, DONE)}
     />,
   );
 });
@@ -168,9 +168,20 @@ ruleRoutes.post("/:slug/alerts/rules/new/", async (c) => {
 ruleRoutes.get("/:slug/alerts/rules/:project/:id/details/", async (c) => {
   const { org, role } = await orgOfViewer(c, c.req.param("slug"));
   const found = await ruleOf(c, org);
-  const done = DONE[c.req.query("done") ?? ""];
-  return showRule(c, org, role === "admin", found, done ? { kind: "ok", text: done } : undefined);
+  const done = doneText(c, DONE);
+  return showRule(c, org, role === "admin", found, done ? { kind: "ok", text: done } : testCardNotice(c.req.query("test"), targetText(found.rule, found.integrationName)));
 });
+
+/**
+ * The outcome of "Send a test card", from the `?test=` its POST redirected to (so reloading the page shows it again
+ * rather than sending another card). Only our own keys mean anything.
+ */
+function testCardNotice(raw: string | undefined, where: string): { kind: "ok" | "error"; text: string } | undefined {
+  if (raw === "delivered") return { kind: "ok", text: `Delivered: Teams accepted the test card for ${where}.` };
+  if (raw === "not_connected") return { kind: "error", text: "Not sent: the rule's Teams installation is not connected (see Teams installations)." };
+  const problem = parseConnectorProblem(raw);
+  return problem ? { kind: "error", text: `Not delivered to ${where}. ${connectorProblemText(problem)}` } : undefined;
+}
 
 async function showRule(
   c: Context<WebEnv>,
@@ -178,7 +189,7 @@ async function showRule(
   canManage: boolean,
   found: NonNullable<Awaited<ReturnType<typeof findRuleInProject>>>,
   notice: { kind: "ok" | "error"; text: string } | undefined,
-  status: 200 | 400 | 502 = 200,
+  status: 200 | 400 = 200,
 ) {
   const db = webDb(c);
   const [fires, deliveries] = await Promise.all([recentRuleFires(db, found.rule.id), recentRuleDeliveries(db, found.rule.id)]);
@@ -239,22 +250,20 @@ ruleRoutes.post("/:slug/alerts/rules/:project/:id/test/", async (c) => {
   const posted = await managingForm(c, role, "send test cards");
   if ("refusal" in posted) return posted.refusal;
   const rule = found.rule;
+  const outcome = (test: string) => c.redirect(`${rulePath(org.slug, found.projectSlug, rule.id, "details")}?test=${test}`, 303);
   const integration = await getIntegration(webDb(c), rule.integrationId);
-  if (!integration || integration.status !== "active") {
-    return showRule(c, org, true, found, { kind: "error", text: "Not sent: the rule's Teams installation is not connected (see Teams installations)." }, 502);
-  }
+  if (!integration || integration.status !== "active") return outcome("not_connected");
   const message = buildTestCardMessage({
     rule,
     project: { name: found.projectName },
     ruleUrl: ruleUrl(publicBaseUrl(c.env, c.req.url), org.slug, found.projectSlug, rule.id),
     sentBy: c.get("viewer").email,
   });
-  const where = targetText(rule, found.integrationName);
   try {
     await connectorFor(c.env, integration.serviceUrl, PAGE_CONNECTOR).sendToConversation(rule.conversationId, message);
-    return showRule(c, org, true, found, { kind: "ok", text: `Delivered: Teams accepted the test card for ${where}.` });
+    return outcome("delivered");
   } catch (err) {
-    return showRule(c, org, true, found, { kind: "error", text: `Not delivered to ${where}. ${connectorProblem(err)}` }, 502);
+    return outcome(connectorProblemOf(err));
   }
 });
 

@@ -55,3 +55,12 @@ export async function orgOfViewer(c: Context<WebEnv>, slug: string): Promise<{ o
   if (!org || !membership) throw new NotFoundError("No such page.");
   return { org, role: membership.role };
 }
+
+/**
+ * The message for a `?done=` a page redirected to after a POST: only the page's own keys (an edited link, or a
+ * name like "constructor", shows nothing).
+ */
+export function doneText(c: Context<WebEnv>, texts: Readonly<Record<string, string>>): string | undefined {
+  const key = c.req.query("done");
+  return key !== undefined && Object.hasOwn(texts, key) ? texts[key] : undefined;
+}
