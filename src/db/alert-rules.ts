@@ -1,6 +1,7 @@
 /** Storage for alert rules, their firing history, notification messages and deliveries. */
 import { and, desc, eq, lt, ne } from "drizzle-orm";
 import type { Db } from "./client";
+import { insertChunks } from "./insert-chunks";
 import {
   alertRules,
   deliveries,
@@ -77,12 +78,12 @@ export type NewDelivery = {
   data: Record<string, unknown>;
 };
 
+/** The rows in one D1 batch (a flush of a storm can alert on many issues at once), in the order given. */
 export async function insertDeliveries(db: Db, rows: NewDelivery[], now: number): Promise<DeliveryRow[]> {
   if (!rows.length) return [];
-  return db
-    .insert(deliveries)
-    .values(rows.map((r) => ({ ...r, status: "queued" as const, attempts: 0, createdAt: now, updatedAt: now })))
-    .returning();
+  const values = rows.map((r) => ({ ...r, status: "queued" as const, attempts: 0, createdAt: now, updatedAt: now }));
+  const [first, ...rest] = insertChunks(deliveries, values).map((chunk) => db.insert(deliveries).values(chunk).returning());
+  return (await db.batch([first, ...rest])).flat();
 }
 
 export async function getDelivery(db: Db, id: number): Promise<DeliveryRow | null> {

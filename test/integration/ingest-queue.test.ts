@@ -236,6 +236,57 @@ describe("a storm on one issue", () => {
   }, 120_000);
 });
 
+describe("many issues in one flush (D1 binds at most 100 parameters per statement)", () => {
+  let ms: MicrosoftStandIn;
+  beforeEach(async () => {
+    newTeamsWorld();
+    ms = await startMicrosoftStandIn();
+    ms.connector.teams.set(TEAM_ID, { details: { id: TEAM_ID, name: "Platform" }, channels: [{ id: TEAM_ID, name: null }, { id: ALERTS_CHANNEL, name: "Alerts" }] });
+    ms.connector.members.set(TEAM_ID, []);
+  });
+  afterEach(async () => {
+    await settleDeliveries().catch(() => {});
+    ms.stop();
+  });
+
+  it("30 new issues counted at once: 30 deliveries written (more rows than one insert statement may bind) and 30 cards posted", async () => {
+    const s = await seedOrg();
+    const integrationId = await installAndSetUp(ms, s, teamsUser("Ada", "ada@example.com"));
+    const rule = await admin(`/projects/${s.project.id}/rules`, {
+      method: "POST",
+      body: { name: "Every new issue", conditions: { newIssue: true }, action: { integrationId, target: "alerts" } },
+    });
+    expect(rule.status).toBe(201);
+    const now = Date.now();
+    const messages = await Promise.all(
+      Array.from({ length: 30 }, async (_, i) => {
+        // Names without digits: grouping normalises numbers, so "failure 1" and "failure 2" would be one issue.
+        const name = `${"ABCDEFGHIJKLMNOPQRSTUVWXYZ"[i % 26]}${i >= 26 ? "Again" : ""}Error`;
+        const event = toNormalizedEvent({ level: "error", exception: { values: [{ type: name, value: "failed" }] } }, now);
+        return ingestMessage(s.project.id, now, await groupEvent(event), event);
+      }),
+    );
+    const { issues, rejected } = await ingestBatch(env, getDb(env.DB), messages, now);
+    expect(rejected).toEqual([]);
+    expect(issues.filter((i) => i.isNew)).toHaveLength(30);
+    await settleDeliveries();
+    const rows = await env.DB.prepare("select d.kind, d.status from deliveries d join issues i on i.id = d.issue_id where i.project_id = ?").bind(s.project.id).all<{ kind: string; status: string }>();
+    expect(rows.results).toHaveLength(30);
+    expect(rows.results.every((d) => d.kind === "post" && d.status === "delivered")).toBe(true);
+    const posted = ms.connector.calls.filter((c) => c.method === "POST" && c.segments[2] === ALERTS_CHANNEL && c.segments.length === 4 && c.status < 300);
+    expect(posted).toHaveLength(30);
+  }, 120_000);
+
+  it("a failed flush of 40 events is kept whole as 40 dead letters (more rows than one insert statement may bind)", async () => {
+    const s = await seedOrg();
+    const { recordIngestDeadLetters } = await import("../../src/db/ingest-dead-letters");
+    const rows = Array.from({ length: 40 }, (_, i) => ({ projectId: s.project.id, eventId: `${i}`.padStart(32, "0"), reason: "flush_failed", body: `{"n":${i}}` }));
+    await recordIngestDeadLetters(getDb(env.DB), rows, Date.now());
+    const kept = await env.DB.prepare("select event_id as eventId, body from ingest_dead_letters where project_id = ? order by id").bind(s.project.id).all<{ eventId: string; body: string }>();
+    expect(kept.results).toEqual(rows.map((r) => ({ eventId: r.eventId, body: r.body })));
+  });
+});
+
 describe("outcomes, the event lookup and revocation", () => {
   it("counts events refused over the rate limit per project and reason; the admin API shows them", async () => {
     const s = await seedOrg();
