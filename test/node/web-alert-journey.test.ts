@@ -1,9 +1,9 @@
 /**
  * The alert pages in real headless Chromium against the real worker (Miniflare, local D1, the real queues), Microsoft
  * answered at the network boundary (token endpoint, sign-in authority, and a Connector that answers the team's
- * conversations list and paged roster as Teams does). The journey: a project made with the admin API → sign in → a
- * rule created with the picker → "Send a test card" arrives at the Connector → an event sent with @sentry/node → its
- * card arrives → a delivery Teams refuses ends dead → Retry on the Deliveries page → delivered. Every page is
+ * conversations list and paged roster as Teams does). The journey: sign in → create a project on the Projects page
+ * and copy its DSN → a rule created with the picker → "Send a test card" arrives at the Connector → an event sent with
+ * @sentry/node to that DSN → its card arrives → a delivery Teams refuses ends dead → Retry on the Deliveries page → delivered. Every page is
  * screenshotted (360 px and desktop) into test-results/web/.
  */
 import { mkdirSync } from "node:fs";
@@ -118,13 +118,12 @@ async function shoot(page: Page, name: string) {
 const postsTo = (conversation: string) => calls.filter((c) => c.method === "POST" && c.url.includes(`/v3/conversations/${encodeURIComponent(conversation)}/activities`));
 
 describe("alert rules, installations and deliveries in Chromium", () => {
-  it("project → rule with the picker → test card → @sentry/node event's card → dead delivery retried from the Deliveries page", async () => {
-    // The project comes from the admin API (the Projects page is another page's business).
+  it("create a project, copy its DSN → rule with the picker → test card → @sentry/node event's card → dead delivery retried from the Deliveries page", async () => {
+    // The organization and its admin (a fresh deployment's first steps); the project is made on the Projects page below.
     const org = await adminApi<{ id: number; slug: string }>("/organizations", { name: "Acme", slug: "acme" });
     const email = "ada@acme.example";
     const user = await adminApi<{ id: number }>("/users", { email, name: "Ada Lovelace" });
     await adminApi(`/organizations/${org.id}/members`, { userId: user.id, role: "admin" });
-    const project = await adminApi<{ id: number; slug: string; dsn: string }>(`/organizations/${org.id}/projects`, { name: "Checkout", slug: "checkout" });
     // A team connected to the organization (what "Complete setup" in Teams leaves behind).
     const now = Date.now();
     await worker.db
@@ -138,10 +137,20 @@ describe("alert rules, installations and deliveries in Chromium", () => {
     const context = await browser.newContext();
     const page = await context.newPage();
     authority.nextUser = { tenantId: TENANT, objectId: "oid-ada", email, name: "Ada Lovelace" };
-    const rulesUrl = `${worker.url}/organizations/acme/alerts/rules/`;
-    await page.goto(rulesUrl);
-    await expect.poll(() => page.url(), { timeout: 20_000 }).toBe(rulesUrl);
-    expect(await page.locator("h1").textContent()).toBe("Alert rules");
+    // Create the project on the Projects page and copy its DSN off the project's page.
+    const projectsUrl = `${worker.url}/organizations/acme/projects/`;
+    await page.goto(projectsUrl);
+    await expect.poll(() => page.url(), { timeout: 20_000 }).toBe(projectsUrl);
+    await page.getByLabel("Slug").fill("checkout");
+    await page.getByLabel("Name (optional)").fill("Checkout");
+    await page.getByRole("button", { name: "Create project" }).click();
+    await expect.poll(() => page.locator("h1").textContent()).toBe("Checkout");
+    const dsn = (await page.locator("#dsn").textContent())!.trim();
+    const [project] = await worker.query<{ id: number }>("select id from projects where organization_id = ? and slug = 'checkout'", org.id);
+    expect(dsn).toMatch(new RegExp(`^http://[0-9a-f]{32}@127\\.0\\.0\\.1:\\d+/${project.id}$`));
+
+    await page.getByRole("link", { name: "Alert rules" }).click();
+    await expect.poll(() => page.locator("h1").textContent()).toBe("Alert rules");
 
     // The form: a submit without conditions or target shows each error next to its field.
     await page.getByRole("link", { name: "New rule for Checkout" }).click();
@@ -174,7 +183,7 @@ describe("alert rules, installations and deliveries in Chromium", () => {
     await shoot(page, "rule-details");
 
     // A real SDK sends an event: the rule posts its card.
-    Sentry.init({ dsn: project.dsn, release: "checkout@1.0.0", environment: "production", defaultIntegrations: false, integrations: [] });
+    Sentry.init({ dsn, release: "checkout@1.0.0", environment: "production", defaultIntegrations: false, integrations: [] });
     Sentry.captureException(new TypeError("Cannot read properties of undefined (reading 'total')"));
     expect(await Sentry.flush(5000)).toBe(true);
     await expect
