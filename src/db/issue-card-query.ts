@@ -20,8 +20,8 @@ export const assigneeTeam = alias(orgTeams, "assignee_team");
  * The card's data as select columns: the issue row with its labels, and the Assign lists, totals and rule names
  * as JSON built by correlated subqueries, so that all of it is one statement (every statement costs a D1 round
  * trip in production and CPU in local D1, and this runs on every card click and delivery). The query must join
- * `groups` → `projects` → `organizations`, `changerUser` on groups.statusChangedBy, `issueAssignees` on the
- * group, and `assigneeUser` / `assigneeTeam` on the assignee (see loadIssueCardInput in alerts/issue-card-data.ts).
+ * `issues` → `projects` → `organizations`, `changerUser` on issues.statusChangedBy, `issueAssignees` on the
+ * issue, and `assigneeUser` / `assigneeTeam` on the assignee (see loadIssueCardInput in alerts/issue-card-data.ts).
  */
 export function cardDataColumns(ruleIds: number[]) {
   const ids = ruleIds.slice(0, 50);
