@@ -7,17 +7,17 @@
  */
 import { mkdirSync } from "node:fs";
 import * as Sentry from "@sentry/node";
-import { chromium, type Browser, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { SignInAuthority } from "../support/sign-in-authority";
-import { serveAuthority, type AuthorityServer } from "./support/authority-server";
-import { DEFAULT_BINDINGS, startWorker, type WorkerHarness } from "./support/worker-harness";
+import type { SignInAuthority } from "../support/sign-in-authority";
+import { startWebApp, type WebAppEnv } from "./support/web-app-env";
+import type { WorkerHarness } from "./support/worker-harness";
 
 const TENANT = "0c1d2e3f-0000-4000-8000-00000000bbbb";
 const SHOTS = "test-results/web";
 
 let authority: SignInAuthority;
-let authorityServer: AuthorityServer | undefined;
+let app: WebAppEnv | undefined;
 let worker: WorkerHarness;
 let browser: Browser;
 
@@ -28,22 +28,13 @@ async function outbound(req: Request): Promise<Response> {
 
 beforeAll(async () => {
   mkdirSync(SHOTS, { recursive: true });
-  authorityServer = await serveAuthority(() => authority);
-  const port = authorityServer.port;
-  authority = await SignInAuthority.start(`http://127.0.0.1:${port}`, { id: DEFAULT_BINDINGS.MICROSOFT_APP_ID, secret: DEFAULT_BINDINGS.MICROSOFT_APP_PASSWORD, redirectUris: [] });
-  worker = await startWorker({ outboundService: outbound, queueConsumer: true, bindings: { SIGN_IN_METADATA_URL: authority.metadataUrl } });
-  authority.client.redirectUris.push(`${worker.url}/auth/microsoft/callback`);
-  browser = await chromium.launch({
-    executablePath: "/usr/bin/chromium",
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-  });
+  app = await startWebApp(outbound);
+  ({ authority, worker, browser } = app);
 }, 60_000);
 
 afterAll(async () => {
   await Sentry.close(2000);
-  await browser?.close();
-  await worker?.dispose();
-  await authorityServer?.close();
+  await app?.close();
 });
 
 /** An organization "Acme" with an admin, connected to TENANT (so the admin signs in by email). */

@@ -8,12 +8,12 @@
  */
 import { mkdirSync } from "node:fs";
 import * as Sentry from "@sentry/node";
-import { chromium, type Browser, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { SignInAuthority } from "../support/sign-in-authority";
-import { jsonOrText, serveAuthority, type AuthorityServer } from "./support/authority-server";
-import { freePort } from "./support/ports";
-import { DEFAULT_BINDINGS, startWorker, type WorkerHarness } from "./support/worker-harness";
+import type { SignInAuthority } from "../support/sign-in-authority";
+import { startWebApp, type WebAppEnv } from "./support/web-app-env";
+import { jsonOrText } from "./support/authority-server";
+import { DEFAULT_BINDINGS, type WorkerHarness } from "./support/worker-harness";
 
 const SERVICE_URL = "https://smba.trafficmanager.test/amer/";
 const TENANT = "0c1d2e3f-0000-4000-8000-00000000bbbb";
@@ -27,7 +27,7 @@ const calls: Call[] = [];
 /** How many of the next card posts the Connector refuses for good (413 MessageSizeTooBig: the delivery ends dead). */
 let refusePosts = 0;
 let authority: SignInAuthority;
-let authorityServer: AuthorityServer | undefined;
+let app: WebAppEnv | undefined;
 let worker: WorkerHarness;
 let browser: Browser;
 let activityCounter = 0;
@@ -83,28 +83,13 @@ async function adminApi<T>(path: string, body: unknown): Promise<T> {
 
 beforeAll(async () => {
   mkdirSync(SHOTS, { recursive: true });
-  authorityServer = await serveAuthority(() => authority);
-  const port = authorityServer.port;
-  authority = await SignInAuthority.start(`http://127.0.0.1:${port}`, { id: DEFAULT_BINDINGS.MICROSOFT_APP_ID, secret: DEFAULT_BINDINGS.MICROSOFT_APP_PASSWORD, redirectUris: [] });
-  const workerPort = await freePort();
-  worker = await startWorker({
-    port: workerPort,
-    outboundService: outbound,
-    queueConsumer: true,
-    bindings: { SIGN_IN_METADATA_URL: authority.metadataUrl, PUBLIC_BASE_URL: `http://127.0.0.1:${workerPort}` },
-  });
-  authority.client.redirectUris.push(`${worker.url}/auth/microsoft/callback`);
-  browser = await chromium.launch({
-    executablePath: "/usr/bin/chromium",
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-  });
+  app = await startWebApp(outbound, { fixedPublicUrl: true });
+  ({ authority, worker, browser } = app);
 }, 60_000);
 
 afterAll(async () => {
   await Sentry.close(2000);
-  await browser?.close();
-  await worker?.dispose();
-  await authorityServer?.close();
+  await app?.close();
 });
 
 async function shoot(page: Page, name: string) {

@@ -9,12 +9,12 @@
  */
 import { mkdirSync } from "node:fs";
 import { SignJWT } from "jose";
-import { chromium, type Browser, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { SignInAuthority } from "../support/sign-in-authority";
-import { jsonOrText, serveAuthority, type AuthorityServer } from "./support/authority-server";
-import { freePort } from "./support/ports";
-import { DEFAULT_BINDINGS, startWorker, type WorkerHarness } from "./support/worker-harness";
+import type { SignInAuthority } from "../support/sign-in-authority";
+import { startWebApp, type WebAppEnv } from "./support/web-app-env";
+import { jsonOrText } from "./support/authority-server";
+import { DEFAULT_BINDINGS, type WorkerHarness } from "./support/worker-harness";
 
 const SERVICE_URL = "https://smba.trafficmanager.test/amer/";
 const TENANT = "0c1d2e3f-0000-4000-8000-00000000aaaa";
@@ -24,7 +24,7 @@ const SHOTS = "test-results/web";
 type Call = { method: string; url: string; body: any };
 const calls: Call[] = [];
 let authority: SignInAuthority;
-let authorityServer: AuthorityServer | undefined;
+let app: WebAppEnv | undefined;
 let worker: WorkerHarness;
 let browser: Browser;
 let activityCounter = 0;
@@ -50,29 +50,12 @@ async function outbound(req: Request): Promise<Response> {
 
 beforeAll(async () => {
   mkdirSync(SHOTS, { recursive: true });
-  // Listen first (the server reads `authority` per request), then build the authority on that port.
-  authorityServer = await serveAuthority(() => authority);
-  const port = authorityServer.port;
-  authority = await SignInAuthority.start(`http://127.0.0.1:${port}`, { id: DEFAULT_BINDINGS.MICROSOFT_APP_ID, secret: DEFAULT_BINDINGS.MICROSOFT_APP_PASSWORD, redirectUris: [] });
-  // Cards are built in the queue consumer, without a request: their links use PUBLIC_BASE_URL, so fix the port.
-  const workerPort = await freePort();
-  worker = await startWorker({
-    port: workerPort,
-    outboundService: outbound,
-    queueConsumer: true,
-    bindings: { SIGN_IN_METADATA_URL: authority.metadataUrl, PUBLIC_BASE_URL: `http://127.0.0.1:${workerPort}` },
-  });
-  authority.client.redirectUris.push(`${worker.url}/auth/microsoft/callback`);
-  browser = await chromium.launch({
-    executablePath: "/usr/bin/chromium",
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-  });
+  app = await startWebApp(outbound, { fixedPublicUrl: true });
+  ({ authority, worker, browser } = app);
 }, 60_000);
 
 afterAll(async () => {
-  await browser?.close();
-  await worker?.dispose();
-  await authorityServer?.close();
+  await app?.close();
 });
 
 async function seedWorld() {
