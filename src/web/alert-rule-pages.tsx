@@ -6,7 +6,7 @@
 import type { AlertRuleRow } from "../db/alert-rules";
 import { describeRule } from "../cards/subscription-cards";
 import { choiceValue } from "../alerts/target-choices";
-import { WebPage, SessionForm, type Frame } from "./layout";
+import { Notice, SessionForm, WebPage, type Frame } from "./layout";
 import { KEEP_TARGET, LEVELS, type RuleFormErrors, type RuleFormField, type RuleFormFields } from "./rule-form";
 import type { Viewer } from "../auth/sign-in/session";
 
@@ -59,11 +59,7 @@ export function RuleListPage(v: { frame: Frame; org: { slug: string; name: strin
   return (
     <WebPage title="Alert rules" frame={v.frame}>
       <h1>Alert rules</h1>
-      {v.notice ? (
-        <p class="ok" role="status">
-          {v.notice}
-        </p>
-      ) : null}
+      <Notice notice={v.notice} />
       <p class="hint">A rule posts a card to a Teams channel or person when an issue of its project matches.</p>
       {v.projects.length === 0 ? <p>This organization has no projects yet.</p> : null}
       {v.projects.map((p) => {

@@ -6,7 +6,7 @@ import type { Viewer } from "../auth/sign-in/session";
 import type { IntegrationRow } from "../db/integrations";
 import type { DoctorCheck } from "../routes/admin/doctor";
 import { utcText } from "./format";
-import { SessionForm, WebPage, type Frame } from "./layout";
+import { Notice, SessionForm, WebPage, type Frame } from "./layout";
 
 export type InstallationView = { integration: IntegrationRow; lastActivityAt: number; checks: DoctorCheck[] };
 
@@ -28,11 +28,7 @@ export function InstallationsPage(v: {
   return (
     <WebPage title="Teams installations" frame={v.frame}>
       <h1>Teams installations</h1>
-      {v.notice ? (
-        <p class={v.notice.kind} role={v.notice.kind === "error" ? "alert" : "status"}>
-          {v.notice.text}
-        </p>
-      ) : null}
+      <Notice notice={v.notice} />
       <p class="hint">The Teams teams (and personal apps) connected to {v.org.name}. Alert rules post through them.</p>
       {v.installations.length === 0 ? (
         <p>

@@ -57,6 +57,17 @@ export function MessagePage(props: { title: string; frame: Frame; kind: "ok" | "
   );
 }
 
+/** The outcome of the last action on a page (after its POST redirected here): a success, or an error announced as an alert. */
+export function Notice(props: { notice: string | { kind: "ok" | "error"; text: string } | undefined }) {
+  if (props.notice === undefined) return null;
+  const { kind, text } = typeof props.notice === "string" ? { kind: "ok" as const, text: props.notice } : props.notice;
+  return (
+    <p class={kind} role={kind === "error" ? "alert" : "status"}>
+      {text}
+    </p>
+  );
+}
+
 /** A POST form carrying the session's CSRF token. */
 export function SessionForm(props: { viewer: Viewer; action: string; children: Child; label?: string }) {
   return (

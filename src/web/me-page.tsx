@@ -11,7 +11,7 @@ import type { UserMembership } from "../db/users";
 import { ConfirmBox } from "./fields";
 import type { FieldErrors } from "./form-errors";
 import { utcText } from "./format";
-import { SessionForm, WebPage } from "./layout";
+import { Notice, SessionForm, WebPage } from "./layout";
 
 export function MePage(props: {
   viewer: Viewer;
@@ -26,11 +26,7 @@ export function MePage(props: {
   return (
     <WebPage title="Me" frame={{ viewer, orgSlug: props.memberships.length === 1 ? props.memberships[0].organizationSlug : undefined }}>
       <h1>{viewer.name || viewer.email}</h1>
-      {props.notice ? (
-        <p class="ok" role="status">
-          {props.notice}
-        </p>
-      ) : null}
+      <Notice notice={props.notice} />
       <dl class="meta">
         <dt>Email</dt>
         <dd>{viewer.email}</dd>

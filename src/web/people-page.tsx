@@ -9,7 +9,7 @@ import type { TeamMemberRow, OrgTeamRow } from "../db/org-teams";
 import { ConfirmBox, FieldError, TextField } from "./fields";
 import type { FieldErrors } from "./form-errors";
 import { utcText } from "./format";
-import { SessionForm, WebPage } from "./layout";
+import { Notice, SessionForm, WebPage } from "./layout";
 
 export function peoplePath(orgSlug: string): string {
   return `/organizations/${encodeURIComponent(orgSlug)}/people/`;
@@ -50,11 +50,7 @@ export function PeoplePage(props: {
   return (
     <WebPage title={`People · ${org.name}`} frame={{ viewer, orgSlug: org.slug }}>
       <h1>People · {org.name}</h1>
-      {props.notice ? (
-        <p class="ok" role="status">
-          {props.notice}
-        </p>
-      ) : null}
+      <Notice notice={props.notice} />
 
       <h2>Members</h2>
       <table class="stack">

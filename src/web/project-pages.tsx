@@ -9,7 +9,7 @@ import type { ReleaseRow } from "../db/releases";
 import { ConfirmBox, FieldError, TextField } from "./fields";
 import type { FieldErrors } from "./form-errors";
 import { utcText } from "./format";
-import { SessionForm, WebPage } from "./layout";
+import { Notice, SessionForm, WebPage } from "./layout";
 
 type Org = Pick<OrganizationRow, "slug" | "name">;
 
@@ -100,11 +100,7 @@ export function ProjectPage(props: {
         <a href={projectsPath(org.slug)}>Projects</a> · {org.name}
       </p>
       <h1>{project.name}</h1>
-      {props.notice ? (
-        <p class="ok" role="status">
-          {props.notice}
-        </p>
-      ) : null}
+      <Notice notice={props.notice} />
       <dl class="meta">
         <dt>Slug</dt>
         <dd>{project.slug}</dd>

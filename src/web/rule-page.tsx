@@ -6,7 +6,7 @@ import type { AlertRuleRow } from "../db/alert-rules";
 import { formatMinutes } from "../cards/format";
 import { disabledAdvice, rulePath, rulesBase } from "./alert-rule-pages";
 import { utcText } from "./format";
-import { SessionForm, WebPage, type Frame } from "./layout";
+import { Notice, SessionForm, WebPage, type Frame } from "./layout";
 
 export type RulePageView = {
   frame: Frame;
@@ -52,11 +52,7 @@ export function RulePage(v: RulePageView) {
         <a href={rulesBase(v.org.slug)}>Alert rules</a> · <a href={`${base}/issues/?project=${encodeURIComponent(v.project.slug)}`}>Issues of {v.project.name}</a>
       </p>
       <h1>Alert rule: {r.name}</h1>
-      {v.notice ? (
-        <p class={v.notice.kind} role={v.notice.kind === "error" ? "alert" : "status"}>
-          {v.notice.text}
-        </p>
-      ) : null}
+      <Notice notice={v.notice} />
       <p>
         <span class="badge">{r.status}</span> {advice ? <span class="error">{advice}</span> : null}
       </p>
