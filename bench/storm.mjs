@@ -3,29 +3,41 @@
  * Error storm (issue #16): STORM_EVENTS events of STORM_ISSUES issues sent as fast as STORM_CONNECTIONS connections
  * allow to POST /api/projects/:id/events, then drained; card clicks measured during the storm against the same
  * clicks without one. The real worker in Miniflare (local D1, the EVENTS queue with wrangler.toml's batch settings,
- * the DELIVERIES consumer) against the Microsoft stand-in; one "new issue" rule to a channel. /health in the same
- * run is the baseline.
+ * the DELIVERIES consumer) against the Microsoft stand-in; one "new issue" rule to a channel. The storm's senders
+ * run in a process of their own (bench/lib/storm-sender.mjs): an SDK fleet is not the Teams client.
+ *
+ * Two topologies, each with a fresh world, in one run:
+ *   - "one process": the storm and the clicks in one workerd process, i.e. one JavaScript thread (`wrangler dev`).
+ *   - "split": the storm goes to one workerd process and the clicks to another; the two share one D1 database
+ *     (the clicks' process serves it to the storm's over HTTP: test/node/support/d1-over-http.ts), and on Linux
+ *     each side has its own half of the CPUs (bench/lib/cpu-sides.mjs). This is how Cloudflare runs the worker:
+ *     a click's isolate does not share a thread or a core with the isolates a storm keeps busy; they share D1.
+ * In each, a storm of /health requests from the same senders is the baseline for throughput, and the clicks
+ * measured during it show what any saturating storm costs a click there, whatever the storm does.
  *
  *   node bench/storm.mjs                                   # 20,000 events, 5 issues, 50 connections
  *   STORM_EVENTS=5000 node bench/storm.mjs
+ *   STORM_TOPOLOGIES=split node bench/storm.mjs            # only one of them ("one", "split")
  *
- * Reported: accepted events/s (and ÷ /health), ingest p50/p99, drain time, final counts (must equal accepted), D1
- * writes (flushes of the project's ingest buffer, events per flush), D1 statements per accepted event — measured: the
- * buffer's flushes run on a statement-counting D1 binding and report their total (GET /api/admin/projects/{id}/
- * outcomes, `buffer`), and the edge's rate-limit leases (one upsert each) are read back from rate_limit_windows —,
- * cards posted, event → card latency in quiet times, and click p50/p99 during vs without the storm. Written to
- * bench/results/storm.md.
+ * Reported per topology: accepted events/s (and ÷ /health), ingest p50/p99, drain time, final counts (must equal
+ * accepted), D1 writes (flushes of the project's ingest buffer, events per flush), D1 statements per accepted event —
+ * measured: the buffer's flushes run on a statement-counting D1 binding and report their total (GET
+ * /api/admin/projects/{id}/outcomes, `buffer`), and the edge's rate-limit leases (one upsert each) are read back from
+ * rate_limit_windows —, cards posted, event → card latency in quiet times, and click p50/p99 without a storm,
+ * during the /health storm and during the event storm. Written to bench/results/storm.md.
  *
- * On code without the ingest buffer (the "before" column) the statements are read from `GET /__bench/d1-statements`
- * when the worker under test has that counter (a bench-only patch, see bench/RESULTS.md §7), else not reported.
+ * On code without the ingest buffer (the "before" column of bench/RESULTS.md §7) the statements are read from
+ * `GET /__bench/d1-statements` when the worker under test has that counter (a bench-only patch), else not reported.
  */
+import { execFile } from "node:child_process";
 import { mkdir, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { closedLoop, closedLoopRaw, machine, summarize } from "./lib/common.mjs";
+import { closedLoop, closedLoopRaw, loadHarness, machine, summarize } from "./lib/common.mjs";
 import { startStandIn } from "./lib/standin.mjs";
-import { APP_ID, cardActionCycler, startWorld } from "./lib/world.mjs";
+import { childPids, pinProcess, sides } from "./lib/cpu-sides.mjs";
+import { APP_ID, cardActionCycler, startWorld, worldBindings } from "./lib/world.mjs";
 
 process.env.CLOUDFLARE_CF_FETCH_ENABLED ??= "false";
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -33,154 +45,218 @@ const EVENTS = Number(process.env.STORM_EVENTS ?? 20_000);
 const ISSUES = Number(process.env.STORM_ISSUES ?? 5);
 const CONNECTIONS = Number(process.env.STORM_CONNECTIONS ?? 50);
 const CLICK_SECONDS = Number(process.env.STORM_CLICK_SECONDS ?? 4);
+const HEALTH_REQUESTS = Number(process.env.STORM_HEALTH_REQUESTS ?? Math.min(EVENTS, 10_000));
+const TOPOLOGIES = (process.env.STORM_TOPOLOGIES ?? "one,split").split(",");
 
 const ms = await startStandIn({ appId: APP_ID });
-const world = await startWorld(ms, { issues: 20, queueConsumer: true, rules: 1, eventsBatchTimeoutSeconds: 1 });
-const { worker, project } = world;
-const base = worker.url;
 const token = await ms.signToken();
-const clickHeaders = { "content-type": "application/json", authorization: `Bearer ${token}` };
-const nextClick = cardActionCycler(ms.serviceUrl, world.issueIds, world.integrationId);
-const click = async () => (await fetch(`${base}/api/messages`, { method: "POST", headers: clickHeaders, body: nextClick() }).catch(() => ({ status: 0 }))).status === 200;
-
 const adminHeaders = { authorization: "Bearer test-admin-token" };
-const d1Statements = async () => {
-  const outcomes = await fetch(`${base}/api/admin/projects/${project.projectId}/outcomes`, { headers: adminHeaders });
-  const buffer = outcomes.ok ? (await outcomes.json()).buffer : undefined;
-  if (buffer) return { statements: buffer.statements, flushes: buffer.flushes, events: buffer.events, flushMs: buffer.flushMs, source: "ingest buffer flushes" };
-  const counter = await fetch(`${base}/__bench/d1-statements`);
-  return counter.ok ? { ...(await counter.json()), source: "ingest requests" } : null;
-};
 
-// Quiet times: one event of a new issue → its card delivered to the channel (queue wait + flush + delivery).
-const quietStart = performance.now();
-const quietRes = await fetch(`${base}/api/projects/${project.projectId}/events`, {
-  method: "POST",
-  headers: { "content-type": "application/json", authorization: `Bearer ${project.publicKey}` },
-  body: JSON.stringify({ level: "error", exception: { values: [{ type: "QuietError", value: "one event" }] } }),
-});
-if (!quietRes.ok) throw new Error(`quiet event: ${quietRes.status}`);
-let quietCardMs = null;
-while (performance.now() - quietStart < 60_000) {
-  const [{ n }] = await worker.query("select count(*) as n from deliveries d join issues g on g.id = d.issue_id where g.title like 'QuietError%' and d.kind = 'post' and d.status = 'delivered'");
-  if (n) {
-    quietCardMs = performance.now() - quietStart;
-    break;
-  }
-  await new Promise((r) => setTimeout(r, 20));
+/**
+ * Runs bench/lib/storm-sender.mjs: `events` requests over CONNECTIONS connections, in its own process (on the CPUs
+ * `cpus`, when given).
+ */
+function sendStorm(args, cpus) {
+  const sender = [process.execPath, path.join(ROOT, "bench/lib/storm-sender.mjs"), JSON.stringify({ connections: CONNECTIONS, ...args })];
+  const [command, ...argv] = cpus ? ["taskset", "-c", cpus, ...sender] : sender;
+  return new Promise((resolve, reject) => execFile(command, argv, { maxBuffer: 1 << 28 }, (err, stdout) => (err ? reject(err) : resolve(JSON.parse(stdout)))));
 }
-const statementsBefore = await d1Statements();
 
-// Baselines: /health, and clicks with no storm.
-const health = await closedLoop(async () => (await fetch(`${base}/health`)).ok, { seconds: 3, concurrency: CONNECTIONS });
-const quietClicks = await closedLoop(click, { seconds: CLICK_SECONDS, concurrency: 2 });
-
-// The storm, with clicks running beside it.
-const ingestHeaders = { "content-type": "application/json", authorization: `Bearer ${project.publicKey}` };
-const bodies = Array.from({ length: ISSUES }, (_, i) =>
-  JSON.stringify({ level: "error", release: "1.0.0", exception: { values: [{ type: "StormError", value: `site ${i}`, stacktrace: { frames: [{ filename: "app/pay.ts", function: `site${i}`, in_app: true }] } }] } }),
-);
-let sent = 0;
-const latencies = [];
-const refused = new Map();
-let stormDone = false;
-const stormStart = performance.now();
-async function sender() {
-  for (;;) {
-    const n = sent++;
-    if (n >= EVENTS) return;
-    const t0 = performance.now();
-    try {
-      const res = await fetch(`${base}/api/projects/${project.projectId}/events`, { method: "POST", headers: ingestHeaders, body: bodies[n % ISSUES] });
-      await res.arrayBuffer();
-      if (res.status === 200) latencies.push(performance.now() - t0);
-      else refused.set(res.status, (refused.get(res.status) ?? 0) + 1);
-    } catch (err) {
-      // Not accepted (the connection closed under load): an SDK would send it again; counted, not retried here.
-      refused.set("network error", (refused.get("network error") ?? 0) + 1);
-    }
-  }
-}
-const clicksDuring = (async () => {
+/** Clicks (2 concurrent) for as long as `during` runs; their latencies summarised. */
+async function clicksDuring(click, during) {
+  let done = false;
   const all = [];
-  while (!stormDone) {
-    const r = await closedLoopRaw(click, { seconds: 1, concurrency: 2 });
-    all.push(...r.latencies);
-  }
-  return summarize(all.sort((a, b) => a - b));
-})();
-await Promise.all(Array.from({ length: CONNECTIONS }, sender));
-const stormSeconds = (performance.now() - stormStart) / 1000;
-stormDone = true;
-const duringClicks = await clicksDuring;
-const accepted = latencies.length;
+  const clicking = (async () => {
+    while (!done) all.push(...(await closedLoopRaw(click, { seconds: 1, concurrency: 2 })).latencies);
+  })();
+  const result = await during;
+  done = true;
+  await clicking;
+  return { result, clicks: summarize(all) };
+}
 
-// Drain: until every accepted event is counted.
-const drainStart = performance.now();
-// Counted = the storm issues' times_seen (the same query works on the code before the queue, for the comparison).
-const countedQuery = "select coalesce(sum(times_seen), 0) as n from issues where project_id = ? and title like 'StormError%'";
-for (;;) {
-  const [{ n }] = await worker.query(countedQuery, project.projectId);
-  if (n >= accepted) break;
-  if (performance.now() - drainStart > 600_000) throw new Error(`drain: ${n} of ${accepted} after 10 min`);
-  await new Promise((r) => setTimeout(r, 100));
+/**
+ * One topology: `ingest` takes the storm, `clicks` takes the clicks (the same worker in "one process"); `world` is
+ * the seeded world, whose D1 both use.
+ */
+async function scenario({ world, ingest, clicks, stormCpus }) {
+  const { project } = world;
+  const base = ingest.url;
+  const clickHeaders = { "content-type": "application/json", authorization: `Bearer ${token}` };
+  const nextClick = cardActionCycler(ms.serviceUrl, world.issueIds, world.integrationId);
+  const click = async () =>
+    (await fetch(`${clicks.url}/api/messages`, { method: "POST", headers: clickHeaders, body: nextClick() }).catch(() => ({ status: 0 }))).status === 200;
+  const d1Statements = async () => {
+    const outcomes = await fetch(`${base}/api/admin/projects/${project.projectId}/outcomes`, { headers: adminHeaders });
+    const buffer = outcomes.ok ? (await outcomes.json()).buffer : undefined;
+    if (buffer) return { statements: buffer.statements, flushes: buffer.flushes, events: buffer.events, flushMs: buffer.flushMs, source: "ingest buffer flushes" };
+    const counter = await fetch(`${base}/__bench/d1-statements`);
+    return counter.ok ? { ...(await counter.json()), source: "ingest requests" } : null;
+  };
+
+  // Quiet times: one event of a new issue → its card delivered to the channel (queue wait + flush + delivery).
+  const quietStart = performance.now();
+  const quietRes = await fetch(`${base}/api/projects/${project.projectId}/events`, {
+    method: "POST",
+    headers: { "content-type": "application/json", authorization: `Bearer ${project.publicKey}` },
+    body: JSON.stringify({ level: "error", exception: { values: [{ type: "QuietError", value: "one event" }] } }),
+  });
+  if (!quietRes.ok) throw new Error(`quiet event: ${quietRes.status}`);
+  let quietCardMs = null;
+  while (performance.now() - quietStart < 60_000) {
+    const [{ n }] = await world.worker.query(
+      "select count(*) as n from deliveries d join issues g on g.id = d.issue_id where g.title like 'QuietError%' and d.kind = 'post' and d.status = 'delivered'",
+    );
+    if (n) {
+      quietCardMs = performance.now() - quietStart;
+      break;
+    }
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  const statementsBefore = await d1Statements();
+
+  // Clicks with no storm (after a warm-up: the first clicks of a fresh isolate are slower); then a storm of /health
+  // (the throughput baseline) with clicks beside it.
+  await closedLoop(click, { seconds: 2, concurrency: 2 });
+  const quietClicks = await closedLoop(click, { seconds: CLICK_SECONDS, concurrency: 2 });
+  const healthStorm = await clicksDuring(click, sendStorm({ url: `${base}/health`, events: HEALTH_REQUESTS }, stormCpus));
+  const healthPerSecond = healthStorm.result.latencies.length / healthStorm.result.seconds;
+
+  // The storm, with clicks beside it.
+  const bodies = Array.from({ length: ISSUES }, (_, i) =>
+    JSON.stringify({ level: "error", release: "1.0.0", exception: { values: [{ type: "StormError", value: `site ${i}`, stacktrace: { frames: [{ filename: "app/pay.ts", function: `site${i}`, in_app: true }] } }] } }),
+  );
+  const storm = await clicksDuring(click, sendStorm({ url: `${base}/api/projects/${project.projectId}/events`, key: project.publicKey, bodies, events: EVENTS }, stormCpus));
+  const { latencies, refused, seconds: stormSeconds } = storm.result;
+  const accepted = latencies.length;
+
+  // Drain: until every accepted event is counted.
+  const drainStart = performance.now();
+  // Counted = the storm issues' times_seen (the same query works on the code before the queue, for the comparison).
+  const countedQuery = "select coalesce(sum(times_seen), 0) as n from issues where project_id = ? and title like 'StormError%'";
+  for (;;) {
+    const [{ n }] = await world.worker.query(countedQuery, project.projectId);
+    if (n >= accepted) break;
+    if (performance.now() - drainStart > 600_000) throw new Error(`drain: ${n} of ${accepted} after 10 min`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const drainSeconds = (performance.now() - drainStart) / 1000;
+  // Cards: let the deliveries settle.
+  for (let i = 0; i < 100; i++) {
+    const [{ n }] = await world.worker.query("select count(*) as n from deliveries where status in ('queued', 'retrying')");
+    if (!n) break;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  const [{ n: total }] = await world.worker.query(countedQuery, project.projectId);
+  const [{ leased }] = await world.worker.query("select coalesce(sum(count), 0) as leased from rate_limit_windows where key = ?", `sentry:project:${project.projectId}`);
+  const [{ n: posts }] = await world.worker.query(
+    "select count(*) as n from deliveries d join issues g on g.id = d.issue_id where g.title like 'StormError%' and d.kind = 'post' and d.status = 'delivered'",
+  );
+  const [{ n: updates }] = await world.worker.query("select count(*) as n from deliveries d join issues g on g.id = d.issue_id where g.title like 'StormError%' and d.kind = 'update'");
+  // D1 statements of the storm: the counter after minus before (the quiet event's are left out).
+  const statementsAfter = await d1Statements();
+  const d1 =
+    statementsAfter && statementsBefore
+      ? {
+          statements: statementsAfter.statements - statementsBefore.statements,
+          flushes: statementsAfter.flushes === undefined ? undefined : statementsAfter.flushes - statementsBefore.flushes,
+          events: statementsAfter.events === undefined ? undefined : statementsAfter.events - statementsBefore.events,
+          flushMs: statementsAfter.flushMs === undefined ? undefined : statementsAfter.flushMs - statementsBefore.flushMs,
+          source: statementsAfter.source,
+        }
+      : null;
+  // The edge's rate-limit leases: one upsert of 100 events each (bench/lib/world.mjs seeds a limit of 100,000,000/min)
+  // — counted by the buffer-less code's own counter, added here for the buffered code.
+  const leases = d1?.flushes !== undefined ? Math.ceil(leased / 100) : 0;
+  return {
+    healthPerSecond,
+    accepted,
+    stormSeconds,
+    refused,
+    ingest: summarize(latencies),
+    drainSeconds,
+    total,
+    d1,
+    leases,
+    quietCardMs,
+    posts,
+    updates,
+    quietClicks,
+    healthClicks: healthStorm.clicks,
+    stormClicks: storm.clicks,
+  };
 }
-const drainSeconds = (performance.now() - drainStart) / 1000;
-// Cards: let the deliveries settle.
-for (let i = 0; i < 100; i++) {
-  const [{ n }] = await worker.query("select count(*) as n from deliveries where status in ('queued', 'retrying')");
-  if (!n) break;
-  await new Promise((r) => setTimeout(r, 200));
+
+const worldOptions = { issues: 20, queueConsumer: true, rules: 1, eventsBatchTimeoutSeconds: 1 };
+const results = [];
+for (const topology of TOPOLOGIES) {
+  if (topology === "split") {
+    // The clicks' worker holds D1 and serves it; the storm's worker, in its own workerd process, uses it remotely.
+    // This process and the clicks' workerd (spawned from it) on the clicks' CPUs; the storm's workerd and senders on
+    // the others (bench/lib/cpu-sides.mjs).
+    if (sides) pinProcess(process.pid, sides.clicks);
+    const world = await startWorld(ms, { ...worldOptions, d1Gateway: true });
+    const { startWorker } = await loadHarness();
+    const before = new Set(childPids());
+    const ingest = await startWorker({
+      bindings: worldBindings(ms),
+      queueConsumer: true,
+      eventsBatchTimeoutSeconds: 1,
+      remoteD1: { gatewayUrl: world.worker.d1GatewayUrl, db: world.worker.db },
+    });
+    if (sides) for (const pid of childPids().filter((p) => !before.has(p))) pinProcess(pid, sides.storm);
+    const name = sides
+      ? `split: storm (CPU ${sides.storm}) and clicks (CPU ${sides.clicks}) in two workerd processes, one D1`
+      : "split: storm and clicks in two workerd processes, one D1 (not pinned)";
+    results.push({ name, ...(await scenario({ world, ingest, clicks: world.worker, stormCpus: sides?.storm })) });
+    await ingest.dispose();
+    await world.worker.dispose();
+    if (sides) pinProcess(process.pid, `0-${os.cpus().length - 1}`);
+  } else if (topology === "one") {
+    const world = await startWorld(ms, worldOptions);
+    results.push({ name: "one process: storm and clicks in one workerd", ...(await scenario({ world, ingest: world.worker, clicks: world.worker })) });
+    await world.worker.dispose();
+  } else throw new Error(`unknown topology ${topology}`);
 }
-const [{ total }] = await worker.query("select coalesce(sum(times_seen), 0) as total from issues where project_id = ? and title like 'StormError%'", project.projectId);
-const [{ leased }] = await worker.query("select coalesce(sum(count), 0) as leased from rate_limit_windows where key = ?", `sentry:project:${project.projectId}`);
-const posts = await worker.query("select count(*) as n from deliveries d join issues g on g.id = d.issue_id where g.title like 'StormError%' and d.kind = 'post' and d.status = 'delivered'");
-const updates = await worker.query("select count(*) as n from deliveries d join issues g on g.id = d.issue_id where g.title like 'StormError%' and d.kind = 'update'");
-// D1 statements of the storm: the counter after minus before (the quiet event's are left out).
-const statementsAfter = await d1Statements();
-const storm = statementsAfter && statementsBefore ? {
-  statements: statementsAfter.statements - statementsBefore.statements,
-  flushes: statementsAfter.flushes === undefined ? undefined : statementsAfter.flushes - statementsBefore.flushes,
-  events: statementsAfter.events === undefined ? undefined : statementsAfter.events - statementsBefore.events,
-  flushMs: statementsAfter.flushMs === undefined ? undefined : statementsAfter.flushMs - statementsBefore.flushMs,
-  source: statementsAfter.source,
-} : null;
-// The edge's rate-limit leases: one upsert of 100 events each (bench/lib/world.mjs seeds a limit of 100,000,000/min)
-// — counted by the buffer-less code's own counter, added here for the buffered code.
-const leases = storm?.flushes !== undefined ? Math.ceil(leased / 100) : 0;
-const ingest = summarize(latencies.sort((a, b) => a - b));
-const acceptedPerSecond = accepted / stormSeconds;
 
 const fmt = (x, d = 1) => (typeof x === "number" ? x.toFixed(d) : String(x));
+const row = (label, f) => `| ${label} | ${results.map(f).join(" | ")} |`;
 const lines = [
   `# Storm: ${EVENTS.toLocaleString("en")} events of ${ISSUES} issues, ${CONNECTIONS} connections`,
   "",
   `${JSON.stringify(machine())}; load average at the end ${os.loadavg().map((l) => l.toFixed(1)).join(" / ")}`,
   "",
-  "| measure | value |",
-  "|---|---:|",
-  `| /health (baseline), ${CONNECTIONS} connections | ${fmt(health.perSecond, 0)} req/s |`,
-  `| accepted events/s (storm: ${accepted} accepted in ${fmt(stormSeconds)} s) | ${fmt(acceptedPerSecond, 0)} |`,
-  `| accepted ÷ /health | ${fmt(acceptedPerSecond / health.perSecond, 2)}× |`,
-  `| refused | ${JSON.stringify(Object.fromEntries(refused))} |`,
-  `| ingest p50 / p99 | ${fmt(ingest.p50)} / ${fmt(ingest.p99)} ms |`,
-  `| drain after the last answer | ${fmt(drainSeconds)} s |`,
-  `| final count (sum of times_seen) vs accepted | ${total} vs ${accepted} |`,
-  `| D1 writes of the storm (events per write: mean) | ${storm?.flushes !== undefined ? `${storm.flushes} flushes (${fmt(storm.events / Math.max(1, storm.flushes))})` : "none: written in the request"} |`,
-  `| D1 statements per accepted event (measured: ${storm ? storm.source : "no counter"}${leases ? ` + ${leases} rate-limit leases` : ""}) | ${storm ? `${fmt((storm.statements + leases) / Math.max(1, accepted), 3)} (${storm.statements + leases} statements)` : "not measured"} |`,
-  ...(storm?.flushMs !== undefined
-    ? [`| flush wall time: total (per flush, per event) | ${fmt(storm.flushMs / 1000)} s (${fmt(storm.flushMs / Math.max(1, storm.flushes), 0)} ms, ${fmt((storm.flushMs / Math.max(1, storm.events)) * 1000, 0)} µs) |`]
-    : []),
-  `| quiet times: one event → its card delivered | ${quietCardMs === null ? "no card within 60 s" : `${fmt(quietCardMs, 0)} ms`} |`,
-  `| cards posted (delivered \`post\` deliveries) / count refreshes | ${posts[0].n} / ${updates[0].n} |`,
-  `| card click p50 / p99 without a storm | ${fmt(quietClicks.p50)} / ${fmt(quietClicks.p99)} ms |`,
-  `| card click p50 / p99 during the storm | ${fmt(duringClicks.p50)} / ${fmt(duringClicks.p99)} ms |`,
-  `| click p50 during ÷ without | ${fmt(duringClicks.p50 / quietClicks.p50, 2)}× |`,
+  `| measure | ${results.map((r) => r.name).join(" | ")} |`,
+  `|---|${results.map(() => "---:").join("|")}|`,
+  row(`/health storm (baseline): ${HEALTH_REQUESTS} requests, ${CONNECTIONS} connections`, (r) => `${fmt(r.healthPerSecond, 0)} req/s`),
+  row("accepted events/s (storm)", (r) => `${fmt(r.accepted / r.stormSeconds, 0)} (${r.accepted} in ${fmt(r.stormSeconds)} s)`),
+  row("accepted ÷ /health", (r) => `${fmt(r.accepted / r.stormSeconds / r.healthPerSecond, 2)}×`),
+  row("refused", (r) => JSON.stringify(r.refused)),
+  row("ingest p50 / p99", (r) => `${fmt(r.ingest.p50)} / ${fmt(r.ingest.p99)} ms`),
+  row("drain after the last answer", (r) => `${fmt(r.drainSeconds)} s`),
+  row("final count (sum of times_seen) vs accepted", (r) => `${r.total} vs ${r.accepted}`),
+  row("D1 writes of the storm (events per write: mean)", (r) =>
+    r.d1?.flushes !== undefined ? `${r.d1.flushes} flushes (${fmt(r.d1.events / Math.max(1, r.d1.flushes))})` : "none: written in the request",
+  ),
+  row("D1 statements per accepted event (measured)", (r) =>
+    r.d1 ? `${fmt((r.d1.statements + r.leases) / Math.max(1, r.accepted), 3)} (${r.d1.statements} in ${r.d1.source}${r.leases ? ` + ${r.leases} rate-limit leases` : ""})` : "not measured",
+  ),
+  row("flush wall time: total (per flush, per event)", (r) =>
+    r.d1?.flushMs !== undefined
+      ? `${fmt(r.d1.flushMs / 1000)} s (${fmt(r.d1.flushMs / Math.max(1, r.d1.flushes), 0)} ms, ${fmt((r.d1.flushMs / Math.max(1, r.d1.events)) * 1000, 0)} µs)`
+      : "–",
+  ),
+  row("quiet times: one event → its card delivered", (r) => (r.quietCardMs === null ? "no card within 60 s" : `${fmt(r.quietCardMs, 0)} ms`)),
+  row("cards posted (delivered `post` deliveries) / count refreshes", (r) => `${r.posts} / ${r.updates}`),
+  row("card click p50 / p99 without a storm", (r) => `${fmt(r.quietClicks.p50)} / ${fmt(r.quietClicks.p99)} ms`),
+  row("card click p50 / p99 during the /health storm", (r) => `${fmt(r.healthClicks.p50)} / ${fmt(r.healthClicks.p99)} ms (${r.healthClicks.n} clicks)`),
+  row("card click p50 / p99 during the event storm", (r) => `${fmt(r.stormClicks.p50)} / ${fmt(r.stormClicks.p99)} ms (${r.stormClicks.n} clicks)`),
+  row("**click p50 during the event storm ÷ without**", (r) => `**${fmt(r.stormClicks.p50 / r.quietClicks.p50, 2)}×**`),
+  row("click p50 during the /health storm ÷ without", (r) => `${fmt(r.healthClicks.p50 / r.quietClicks.p50, 2)}×`),
 ];
 const text = lines.join("\n") + "\n";
 console.log(text);
 await mkdir(path.join(ROOT, "bench/results"), { recursive: true });
 await writeFile(path.join(ROOT, "bench/results/storm.md"), text);
-await worker.dispose();
 await ms.close();
 process.exit(0);

@@ -12,14 +12,18 @@ export const TEAM_ID = "19:bench-team@thread.tacv2";
 export const CHANNEL = "19:bench-alerts@thread.tacv2";
 export const TEAMS_USER = { id: "29:bench-user-1", aadObjectId: "00000000-0000-0000-0000-00000000a11a", name: "Ada" };
 
-/** Starts the worker against stand-in `ms` and seeds the world. */
-export async function startWorld(ms, { issues = 2000, queueConsumer = false, rules = 0, eventsBatchTimeoutSeconds } = {}) {
+/** The bindings that point a worker at stand-in `ms`. */
+export function worldBindings(ms) {
+  return { MICROSOFT_APP_ID: APP_ID, BOT_OPENID_METADATA_URL: ms.metadataUrl, BOT_TOKEN_URL: ms.tokenUrl };
+}
+
+/**
+ * Starts the worker against stand-in `ms` and seeds the world. `d1Gateway`: also serve its D1 over HTTP, for a
+ * second worker process started with `remoteD1` (test/node/support/d1-over-http.ts).
+ */
+export async function startWorld(ms, { issues = 2000, queueConsumer = false, rules = 0, eventsBatchTimeoutSeconds, d1Gateway = false } = {}) {
   const { startWorker } = await loadHarness();
-  const worker = await startWorker({
-    bindings: { MICROSOFT_APP_ID: APP_ID, BOT_OPENID_METADATA_URL: ms.metadataUrl, BOT_TOKEN_URL: ms.tokenUrl },
-    queueConsumer,
-    eventsBatchTimeoutSeconds,
-  });
+  const worker = await startWorker({ bindings: worldBindings(ms), queueConsumer, eventsBatchTimeoutSeconds, d1Gateway });
   const project = await worker.seed.project({ rateLimitPerMinute: 100_000_000, shortIdPrefix: "BEN" });
   const { db } = worker;
   const now = Date.now();

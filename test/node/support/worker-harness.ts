@@ -31,6 +31,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 import { Log, LogLevel, Miniflare } from "miniflare";
+import { D1_GATEWAY_SCRIPT, REMOTE_D1_SCRIPT } from "./d1-over-http";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
 
@@ -59,6 +60,14 @@ export type HarnessOptions = {
   eventsBatchTimeoutSeconds?: number;
   /** Print workerd logs (console.* of the worker) and requests. */
   verbose?: boolean;
+  /** Also serve this worker's D1 over HTTP (`d1GatewayUrl` in the result), for another harness's `remoteD1`. */
+  d1Gateway?: boolean;
+  /**
+   * Use another harness's D1 (its `d1GatewayUrl`, and its `db` for `query` / `seed`) instead of a local one, so this
+   * worker runs in its own workerd process and shares only the database (support/d1-over-http.ts). No migrations
+   * are applied: the other harness has them.
+   */
+  remoteD1?: { gatewayUrl: string; db: D1 };
 };
 
 export type SeededOrganization = { organizationId: number; slug: string };
@@ -77,6 +86,8 @@ export type WorkerHarness = {
   url: string;
   mf: Miniflare;
   db: D1;
+  /** With `d1Gateway`: where this worker's D1 answers over HTTP. */
+  d1GatewayUrl?: string;
   /** Rows of a read query on the worker's D1. */
   query<T = Record<string, unknown>>(sql: string, ...params: unknown[]): Promise<T[]>;
   seed: {
@@ -136,11 +147,13 @@ async function wranglerSettings(): Promise<{ compatibilityDate: string; compatib
 
 export async function startWorker(options: HarnessOptions = {}): Promise<WorkerHarness> {
   const [script, statements, settings] = await Promise.all([bundleWorker(), readMigrationStatements(), wranglerSettings()]);
-  const mf = new Miniflare({
-    modules: [{ type: "ESModule", path: path.join(ROOT, "dist-harness/index.mjs"), contents: script }],
+  const remote = options.remoteD1;
+  const worker = {
+    name: "worker",
+    modules: [{ type: "ESModule" as const, path: path.join(ROOT, "dist-harness/index.mjs"), contents: script }],
     compatibilityDate: settings.compatibilityDate,
     compatibilityFlags: settings.compatibilityFlags,
-    d1Databases: { DB: "harness-db" },
+    ...(remote ? { wrappedBindings: { DB: "remote-d1" } } : { d1Databases: { DB: "harness-db" } }),
     kvNamespaces: { CACHE: "harness-cache" },
     queueProducers: { DELIVERIES: { queueName: "teams-deliveries" }, EVENTS: { queueName: "teams-events" } },
     // Accepted events are always counted (as in production): the EVENTS consumer and its dead-letter queue run.
@@ -157,17 +170,33 @@ export async function startWorker(options: HarnessOptions = {}): Promise<WorkerH
     durableObjects: { OUTBOX: { className: "DeliveryOutbox", useSQLite: true }, INGEST_BUFFER: { className: "IngestBuffer", useSQLite: true } },
     bindings: { ...DEFAULT_BINDINGS, ...options.bindings },
     ...(options.outboundService ? { outboundService: options.outboundService as never } : {}),
+  };
+  const gateway = {
+    name: "d1-gateway",
+    modules: [{ type: "ESModule" as const, path: "d1-gateway.mjs", contents: D1_GATEWAY_SCRIPT }],
+    compatibilityDate: settings.compatibilityDate,
+    d1Databases: { DB: "harness-db" },
+    unsafeDirectSockets: [{ host: "127.0.0.1", port: 0 }],
+  };
+  const remoteD1 = (gatewayUrl: string) => ({
+    name: "remote-d1",
+    modules: [{ type: "ESModule" as const, path: "remote-d1.mjs", contents: REMOTE_D1_SCRIPT }],
+    serviceBindings: { GATEWAY: { external: { address: new URL(gatewayUrl).host, http: {} } } },
+  });
+  const mf = new Miniflare({
     host: "127.0.0.1",
     port: options.port ?? 0,
     // The placeholder `request.cf`: never fetch the real one (offline).
     cf: false,
     logRequests: options.verbose ?? false,
     log: new Log(options.verbose ? LogLevel.INFO : LogLevel.WARN),
+    workers: [worker, ...(options.d1Gateway ? [gateway] : []), ...(remote ? [remoteD1(remote.gatewayUrl)] : [])],
   });
   const url = (await mf.ready).origin;
-  const db = await mf.getD1Database("DB");
+  const d1GatewayUrl = options.d1Gateway ? (await mf.unsafeGetDirectURL("d1-gateway")).origin : undefined;
+  const db = remote ? remote.db : await mf.getD1Database("DB");
   // One batch = one transaction: a broken migration leaves an empty database, not half a schema.
-  await db.batch(statements.map((s) => db.prepare(s)));
+  if (!remote) await db.batch(statements.map((s) => db.prepare(s)));
 
   async function query<T>(sql: string, ...params: unknown[]): Promise<T[]> {
     const res = await db.prepare(sql).bind(...params).all<T>();
@@ -207,5 +236,5 @@ export async function startWorker(options: HarnessOptions = {}): Promise<WorkerH
     },
   };
 
-  return { url, mf, db, query, seed, dispose: () => mf.dispose() };
+  return { url, mf, db, d1GatewayUrl, query, seed, dispose: () => mf.dispose() };
 }
