@@ -9,9 +9,9 @@
  * Two topologies, each with a fresh world, in one run:
  *   - "one process": the storm and the clicks in one workerd process, i.e. one JavaScript thread (`wrangler dev`).
  *   - "split": the storm goes to one workerd process and the clicks to another; the two share one D1 database
- *     (the clicks' process serves it to the storm's over HTTP: test/node/support/d1-over-http.ts), and on Linux
- *     each side has its own half of the CPUs (bench/lib/cpu-sides.mjs). This is how Cloudflare runs the worker:
- *     a click's isolate does not share a thread or a core with the isolates a storm keeps busy; they share D1.
+ *     (the clicks' process serves it to the storm's over HTTP: test/node/support/d1-over-http.ts). This is how
+ *     Cloudflare runs the worker: a click's isolate does not share its thread with the isolates a storm keeps busy;
+ *     they share D1 (and here, the machine's two cores).
  * In each, a storm of /health requests from the same senders is the baseline for throughput, and the clicks
  * measured during it show what any saturating storm costs a click there, whatever the storm does.
  *
@@ -36,7 +36,6 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { closedLoop, closedLoopRaw, loadHarness, machine, summarize } from "./lib/common.mjs";
 import { startStandIn } from "./lib/standin.mjs";
-import { childPids, pinProcess, sides } from "./lib/cpu-sides.mjs";
 import { APP_ID, cardActionCycler, startWorld, worldBindings } from "./lib/world.mjs";
 
 process.env.CLOUDFLARE_CF_FETCH_ENABLED ??= "false";
@@ -53,13 +52,13 @@ const token = await ms.signToken();
 const adminHeaders = { authorization: "Bearer test-admin-token" };
 
 /**
- * Runs bench/lib/storm-sender.mjs: `events` requests over CONNECTIONS connections, in its own process (on the CPUs
- * `cpus`, when given).
+ * Runs bench/lib/storm-sender.mjs: `events` requests over CONNECTIONS connections, in its own process. The senders
+ * stand for an SDK fleet, which spends none of the worker's CPU: they run at the lowest priority (nice 19), so they
+ * use what the workers leave, as far as one machine allows.
  */
-function sendStorm(args, cpus) {
-  const sender = [process.execPath, path.join(ROOT, "bench/lib/storm-sender.mjs"), JSON.stringify({ connections: CONNECTIONS, ...args })];
-  const [command, ...argv] = cpus ? ["taskset", "-c", cpus, ...sender] : sender;
-  return new Promise((resolve, reject) => execFile(command, argv, { maxBuffer: 1 << 28 }, (err, stdout) => (err ? reject(err) : resolve(JSON.parse(stdout)))));
+function sendStorm(args) {
+  const argv = ["-n", "19", process.execPath, path.join(ROOT, "bench/lib/storm-sender.mjs"), JSON.stringify({ connections: CONNECTIONS, ...args })];
+  return new Promise((resolve, reject) => execFile("nice", argv, { maxBuffer: 1 << 28 }, (err, stdout) => (err ? reject(err) : resolve(JSON.parse(stdout)))));
 }
 
 /** Clicks (2 concurrent) for as long as `during` runs; their latencies summarised. */
@@ -69,9 +68,13 @@ async function clicksDuring(click, during) {
   const clicking = (async () => {
     while (!done) all.push(...(await closedLoopRaw(click, { seconds: 1, concurrency: 2 })).latencies);
   })();
-  const result = await during;
-  done = true;
-  await clicking;
+  let result;
+  try {
+    result = await during;
+  } finally {
+    done = true;
+    await clicking;
+  }
   return { result, clicks: summarize(all) };
 }
 
@@ -79,7 +82,7 @@ async function clicksDuring(click, during) {
  * One topology: `ingest` takes the storm, `clicks` takes the clicks (the same worker in "one process"); `world` is
  * the seeded world, whose D1 both use.
  */
-async function scenario({ world, ingest, clicks, stormCpus }) {
+async function scenario({ world, ingest, clicks }) {
   const { project } = world;
   const base = ingest.url;
   const clickHeaders = { "content-type": "application/json", authorization: `Bearer ${token}` };
@@ -119,14 +122,14 @@ async function scenario({ world, ingest, clicks, stormCpus }) {
   // (the throughput baseline) with clicks beside it.
   await closedLoop(click, { seconds: 2, concurrency: 2 });
   const quietClicks = await closedLoop(click, { seconds: CLICK_SECONDS, concurrency: 2 });
-  const healthStorm = await clicksDuring(click, sendStorm({ url: `${base}/health`, events: HEALTH_REQUESTS }, stormCpus));
+  const healthStorm = await clicksDuring(click, sendStorm({ url: `${base}/health`, events: HEALTH_REQUESTS }));
   const healthPerSecond = healthStorm.result.latencies.length / healthStorm.result.seconds;
 
   // The storm, with clicks beside it.
   const bodies = Array.from({ length: ISSUES }, (_, i) =>
     JSON.stringify({ level: "error", release: "1.0.0", exception: { values: [{ type: "StormError", value: `site ${i}`, stacktrace: { frames: [{ filename: "app/pay.ts", function: `site${i}`, in_app: true }] } }] } }),
   );
-  const storm = await clicksDuring(click, sendStorm({ url: `${base}/api/projects/${project.projectId}/events`, key: project.publicKey, bodies, events: EVENTS }, stormCpus));
+  const storm = await clicksDuring(click, sendStorm({ url: `${base}/api/projects/${project.projectId}/events`, key: project.publicKey, bodies, events: EVENTS }));
   const { latencies, refused, seconds: stormSeconds } = storm.result;
   const accepted = latencies.length;
 
@@ -192,26 +195,17 @@ const results = [];
 for (const topology of TOPOLOGIES) {
   if (topology === "split") {
     // The clicks' worker holds D1 and serves it; the storm's worker, in its own workerd process, uses it remotely.
-    // This process and the clicks' workerd (spawned from it) on the clicks' CPUs; the storm's workerd and senders on
-    // the others (bench/lib/cpu-sides.mjs).
-    if (sides) pinProcess(process.pid, sides.clicks);
     const world = await startWorld(ms, { ...worldOptions, d1Gateway: true });
     const { startWorker } = await loadHarness();
-    const before = new Set(childPids());
     const ingest = await startWorker({
       bindings: worldBindings(ms),
       queueConsumer: true,
       eventsBatchTimeoutSeconds: 1,
       remoteD1: { gatewayUrl: world.worker.d1GatewayUrl, db: world.worker.db },
     });
-    if (sides) for (const pid of childPids().filter((p) => !before.has(p))) pinProcess(pid, sides.storm);
-    const name = sides
-      ? `split: storm (CPU ${sides.storm}) and clicks (CPU ${sides.clicks}) in two workerd processes, one D1`
-      : "split: storm and clicks in two workerd processes, one D1 (not pinned)";
-    results.push({ name, ...(await scenario({ world, ingest, clicks: world.worker, stormCpus: sides?.storm })) });
+    results.push({ name: "split: storm and clicks in two workerd processes, one D1", ...(await scenario({ world, ingest, clicks: world.worker })) });
     await ingest.dispose();
     await world.worker.dispose();
-    if (sides) pinProcess(process.pid, `0-${os.cpus().length - 1}`);
   } else if (topology === "one") {
     const world = await startWorld(ms, worldOptions);
     results.push({ name: "one process: storm and clicks in one workerd", ...(await scenario({ world, ingest: world.worker, clicks: world.worker })) });
