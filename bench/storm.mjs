@@ -18,6 +18,7 @@
  *   node bench/storm.mjs                                   # 20,000 events, 5 issues, 50 connections
  *   STORM_EVENTS=5000 node bench/storm.mjs
  *   STORM_TOPOLOGIES=split node bench/storm.mjs            # only one of them ("one", "split")
+ *   STORM_OUT=/tmp/storm.md node bench/storm.mjs           # the table there (not in bench/results), figures in .json
  *
  * Reported per topology: accepted events/s (and ÷ /health), ingest p50/p99, drain time, final counts (must equal
  * accepted), D1 writes (flushes of the project's ingest buffer, events per flush), D1 statements per accepted event —
@@ -250,7 +251,11 @@ const lines = [
 ];
 const text = lines.join("\n") + "\n";
 console.log(text);
-await mkdir(path.join(ROOT, "bench/results"), { recursive: true });
-await writeFile(path.join(ROOT, "bench/results/storm.md"), text);
+// STORM_OUT: write the table there instead of bench/results/storm.md, and the figures as JSON beside it (for the
+// bench's smoke test).
+const out = process.env.STORM_OUT ?? path.join(ROOT, "bench/results/storm.md");
+await mkdir(path.dirname(out), { recursive: true });
+await writeFile(out, text);
+if (process.env.STORM_OUT) await writeFile(`${out}.json`, JSON.stringify(results));
 await ms.close();
 process.exit(0);
