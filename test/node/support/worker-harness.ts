@@ -22,7 +22,8 @@
  * Options: `bindings` (vars/secrets; defaults below), `outboundService` (answers the worker's outbound fetches,
  * e.g. a stand-in for Microsoft: `(req) => new Response(...)`), `queueConsumer` (also consume DELIVERIES with the
  * worker's `queue` handler, i.e. deliveries to Teams: pair it with `outboundService`; the EVENTS queue of accepted
- * events is always consumed, as in production), `eventsBatchTimeoutSeconds`, `port` (default 0 = a free port), `verbose`.
+ * events is always consumed, as in production), `eventsBatchTimeoutSeconds`, `port` (default 0 = a free port), `verbose`,
+ * and `d1Gateway` / `remoteD1` (two workers in two workerd processes sharing one D1: bench/storm.mjs's "split" run).
  * Nothing is persisted: every startWorker() gets empty, freshly migrated storage. Start once per test file
  * (~0.5–1 s) and seed a fresh project per test.
  */
