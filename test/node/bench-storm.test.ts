@@ -24,6 +24,7 @@ type Topology = {
   total: number;
   posts: number;
   d1: { statements: number; flushes: number; events: number } | null;
+  leases: number;
   quietCardMs: number | null;
   quietClicks: Summary & { errors: number };
   healthClicks: Summary;
@@ -62,6 +63,8 @@ describe("storm bench smoke", () => {
         expect(r.posts, r.name).toBe(ISSUES);
         expect(r.d1!.flushes, r.name).toBeGreaterThanOrEqual(1);
         expect(r.d1!.events, r.name).toBe(r.accepted);
+        // Every accepted event was covered by a lease of 100 (the quiet event's lease, taken before, may cover 99).
+        expect(r.leases * 100 + 99, r.name).toBeGreaterThanOrEqual(r.accepted);
         expect(r.quietCardMs, r.name).not.toBeNull();
         expect(r.quietClicks.errors, r.name).toBe(0);
         for (const s of [r.quietClicks, r.healthClicks, r.stormClicks]) expect(s.n, r.name).toBeGreaterThan(0);
