@@ -23,7 +23,7 @@
  * Reported per topology: accepted events/s (and ÷ /health), ingest p50/p99, drain time, final counts (must equal
  * accepted), D1 writes (flushes of the project's ingest buffer, events per flush), D1 statements per accepted event —
  * measured: the buffer's flushes run on a statement-counting D1 binding and report their total (GET
- * /api/admin/projects/{id}/outcomes, `buffer`), and the edge's rate-limit leases (one upsert each) are read back from
+ * /api/admin/projects/{id}/outcomes, `buffer`), and the edge's rate-limit leases (one upsert each) are sampled from
  * rate_limit_windows —, cards posted, event → card latency in quiet times, and click p50/p99 without a storm,
  * during the /health storm and during the event storm. Written to bench/results/storm.md.
  *
@@ -32,6 +32,7 @@
  */
 import { execFile } from "node:child_process";
 import { mkdir, writeFile } from "node:fs/promises";
+import { setTimeout as sleep } from "node:timers/promises";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -62,20 +63,24 @@ function sendStorm(args) {
   return new Promise((resolve, reject) => execFile("nice", argv, { maxBuffer: 1 << 28 }, (err, stdout) => (err ? reject(err) : resolve(JSON.parse(stdout)))));
 }
 
-/** Clicks (2 concurrent) for as long as `during` runs; their latencies summarised. */
-async function clicksDuring(click, during) {
+/** Runs `tick` again and again until `during` settles (also when it fails); answers what `during` gave. */
+async function repeatWhile(during, tick) {
   let done = false;
-  const all = [];
-  const clicking = (async () => {
-    while (!done) all.push(...(await closedLoopRaw(click, { seconds: 1, concurrency: 2 })).latencies);
+  const loop = (async () => {
+    while (!done) await tick();
   })();
-  let result;
   try {
-    result = await during;
+    return await during;
   } finally {
     done = true;
-    await clicking;
+    await loop;
   }
+}
+
+/** Clicks (2 concurrent) for as long as `during` runs; their latencies summarised. */
+async function clicksDuring(click, during) {
+  const all = [];
+  const result = await repeatWhile(during, async () => all.push(...(await closedLoopRaw(click, { seconds: 1, concurrency: 2 })).latencies));
   return { result, clicks: summarize(all) };
 }
 
@@ -115,7 +120,7 @@ async function scenario({ world, ingest, clicks }) {
       quietCardMs = performance.now() - quietStart;
       break;
     }
-    await new Promise((r) => setTimeout(r, 20));
+    await sleep(20);
   }
   const statementsBefore = await d1Statements();
 
@@ -139,41 +144,40 @@ async function scenario({ world, ingest, clicks }) {
       leasedByWindow.set(r.w, Math.max(leasedByWindow.get(r.w) ?? 0, r.n));
     }
   };
+  const leasedSoFar = () => [...leasedByWindow.values()].reduce((a, b) => a + b, 0);
   await sampleLeases();
-  const leasedBefore = [...leasedByWindow.values()].reduce((a, b) => a + b, 0);
-  let sampling = true;
-  const sampler = (async () => {
-    while (sampling) {
-      await sampleLeases();
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  })();
-  const storm = await clicksDuring(click, sendStorm({ url: `${base}/api/projects/${project.projectId}/events`, key: project.publicKey, bodies, events: EVENTS }));
-  const { latencies, refused, seconds: stormSeconds } = storm.result;
-  const accepted = latencies.length;
+  const leasedBefore = leasedSoFar();
 
-  // Drain: until every accepted event is counted.
-  const drainStart = performance.now();
   // Counted = the storm issues' times_seen (the same query works on the code before the queue, for the comparison).
   const countedQuery = "select coalesce(sum(times_seen), 0) as n from issues where project_id = ? and title like 'StormError%'";
-  for (;;) {
-    const [{ n }] = await world.worker.query(countedQuery, project.projectId);
-    if (n >= accepted) break;
-    if (performance.now() - drainStart > 600_000) throw new Error(`drain: ${n} of ${accepted} after 10 min`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  const drainSeconds = (performance.now() - drainStart) / 1000;
-  sampling = false;
-  await sampler;
+  const stormAndDrain = async () => {
+    const storm = await clicksDuring(click, sendStorm({ url: `${base}/api/projects/${project.projectId}/events`, key: project.publicKey, bodies, events: EVENTS }));
+    // Drain: until every accepted event is counted.
+    const accepted = storm.result.latencies.length;
+    const drainStart = performance.now();
+    for (;;) {
+      const [{ n }] = await world.worker.query(countedQuery, project.projectId);
+      if (n >= accepted) break;
+      if (performance.now() - drainStart > 600_000) throw new Error(`drain: ${n} of ${accepted} after 10 min`);
+      await sleep(100);
+    }
+    return { storm, drainSeconds: (performance.now() - drainStart) / 1000 };
+  };
+  const { storm, drainSeconds } = await repeatWhile(stormAndDrain(), async () => {
+    await sampleLeases();
+    await sleep(100);
+  });
   await sampleLeases();
+  const { latencies, refused, seconds: stormSeconds } = storm.result;
+  const accepted = latencies.length;
   // Cards: let the deliveries settle.
   for (let i = 0; i < 100; i++) {
     const [{ n }] = await world.worker.query("select count(*) as n from deliveries where status in ('queued', 'retrying')");
     if (!n) break;
-    await new Promise((r) => setTimeout(r, 200));
+    await sleep(200);
   }
   const [{ n: total }] = await world.worker.query(countedQuery, project.projectId);
-  const leased = [...leasedByWindow.values()].reduce((a, b) => a + b, 0) - leasedBefore;
+  const leased = leasedSoFar() - leasedBefore;
   const [{ n: posts }] = await world.worker.query(
     "select count(*) as n from deliveries d join issues g on g.id = d.issue_id where g.title like 'StormError%' and d.kind = 'post' and d.status = 'delivered'",
   );
